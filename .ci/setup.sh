@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what is missing for wangge on Debian 12: system packages (as root or via sudo),
+# the virtual environment with the project, and the browser assets from npm.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+need_pkgs=()
+dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || need_pkgs+=(postgresql-15-postgis-3)
+command -v ogrinfo >/dev/null 2>&1 || need_pkgs+=(gdal-bin)
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need_pkgs[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo -n); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+# Virtual environment, reinstalled when pyproject.toml changes.
+stamp=.venv/.installed
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -U pip
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  touch "$stamp"
+fi
+
+# Browser assets (Leaflet and plugins) from the npm registry, pinned by the lockfile.
+if [ -f map_ui/package-lock.json ]; then
+  if [ ! -d map_ui/node_modules ] || [ map_ui/package-lock.json -nt map_ui/node_modules/.package-lock.json ]; then
+    echo "setup: installing browser assets (npm ci)"
+    (cd map_ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi

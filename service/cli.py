@@ -1,0 +1,118 @@
+"""`wangge`: the operator's command line (database, demo data, users, ...)."""
+
+from __future__ import annotations
+
+import getpass
+
+import typer
+from sqlalchemy import create_engine
+
+from service.settings import get_settings
+
+app = typer.Typer(help="wangge 网格 — operator commands", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo city", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+
+
+def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+    """Alembic configuration pointing at the project's migrations folder."""
+    from alembic.config import Config
+
+    from service.settings import PROJECT_ROOT
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg.attributes["url"] = url or get_settings().effective_migration_url
+    return cfg
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(...)) -> None:
+    """Revert migrations down to REVISION ('base' removes everything)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@demo_app.command("load")
+def demo_load(
+    force: bool = typer.Option(False, help="Load even when the database already has data"),
+    seed: int = typer.Option(410105, help="Random seed (same seed, same city)"),
+    residential_areas: int = typer.Option(0, help="Number of 小区 (0 = demo size)"),
+    grid_cells: int = typer.Option(0, help="Number of grid cells (0 = demo size)"),
+    reports: int = typer.Option(0, help="Number of reports (0 = demo size)"),
+) -> None:
+    """Load the demo city (郑州市金水区) if the database is empty."""
+    from gis_data.demo_loader import DemoScale, database_is_empty, load_demo
+
+    url = get_settings().effective_migration_url
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        empty = database_is_empty(conn)
+    engine.dispose()
+    if not empty and not force:
+        typer.echo("demo: database already has data; nothing loaded (use --force to add anyway)")
+        return
+    scale = DemoScale.demo().override(
+        residential_areas=residential_areas or None,
+        grid_cells=grid_cells or None,
+        reports=reports or None,
+    )
+    summary = load_demo(url, scale=scale, seed=seed, progress=True)
+    typer.echo(f"demo loaded: {summary}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Argument(...),
+    role: str = typer.Option(..., help="grid_worker, community_staff, street_office, ..."),
+    district: str | None = typer.Option(None, help="district code (6 digits)"),
+    street: str | None = typer.Option(None, help="street code (9 digits)"),
+    community: str | None = typer.Option(None, help="community code (12 digits)"),
+    department: str | None = typer.Option(None, help="department code, for role department"),
+    password: str | None = typer.Option(None, help="password (asked for when omitted)"),
+    display_name: str = typer.Option("", help="name shown in the UI"),
+) -> None:
+    """Create a user with a role and a jurisdiction."""
+    from service.db.repositories.user_admin import UserSpec, create_user
+
+    if password is None:
+        password = getpass.getpass("password: ")
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(get_settings().effective_migration_url)
+
+    with Session(engine) as session, session.begin():
+        user = create_user(
+            session,
+            UserSpec(
+                username=username,
+                password=password,
+                role=role,
+                district_code=district,
+                street_code=street,
+                community_code=community,
+                department_code=department,
+                display_name=display_name,
+            ),
+        )
+        typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,35 @@
+"""Engine and session factory; created by the app's lifespan, never at import."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.settings import Settings
+
+
+def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
+    """A pooled engine whose connections carry the statement timeout from the settings."""
+    engine = create_engine(
+        url or settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": 5,
+            "application_name": "wangge",
+            "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}",
+        },
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.autocommit = False
+
+    return engine
+
+
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

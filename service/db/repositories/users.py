@@ -1,0 +1,87 @@
+"""Users and their tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.db.models import AppUser, AuthToken
+from service.domain.passwords import hash_password, verify_password
+from service.domain.principal import Principal
+
+
+def principal_of(user: AppUser) -> Principal:
+    return Principal(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        district_id=user.district_id,
+        street_id=user.street_id,
+        community_id=user.community_id,
+        department_id=user.department_id,
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(session: Session, username: str, password: str) -> AppUser | None:
+    """The active user with this username and password, or None."""
+    user = session.scalar(select(AppUser).where(AppUser.username == username))
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal which names exist.
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not user.is_active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_token(session: Session, user: AppUser, *, kind: str, ttl_minutes: int) -> tuple[str, str]:
+    """A new random token (returned once, stored hashed) and its CSRF companion."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    now = datetime.now(UTC)
+    session.add(
+        AuthToken(
+            user_id=user.id,
+            token_sha256=_digest(token),
+            kind=kind,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(minutes=ttl_minutes),
+        )
+    )
+    session.flush()
+    return token, csrf
+
+
+def user_for_token(session: Session, token: str) -> tuple[AppUser, AuthToken] | None:
+    """The active user behind an unexpired, unrevoked token."""
+    row = session.execute(
+        select(AppUser, AuthToken)
+        .join(AuthToken, AuthToken.user_id == AppUser.id)
+        .where(
+            AuthToken.token_sha256 == _digest(token),
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > datetime.now(UTC),
+            AppUser.is_active.is_(True),
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def revoke_token(session: Session, token: str) -> None:
+    session.execute(
+        update(AuthToken)
+        .where(AuthToken.token_sha256 == _digest(token), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+_DUMMY_HASH = hash_password("not-a-real-password")

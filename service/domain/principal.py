@@ -1,0 +1,37 @@
+"""Who is asking: the authenticated user's role and jurisdiction, with no framework attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = (
+    "grid_worker",
+    "community_staff",
+    "street_office",
+    "district_bureau",
+    "department",
+    "planner",
+    "admin",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: int
+    username: str
+    role: str
+    district_id: int | None
+    street_id: int | None
+    community_id: int | None
+    department_id: int | None = None
+
+    @property
+    def level(self) -> str:
+        """The narrowest level of the jurisdiction: all, district, street or community."""
+        if self.role == "admin" and self.district_id is None:
+            return "all"
+        if self.community_id is not None:
+            return "community"
+        if self.street_id is not None:
+            return "street"
+        return "district"

@@ -1,0 +1,88 @@
+"""One exception tree for the domain, and one table mapping it to HTTP status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WanggeError(Exception):
+    """Base of every domain error: a message for people (zh + en) and where it happened."""
+
+    status_code = 400
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: Any = None,
+        message_zh: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh
+        self.where = where
+        self.headers = headers
+
+    def body(self) -> dict[str, Any]:
+        detail: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.message_zh:
+            detail["message_zh"] = self.message_zh
+        if self.where is not None:
+            detail["where"] = self.where
+        return {"detail": detail}
+
+
+class NotFound(WanggeError):
+    status_code = 404
+    code = "not_found"
+
+
+class OutsideJurisdiction(NotFound):
+    """Raised for objects outside the caller's area: answered as 404, never confirming existence."""
+
+
+class NotAuthenticated(WanggeError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(WanggeError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(WanggeError):
+    status_code = 409
+    code = "conflict"
+
+
+class GeometryInvalid(WanggeError):
+    status_code = 422
+    code = "geometry_invalid"
+
+
+class OutsideArea(WanggeError):
+    status_code = 422
+    code = "outside_area"
+
+
+class ValidationFailed(WanggeError):
+    status_code = 422
+    code = "validation_failed"
+
+
+class PayloadTooLarge(WanggeError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class TooManyRequests(WanggeError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailable(WanggeError):
+    status_code = 503
+    code = "service_unavailable"

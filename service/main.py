@@ -1,0 +1,93 @@
+"""create_app(settings) and the lifespan; no business logic here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service.api.routes import auth, health
+from service.db.engine import create_db_engine, create_session_factory
+from service.errors import WanggeError
+from service.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger("wangge")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_db_engine(settings)
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="wangge 网格",
+        version="0.1.0",
+        summary="Geospatial grid management for residential communities",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    _install_error_handlers(app)
+    for module in (health, auth):
+        app.include_router(module.router)
+    _mount_assets(app)
+    return app
+
+
+def _mount_assets(app: FastAPI) -> None:
+    """Browser assets come from the app itself: npm packages under /vendor, ours under /static."""
+    vendor = PROJECT_ROOT / "map_ui" / "node_modules"
+    static = PROJECT_ROOT / "map_ui" / "static"
+    if vendor.is_dir():
+        app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WanggeError)
+    async def domain_error(_: Request, exc: WanggeError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        return _unavailable("all database connections are busy")
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.orig)
+        return _unavailable("the database is unavailable")
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return _unavailable("the database connection was lost")
+        raise exc
+
+
+def _unavailable(message: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": {
+                "code": "service_unavailable",
+                "message": message,
+                "message_zh": "服务暂时不可用，请稍后重试",
+            }
+        },
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
