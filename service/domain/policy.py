@@ -27,6 +27,11 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, "department": "district", "planner": "district"},
+    # --- issue 6: coverage maps and statistics
+    # Departments see the district's map but only their own reports (area_clause adds that).
+    "map:read": {**EVERYONE, "department": "district", "planner": "district"},
+    "tile:read": {**EVERYONE, "department": "district", "planner": "district"},
+    "stats:read": {**EVERYONE, "department": "district", "planner": "district"},
 }
 
 
