@@ -38,6 +38,13 @@
     ['fresh', '7 天内巡查', '#1a9850', 0, 7], ['recent', '8–30 天', '#fee08b', 8, 30],
     ['stale', '超过 30 天', '#d73027', 31, Infinity]];
 
+  var STATUS_ZH = {
+    reported: '已上报', accepted: '已受理', rejected: '已退回', dispatched: '已派遣',
+    in_progress: '处置中', handled: '已处置', verified: '已核查', closed: '已销号'
+  };
+
+  function statusZh(s) { return STATUS_ZH[s] || s; }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
@@ -138,7 +145,7 @@
     var ul = el('ul', { 'class': 'wg-reports' });
     (d.recent_reports || []).forEach(function (r) {
       var li = el('li', { 'class': r.overdue ? 'overdue' : '' });
-      li.appendChild(el('b', {}, r.category + ' · ' + r.status + (r.overdue ? ' · 已超期' : '')));
+      li.appendChild(el('b', {}, r.category + ' · ' + statusZh(r.status) + (r.overdue ? ' · 已超期' : '')));
       li.appendChild(el('div', { 'class': 'wg-desc' }, r.description));
       ul.appendChild(li);
     });
@@ -163,7 +170,7 @@
   function reportPopup(p) {
     var box = el('div', { 'class': 'wg-popup', 'data-kind': 'report' });
     box.appendChild(el('h3', {}, p.category + (p.overdue ? '（已超期）' : '')));
-    box.appendChild(el('div', {}, '状态：' + p.status + ' · ' + String(p.created_at).slice(0, 10)));
+    box.appendChild(el('div', {}, '状态：' + statusZh(p.status) + ' · ' + String(p.created_at).slice(0, 10)));
     box.appendChild(el('div', { 'class': 'wg-desc' }, p.description));
     return box;
   }
@@ -345,6 +352,8 @@
 
   window.wanggeMap = {
     init: function (map, cfg) {
+      map.setMaxZoom(19);  // marker clustering needs a bounded zoom range
+      map.setMinZoom(3);
       if (cfg.tianditu) {
         L.tileLayer(cfg.tianditu.replace('{layer}', 'vec').replace('{layer}', 'vec'),
           { subdomains: '01234567', maxZoom: 18, attribution: '天地图' }).addTo(map);

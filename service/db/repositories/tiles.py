@@ -129,7 +129,7 @@ def render_tile(
     sql = text(
         "WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"  # noqa: S608 - allow-listed layer
         " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
-        f" SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom', 'id') FROM ("
+        f" SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
         f" SELECT {layer.columns}, ST_AsMVTGeom(ST_Transform({layer.geom}, 3857), b.env,"
         f" {EXTENT}, {BUFFER}, true) AS geom"
         f" FROM {layer.source}, b WHERE {layer.geom} && b.env4326 AND ({where}) AND {layer.only}"
