@@ -2,7 +2,9 @@
 
 Layers come from an allow-list; each has a minimum zoom (a street office does not need 20,000
 grid outlines at zoom 10), and geometry is clipped and quantised to the tile by ST_AsMVTGeom.
-The tile envelope is transformed to EPSG:4326 (the literal), so the GiST index on geom is used.
+The 小区 and cell layers read trigger-maintained fact tables whose geometry is already in
+EPSG:3857; the small boundary layers transform the tile envelope (the literal) to EPSG:4326 so
+the GiST index on geom is used.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ class TileLayer:
     min_zoom: int
     tables: tuple[str, ...]  # data versions the layer depends on (cache key)
     columns: str  # SELECT list of attributes (fixed text, no input)
-    source: str  # FROM … with aliases d/s/c used by the jurisdiction filter
-    geom: str
+    source: str  # FROM … (fixed text)
+    geom: str  # geometry in EPSG:3857 for ST_AsMVTGeom
+    in_tile: str  # index-using test against the tile (b.env4326 or b.envm)
     district: str
     street: str | None
     community: str | None
-    only: str = "true"  # fixed extra condition, e.g. active cells only
 
 
 LAYERS: dict[str, TileLayer] = {
@@ -42,7 +44,8 @@ LAYERS: dict[str, TileLayer] = {
         ("street",),
         "s.id, s.code, s.name",
         "street s",
-        "s.geom",
+        "ST_Transform(s.geom, 3857)",
+        "s.geom && b.env4326",
         "s.district_id",
         "s.id",
         None,
@@ -53,20 +56,25 @@ LAYERS: dict[str, TileLayer] = {
         ("community", "street"),
         "c.id, c.code, c.name, c.street_id",
         "community c JOIN street s ON s.id = c.street_id",
-        "c.geom",
+        "ST_Transform(c.geom, 3857)",
+        "c.geom && b.env4326",
         "s.district_id",
         "c.street_id",
         "c.id",
     ),
+    # the two big layers read their trigger-maintained fact tables: one table, geometry
+    # already in EPSG:3857, jurisdiction ids on the row
     "residential_area": TileLayer(
         "residential_area",
         10,
-        ("residential_area",),
-        "r.id, r.code, r.name, r.households, r.build_year, r.property_service_mode,"
-        " r.party_org_status, r.owners_committee_status, r.renovation_status,"
-        " r.renovation_planned_year, (r.build_year < :cutoff) AS renovation_eligible",
-        "residential_area r JOIN residential_area_fact f ON f.residential_area_id = r.id",
-        "r.geom",
+        ("residential_area", "community"),
+        "f.residential_area_id AS id, f.code, f.name, f.households, f.build_year,"
+        " f.property_service_mode, f.party_org_status, f.owners_committee_status,"
+        " f.renovation_status, f.renovation_planned_year,"
+        " (f.build_year < :cutoff) AS renovation_eligible",
+        "residential_area_fact f",
+        "f.geom_3857",
+        "f.geom_3857 && b.envm",
         "f.district_id",
         "f.street_id",
         "f.community_id",
@@ -75,19 +83,14 @@ LAYERS: dict[str, TileLayer] = {
         "grid_cell",
         13,
         ("grid_cell", "grid_assignment", "patrol", "app_user", "community"),
-        "g.id, g.code, g.households, w.display_name AS primary_worker,"
-        " (SELECT (CAST(:today AS date) - max(p.started_at)::date) FROM patrol p"
-        "   WHERE p.grid_cell_id = g.id) AS days_since_patrol",
-        "grid_cell g JOIN community c ON c.id = g.community_id"
-        " JOIN street s ON s.id = c.street_id"
-        " LEFT JOIN grid_assignment a ON a.cell_id = g.id AND a.is_primary"
-        "   AND a.valid_to IS NULL"
-        " LEFT JOIN app_user w ON w.id = a.worker_id",
-        "g.geom",
-        "s.district_id",
-        "c.street_id",
-        "c.id",
-        "g.is_active",
+        "g.grid_cell_id AS id, g.code, g.households, g.primary_worker,"
+        " (CAST(:today AS date) - g.last_patrol_at::date) AS days_since_patrol",
+        "grid_cell_fact g",
+        "g.geom_3857",
+        "g.geom_3857 && b.envm",
+        "g.district_id",
+        "g.street_id",
+        "g.community_id",
     ),
 }
 
@@ -128,11 +131,12 @@ def render_tile(
     where, params = compile_clause(layer_clause(layer, principal, scope))
     sql = text(
         "WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"  # noqa: S608 - allow-listed layer
+        " ST_TileEnvelope(:z, :x, :y, margin => :margin) AS envm,"
         " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
         f" SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
-        f" SELECT {layer.columns}, ST_AsMVTGeom(ST_Transform({layer.geom}, 3857), b.env,"
+        f" SELECT {layer.columns}, ST_AsMVTGeom({layer.geom}, b.env,"
         f" {EXTENT}, {BUFFER}, true) AS geom"
-        f" FROM {layer.source}, b WHERE {layer.geom} && b.env4326 AND ({where}) AND {layer.only}"
+        f" FROM {layer.source}, b WHERE {layer.in_tile} AND ({where})"
         ") t WHERE t.geom IS NOT NULL"
     )
     values = {
