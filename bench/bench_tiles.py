@@ -16,12 +16,11 @@ import argparse
 import math
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -309,7 +308,7 @@ def _serve_and_measure(args, headers, per_zoom: int, repeats: int, procs: list) 
         ],
         {
             # asyncpg reads a percent-encoded socket directory as the host
-            "DATABASE_URL": f"postgresql://wangge@{quote(str(LOCAL_SOCKET_DIR), safe='')}:5432/{DB}",
+            "DATABASE_URL": f"postgresql://wangge@{quote(str(LOCAL_SOCKET_DIR), safe='')}/{DB}",
             "TIPG_DB_SCHEMAS": '["public"]',
             "TIPG_DB_TABLES": '["public.residential_area", "public.grid_cell"]',
         },
