@@ -52,7 +52,8 @@ def upgrade() -> None:
           renovation_planned_year integer,
           geom_3857 geometry(MultiPolygon, 3857) NOT NULL
         );
-        CREATE INDEX residential_area_fact_geom_gist ON residential_area_fact USING gist (geom_3857);
+        CREATE INDEX residential_area_fact_geom_gist
+          ON residential_area_fact USING gist (geom_3857);
         CREATE INDEX residential_area_fact_street_idx ON residential_area_fact (street_id);
         CREATE INDEX residential_area_fact_district_idx ON residential_area_fact (district_id);
         CREATE INDEX residential_area_fact_community_idx ON residential_area_fact (community_id);
