@@ -1,6 +1,7 @@
 """Vector tiles and coverage statistics at benchmark size, side by side with their baselines.
 
-One run: builds a scratch database (20,000 cells, 2,000 小区, N reports), starts wangge and tipg
+One run: loads the demo city at benchmark scale (gis_data.demo_loader, DemoScale.benchmark():
+20,000 cells, 2,000 小区, N reports) into a scratch database, starts wangge and tipg
 (PyPI, in its own venv under var/) on loopback ports against the same tables, and prints:
   * tile latency p50/p95 (cold = first request of each tile) and bytes per tile at zooms 10-18,
     for wangge and tipg, plus throughput with 4 concurrent clients (cold tiles for both);
@@ -20,7 +21,6 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.synthetic_city import build  # noqa: E402
 from service.settings import LOCAL_SOCKET_DIR, local_database_url  # noqa: E402
 
 DB = "wangge_bench"
@@ -67,40 +66,25 @@ def prepare_database(reports: int, reuse: bool) -> None:
     from service.cli import alembic_config
 
     command.upgrade(alembic_config(owner), "head")
+    from gis_data.demo_loader import DemoScale, load_demo
+
     started = time.perf_counter()
+    summary = load_demo(owner, scale=DemoScale.benchmark().override(reports=reports))
+    print(f"loaded {summary.counts}")
     engine = create_engine(owner)
-    with engine.begin() as conn:
-        build(conn, reports)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     print(f"loaded {reports:,} reports in {time.perf_counter() - started:.0f} s")
 
 
-def bearer_token(username: str, role: str, street: bool) -> str:
-    """A token for a district (or street) user of the benchmark district, created directly."""
+def bearer_token(username: str) -> str:
+    """A token for a demo account (issued directly: the benchmark does not time logging in)."""
     from service.db.models import AppUser
     from service.db.repositories.users import issue_token
 
     engine = create_engine(local_database_url("wangge", DB))
     with Session(engine) as session, session.begin():
-        user = session.scalars(select(AppUser).where(AppUser.username == username)).first()
-        if user is None:
-            ids = session.execute(
-                text(
-                    "SELECT d.id, min(s.id) FROM district d JOIN street s ON s.district_id = d.id"
-                    " WHERE d.code = '419800' GROUP BY d.id"
-                )
-            ).one()
-            user = AppUser(
-                username=username,
-                password_hash="x",
-                role=role,
-                district_id=ids[0],
-                street_id=ids[1] if street else None,
-                created_at=datetime.now(UTC),
-            )
-            session.add(user)
-            session.flush()
+        user = session.scalars(select(AppUser).where(AppUser.username == username)).one()
         token, _ = issue_token(session, user, kind="bearer", ttl_minutes=120)
     engine.dispose()
     return token
@@ -190,7 +174,9 @@ def run_stats(headers, repeats: int) -> list[tuple[str, float, float, float, flo
     rows = []
     engine = create_engine(local_database_url("wangge", DB))
     with Session(engine) as session:
-        district = session.execute(text("SELECT id FROM district WHERE code='419800'")).scalar()
+        district = session.execute(
+            text("SELECT district_id FROM app_user WHERE username = 'district'")
+        ).scalar()
         with httpx.Client(headers=headers, timeout=60) as client:
             for level in ("street", "community"):
                 url = f"http://127.0.0.1:{OURS_PORT}/api/stats/coverage?level={level}"
@@ -266,7 +252,7 @@ def main() -> None:
     per_zoom, repeats = (6, 10) if args.quick else (12, 40)
 
     prepare_database(args.reports, args.reuse)
-    token = bearer_token("bench-district", "district_bureau", street=False)
+    token = bearer_token("district")
     headers = {"Authorization": f"Bearer {token}"}
     procs: list[subprocess.Popen[bytes]] = []
     try:

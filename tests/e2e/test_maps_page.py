@@ -1,7 +1,8 @@
 """/map in real headless Chromium: every layer toggled, legends, a popup, no request off-host.
 
-Runs over our own small city (tests/maps_city.py) as its street office, logged in with a
-browser session cookie.
+Twice: as the demo city's `street1` (the shared live server), and as the street office of our
+own small city (tests/maps_city.py), whose first 小区 carries a report with hostile HTML.
+Both log in with a browser session cookie.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from service.db.models import AppUser
@@ -38,8 +39,8 @@ def maps_server(maps_settings) -> Iterator[LiveServer]:
     server.stop()
 
 
-def session_cookie(test_db, username: str) -> str:
-    engine = create_engine(test_db.owner_url)
+def session_cookie(owner_url: str, username: str) -> str:
+    engine = create_engine(owner_url)
     with Session(engine) as session, session.begin():
         user = session.scalars(select(AppUser).where(AppUser.username == username)).one()
         token, _csrf = issue_token(session, user, kind="session", ttl_minutes=30)
@@ -47,29 +48,21 @@ def session_cookie(test_db, username: str) -> str:
     return token
 
 
-def test_street_office_uses_every_layer(
-    browser, maps_server, maps_city, test_db, artifacts_dir
-) -> None:
+def open_map(browser, server_url: str, owner_url: str, username: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.add_cookies(
-        [
-            {
-                "name": "wangge_session",
-                "value": session_cookie(test_db, "m6-street1"),
-                "url": maps_server.url,
-            }
-        ]
-    )
-    requested: list[str] = []
+    cookie = session_cookie(owner_url, username)
+    context.add_cookies([{"name": "wangge_session", "value": cookie, "url": server_url}])
     page = context.new_page()
-    page.on("request", lambda r: requested.append(r.url))
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    response = page.goto(f"{maps_server.url}/map")
+    page.requested, page.errors = [], []
+    page.on("request", lambda r: page.requested.append(r.url))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    response = page.goto(f"{server_url}/map")
     assert response is not None and response.status == 200
     page.wait_for_function("window.wanggeMap && window.wanggeMap.layers")
+    return context, page
 
+
+def toggle_every_layer(page) -> None:
     for key, sample_class in LAYERS.items():
         box = page.locator(f"#layer-{key}")
         legend = page.locator(f".wg-legend[data-layer={key}]")
@@ -77,44 +70,80 @@ def test_street_office_uses_every_layer(
             box.uncheck()
             assert legend.is_hidden()
         box.check()
-        assert legend.is_visible(), (key, errors)
+        assert legend.is_visible(), (key, page.errors)
         assert legend.locator("[data-class=__nodata]").inner_text() == "无数据"
         assert sample_class in legend.inner_text(), key
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
     for key in LAYERS:
         if key != "property":
             page.locator(f"#layer-{key}").uncheck()
 
-    # zoom to the first 小区 and click it: the popup shows its facts and the hostile report
-    page.evaluate(f"window.wanggeMap.map.setView([{Y0 + 0.004}, {X0 + 0.005}], 17)")
+
+def click_area(page, lat: float, lon: float):
+    """Zoom onto a 小区 and click it; returns the popup."""
+    page.evaluate(f"window.wanggeMap.map.setView([{lat}, {lon}], 17)")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
     point = page.evaluate(
-        f"(() => {{ const p = window.wanggeMap.map.latLngToContainerPoint([{Y0 + 0.004}, "
-        f"{X0 + 0.005}]); const r = document.querySelector('.folium-map')"
-        ".getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; })()"
+        f"(() => {{ const p = window.wanggeMap.map.latLngToContainerPoint([{lat}, {lon}]);"
+        " const r = document.querySelector('.folium-map').getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; })()"
     )
     page.mouse.click(point[0], point[1])
     popup = page.locator(".wg-popup[data-kind=residential_area]")
     popup.wait_for(timeout=10_000)
-    assert popup.locator("h3").inner_text() == "<b>加粗小区</b>"
-    assert HOSTILE in popup.inner_text()
-    assert popup.locator("img, script, b b").count() == 0
-    assert page.evaluate("window.__pwned === undefined")
+    return popup
 
-    # open reports near the 小区 are drawn (clustered), overdue ones in red
+
+def finish(page, context, server_url: str, screenshot) -> None:
     page.locator("#layer-reports").check()
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(
-        "document.querySelectorAll('.leaflet-marker-pane > *, path.leaflet-interactive').length > 0"
-    )
-
-    # drill-down: the street office sees its one street, then its communities
-    page.locator("#drill-community option").nth(2).wait_for(state="attached")
-    assert page.locator("#drill-street option").count() == 2
-    page.screenshot(path=str(artifacts_dir / "map-street1.png"), full_page=True)
-
-    off_host = [u for u in requested if not u.startswith(maps_server.url)]
-    assert off_host == []
-    assert errors == []
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshot))
+    assert [u for u in page.requested if not u.startswith(server_url)] == []
+    assert page.errors == []
     context.close()
+
+
+def test_demo_street1_uses_every_layer(browser, live_server, demo_db, artifacts_dir) -> None:
+    engine = create_engine(demo_db.owner_url)
+    with engine.connect() as conn:
+        area = conn.execute(
+            text(
+                "SELECT r.name, ST_Y(ST_PointOnSurface(r.geom)) AS lat,"
+                " ST_X(ST_PointOnSurface(r.geom)) AS lon FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id"
+                " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                " ORDER BY r.code LIMIT 1"
+            )
+        ).one()
+        foreign_street = conn.execute(
+            text(
+                "SELECT count(*) FROM street s JOIN app_user u ON u.username = 'street1'"
+                " WHERE s.id <> u.street_id AND s.district_id = u.district_id"
+            )
+        ).scalar_one()
+    engine.dispose()
+    context, page = open_map(browser, live_server.url, demo_db.owner_url, "street1")
+    toggle_every_layer(page)
+    popup = click_area(page, area.lat, area.lon)
+    assert popup.locator("h3").inner_text() == area.name
+    assert "最近事件" in popup.inner_text()
+    # drill-down offers street1's own street only, although the district has others
+    assert foreign_street > 0
+    assert page.locator("#drill-street option").count() == 2
+    finish(page, context, live_server.url, artifacts_dir / "map-demo-street1.png")
+
+
+def test_hostile_text_is_shown_as_text(
+    browser, maps_server, maps_city, test_db, artifacts_dir
+) -> None:
+    context, page = open_map(browser, maps_server.url, test_db.owner_url, "m6-street1")
+    toggle_every_layer(page)
+    popup = click_area(page, Y0 + 0.004, X0 + 0.005)
+    assert popup.locator("h3").inner_text() == "<b>加粗小区</b>"
+    assert HOSTILE in popup.inner_text()
+    assert popup.locator("img, script, h3 b").count() == 0
+    assert page.evaluate("window.__pwned === undefined")
+    page.locator("#drill-community option").nth(2).wait_for(state="attached")
+    finish(page, context, maps_server.url, artifacts_dir / "map-hostile-text.png")
