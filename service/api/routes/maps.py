@@ -5,38 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from service.api.deps import SessionDep, SettingsDep, get_current_user, require
+from service.api.deps import SessionDep, SettingsDep, require
+from service.api.page_auth import page_user
 from service.db.repositories import map_features as repo
 from service.db.repositories.stats import data_version
 from service.db.repositories.tiles import LAYERS, render_tile
-from service.domain.policy import scope_for
 from service.domain.principal import Principal
 from service.domain.tile_cache import TileCache
-from service.errors import Forbidden, NotAuthenticated, OutsideJurisdiction, ValidationFailed
+from service.errors import OutsideJurisdiction, ValidationFailed
 from service.settings import Settings
 
 router = APIRouter(tags=["map"])
 MapReader = Annotated[Principal, Depends(require("map:read"))]
 TileReader = Annotated[Principal, Depends(require("tile:read"))]
-LOGIN_PATH = "/login"  # the accounts issue's login page; ?next= brings the user back
 MVT = "application/vnd.mapbox-vector-tile"
-
-
-def page_user(request: Request, session: SessionDep) -> Principal:
-    """The logged-in user of a page, or a redirect to the login page (then back here)."""
-    try:
-        principal = get_current_user(request, session)
-    except NotAuthenticated:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(303, headers={"Location": f"{LOGIN_PATH}?next={target}"}) from None
-    scope = scope_for(principal, "map:read")
-    if scope is None:
-        raise Forbidden(f"role {principal.role} may not map:read", message_zh="无权查看地图")
-    request.state.scope = scope
-    return principal
 
 
 def _now(settings: Settings) -> datetime:
@@ -52,7 +37,7 @@ def map_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    me: Annotated[Principal, Depends(page_user)],
+    me: Annotated[Principal, Depends(page_user("map:read"))],
 ) -> HTMLResponse:
     from map_ui.map_page import render_map_page
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import SessionDep, SettingsDep, require
+from service.api.page_auth import page_user
 from service.db.repositories import stats as repo
 from service.domain import coverage
 from service.domain.principal import Principal
@@ -125,7 +126,7 @@ def stats_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    me: StatsReader,
+    me: Annotated[Principal, Depends(page_user("stats:read"))],
     level: Level = "street",
 ) -> HTMLResponse:
     from map_ui.stats_page import render_stats_page
