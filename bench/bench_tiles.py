@@ -199,7 +199,33 @@ def run_stats(headers, repeats: int) -> list[tuple[str, float, float, float, flo
     return rows
 
 
-def print_tables(results: dict, stats_rows, reports: int) -> None:
+def run_report_points(headers, repeats: int) -> list[tuple[int, int, float, float]]:
+    """Open-report points for the map over the whole district: (zoom, features, p50, p95)."""
+    engine = create_engine(local_database_url("wangge", DB))
+    with engine.connect() as conn:
+        w, s, e, n = conn.execute(
+            text(
+                "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM district"
+                " WHERE id = (SELECT district_id FROM app_user WHERE username = 'district')"
+            )
+        ).one()
+    engine.dispose()
+    cx, cy = (w + e) / 2, (s + n) / 2
+    views = {12: (w, s, e, n), 16: (cx - 0.005, cy - 0.003, cx + 0.005, cy + 0.003)}
+    rows = []
+    with httpx.Client(headers=headers, timeout=60) as client:
+        for zoom, box in views.items():
+            url = (
+                f"http://127.0.0.1:{OURS_PORT}/api/map/reports?zoom={zoom}"
+                f"&bbox={','.join(f'{v:.6f}' for v in box)}"
+            )
+            times = [fetch(client, url)[0] for _ in range(repeats)]
+            count = len(client.get(url).json()["features"])
+            rows.append((zoom, count, pct(times, 0.5), pct(times, 0.95)))
+    return rows
+
+
+def print_tables(results: dict, stats_rows, reports: int, points=()) -> None:
     print(f"\n### Vector tiles ({reports:,} reports in the database; cold = first request)\n")
     print(
         "| layer | zoom | tiles | wangge p50 ms | wangge p95 ms | wangge max KB |"
@@ -230,6 +256,12 @@ def print_tables(results: dict, stats_rows, reports: int) -> None:
             f" {ours['throughput']:.0f} | {tipg['throughput']:.0f} |"
             f" {ours['throughput'] / tipg['throughput']:.1f}× |"
         )
+    print("\n### Open-report points for /map (district user)\n")
+    print("| view | zoom | features | p50 ms | p95 ms |")
+    print("|---|---|---|---|---|")
+    for zoom, count, p50, p95 in points:
+        view = "whole district, aggregated" if zoom < 15 else "~1 km × 0.7 km, points"
+        print(f"| {view} | {zoom} | {count} | {p50:.1f} | {p95:.1f} |")
     print("\n### Coverage statistics (district user, whole district)\n")
     print(
         "| level | endpoint p50 ms | endpoint p95 ms | spatial join p50 ms |"
@@ -308,7 +340,8 @@ def _serve_and_measure(args, headers, per_zoom: int, repeats: int, procs: list) 
             h = headers if server == "wangge" else {}
             results[(server, layer)] = run_tiles(server, layer, first, second, h)
     stats_rows = run_stats(headers, repeats)
-    print_tables(results, stats_rows, args.reports)
+    points = run_report_points(headers, max(5, repeats // 4))
+    print_tables(results, stats_rows, args.reports, points)
 
 
 if __name__ == "__main__":
