@@ -174,3 +174,26 @@ def _check_jurisdiction_fits_role(spec: UserSpec) -> None:
             message_zh="部门用户需要指定部门",
             where={"field": "department_code"},
         )
+
+
+def user_rows(session: Session, *, include_inactive: bool) -> list[tuple[object, ...]]:
+    """username, role, active, district/street/community/department codes (for the CLI)."""
+    stmt = (
+        select(
+            AppUser.username,
+            AppUser.role,
+            AppUser.is_active,
+            District.code,
+            Street.code,
+            Community.code,
+            Department.code,
+        )
+        .outerjoin(District, District.id == AppUser.district_id)
+        .outerjoin(Street, Street.id == AppUser.street_id)
+        .outerjoin(Community, Community.id == AppUser.community_id)
+        .outerjoin(Department, Department.id == AppUser.department_id)
+        .order_by(AppUser.username)
+    )
+    if not include_inactive:
+        stmt = stmt.where(AppUser.is_active.is_(True))
+    return [tuple(r) for r in session.execute(stmt)]
