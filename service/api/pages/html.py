@@ -44,3 +44,15 @@ def login_form_html(*, next_url: str, csrf: str, error: str, username: str) -> s
         '<button type="submit">登录</button></form>'
     )
     return page_html("网格管理 登录", body)
+
+
+ROLE_LABELS_ZH = {
+    "grid_worker": "网格员",
+    "community_staff": "社区物业专干",
+    "street_office": "街道办",
+    "district_bureau": "区住建局",
+    "department": "职能部门",
+    "planner": "规划分析",
+    "admin": "系统管理员",
+}
+LEVEL_LABELS_ZH = {"all": "全部", "district": "区/县", "street": "街道", "community": "社区"}

@@ -18,7 +18,12 @@ from service.api.deps import (
     _same,
 )
 from service.api.login_flow import check_password_login
-from service.api.pages.html import login_form_html, page_html
+from service.api.pages.html import (
+    LEVEL_LABELS_ZH,
+    ROLE_LABELS_ZH,
+    login_form_html,
+    page_html,
+)
 from service.db.repositories.users import issue_token, revoke_token, user_for_token
 from service.errors import NotAuthenticated, TooManyRequests
 from service.settings import Settings
@@ -132,7 +137,8 @@ def account_page(request: Request, me: PageUserDep) -> HTMLResponse:
     csrf = request.cookies.get(CSRF_COOKIE, "")
     body = (
         f"<p>当前用户：<strong>{escape(me.username)}</strong></p>"
-        f"<p>角色：{escape(me.role)}（{escape(me.level)}）</p>"
+        f"<p>角色：{escape(ROLE_LABELS_ZH.get(me.role, me.role))}"
+        f"（辖区级别：{escape(LEVEL_LABELS_ZH.get(me.level, me.level))}）</p>"
         '<form method="post" action="/logout">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         '<button type="submit">退出登录</button></form>'
