@@ -115,5 +115,6 @@ def test_logout_form_revokes_and_clears(world_settings: Settings, world: World) 
         assert r.status_code == 303 and r.headers["location"] == "/login"
         # The old cookie value no longer works even if a copy was kept.
         b.cookies.clear()
-        again = b.get("/api/me", cookies={"wangge_session": token})
+        b.cookies.set("wangge_session", token)
+        again = b.get("/api/me")
         assert again.status_code == 401
