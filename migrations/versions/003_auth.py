@@ -20,6 +20,33 @@ depends_on = None
 RLS_TABLES = ("report", "report_event", "patrol", "photo")
 
 
+def _setting(name: str) -> str:
+    # A scalar sub-select: evaluated once per query (InitPlan), not once per row.
+    return f"(SELECT wangge_setting_int('{name}'))"
+
+
+def _sees_area(district: str, street: str, community: str, department: str | None) -> str:
+    """The area rule shared by report and patrol, inlined so the planner can use it."""
+    dept = f"AND {department} = {_setting('department_id')}" if department else "AND false"
+    return f"""coalesce(CASE (SELECT wangge_setting('role'))
+        WHEN 'admin' THEN (SELECT wangge_setting('district_id')) IS NULL
+                          OR {district} = {_setting("district_id")}
+        WHEN 'district_bureau' THEN {district} = {_setting("district_id")}
+        WHEN 'planner' THEN {district} = {_setting("district_id")}
+        WHEN 'street_office' THEN {street} = {_setting("street_id")}
+        WHEN 'community_staff' THEN {community} = {_setting("community_id")}
+        WHEN 'grid_worker' THEN {community} = {_setting("community_id")}
+        WHEN 'department' THEN {district} = {_setting("district_id")} {dept}
+        ELSE false END, false)"""
+
+
+REPORT_AREA = _sees_area("district_id", "street_id", "community_id", "department_id")
+PATROL_AREA = _sees_area("district_id", "street_id", "community_id", None)
+OWN_REPORT = (
+    f"((SELECT wangge_setting('role')) = 'grid_worker' AND reporter_id = {_setting('user_id')})"
+)
+
+
 def upgrade() -> None:
     _create_helpers()
     _create_policies()
@@ -31,8 +58,8 @@ def upgrade() -> None:
             GRANT SELECT, INSERT ON audit_log TO wangge_app;
             GRANT SELECT, INSERT, DELETE ON login_attempt TO wangge_app;
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO wangge_app;
-            GRANT EXECUTE ON FUNCTION wangge_setting(text), wangge_setting_int(text),
-              wangge_sees_area(integer, integer, integer, integer) TO wangge_app;
+            GRANT EXECUTE ON FUNCTION wangge_setting(text), wangge_setting_int(text)
+              TO wangge_app;
           END IF;
         END $$;
         """
@@ -50,23 +77,6 @@ def _create_helpers() -> None:
         LANGUAGE sql STABLE PARALLEL SAFE AS $$
           SELECT nullif(current_setting('wangge.' || name, true), '')::integer
         $$;
-        -- The area rule shared by report and patrol (department_id NULL for patrols).
-        CREATE FUNCTION wangge_sees_area(
-          row_district integer, row_street integer, row_community integer, row_department integer
-        ) RETURNS boolean
-        LANGUAGE sql STABLE PARALLEL SAFE AS $$
-          SELECT coalesce(CASE wangge_setting('role')
-            WHEN 'admin' THEN wangge_setting('district_id') IS NULL
-                              OR row_district = wangge_setting_int('district_id')
-            WHEN 'district_bureau' THEN row_district = wangge_setting_int('district_id')
-            WHEN 'planner' THEN row_district = wangge_setting_int('district_id')
-            WHEN 'street_office' THEN row_street = wangge_setting_int('street_id')
-            WHEN 'community_staff' THEN row_community = wangge_setting_int('community_id')
-            WHEN 'grid_worker' THEN row_community = wangge_setting_int('community_id')
-            WHEN 'department' THEN row_district = wangge_setting_int('district_id')
-                                   AND row_department = wangge_setting_int('department_id')
-            ELSE false END, false)
-        $$;
         """
     )
 
@@ -75,18 +85,11 @@ def _create_policies() -> None:
     for table in RLS_TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(
-        """
-        CREATE POLICY report_visible ON report FOR SELECT USING (
-          wangge_sees_area(district_id, street_id, community_id, department_id)
-          OR (wangge_setting('role') = 'grid_worker'
-              AND reporter_id = wangge_setting_int('user_id')));
-        CREATE POLICY report_update ON report FOR UPDATE USING (
-          wangge_sees_area(district_id, street_id, community_id, department_id)
-          OR (wangge_setting('role') = 'grid_worker'
-              AND reporter_id = wangge_setting_int('user_id')));
+        f"""
+        CREATE POLICY report_visible ON report FOR SELECT USING ({REPORT_AREA} OR {OWN_REPORT});
+        CREATE POLICY report_update ON report FOR UPDATE USING ({REPORT_AREA} OR {OWN_REPORT});
         CREATE POLICY report_insert ON report FOR INSERT WITH CHECK (
-          reporter_id = wangge_setting_int('user_id')
-          AND district_id = wangge_setting_int('district_id'));
+          reporter_id = {_setting("user_id")} AND district_id = {_setting("district_id")});
 
         CREATE POLICY report_event_visible ON report_event FOR SELECT USING (
           EXISTS (SELECT 1 FROM report r WHERE r.id = report_event.report_id));
@@ -101,13 +104,11 @@ def _create_policies() -> None:
           EXISTS (SELECT 1 FROM report r WHERE r.id = photo.report_id));
 
         CREATE POLICY patrol_visible ON patrol FOR SELECT USING (
-          worker_id = wangge_setting_int('user_id')
-          OR wangge_sees_area(district_id, street_id, community_id, NULL));
+          worker_id = {_setting("user_id")} OR {PATROL_AREA});
         CREATE POLICY patrol_update ON patrol FOR UPDATE USING (
-          worker_id = wangge_setting_int('user_id')
-          OR wangge_sees_area(district_id, street_id, community_id, NULL));
+          worker_id = {_setting("user_id")} OR {PATROL_AREA});
         CREATE POLICY patrol_insert ON patrol FOR INSERT WITH CHECK (
-          worker_id = wangge_setting_int('user_id'));
+          worker_id = {_setting("user_id")});
         """
     )
 
@@ -167,7 +168,6 @@ def downgrade() -> None:
         ALTER TABLE report_event DISABLE ROW LEVEL SECURITY;
         ALTER TABLE patrol DISABLE ROW LEVEL SECURITY;
         ALTER TABLE photo DISABLE ROW LEVEL SECURITY;
-        DROP FUNCTION IF EXISTS wangge_sees_area(integer, integer, integer, integer);
         DROP FUNCTION IF EXISTS wangge_setting_int(text);
         DROP FUNCTION IF EXISTS wangge_setting(text);
         """
