@@ -58,7 +58,8 @@ def upgrade() -> None:
         CREATE INDEX residential_area_fact_district_idx ON residential_area_fact (district_id);
         CREATE INDEX residential_area_fact_community_idx ON residential_area_fact (community_id);
 
-        CREATE FUNCTION wangge_refresh_area_fact() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION wangge_refresh_area_fact() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN
           INSERT INTO residential_area_fact AS f
           SELECT NEW.id, NEW.code, NEW.name, s.district_id, c.street_id, NEW.community_id,
@@ -98,7 +99,7 @@ def upgrade() -> None:
 
         -- one active cell's row, rebuilt from the base tables (deleted when retired)
         CREATE FUNCTION wangge_refresh_cell_fact(cell integer) RETURNS void
-        LANGUAGE sql AS $$
+        LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
           DELETE FROM grid_cell_fact WHERE grid_cell_id = cell;
           INSERT INTO grid_cell_fact
           SELECT g.id, g.code, s.district_id, c.street_id, g.community_id, g.households,
@@ -111,12 +112,14 @@ def upgrade() -> None:
           JOIN street s ON s.id = c.street_id
           WHERE g.id = cell AND g.is_active;
         $$;
-        CREATE FUNCTION wangge_cell_fact_from_cell() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION wangge_cell_fact_from_cell() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN PERFORM wangge_refresh_cell_fact(NEW.id); RETURN NULL; END $$;
         CREATE TRIGGER grid_cell_fact_sync AFTER INSERT OR UPDATE ON grid_cell
           FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_cell();
         CREATE FUNCTION wangge_cell_fact_from_assignment() RETURNS trigger
-        LANGUAGE plpgsql AS $$
+        LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN
           IF TG_OP <> 'INSERT' THEN PERFORM wangge_refresh_cell_fact(OLD.cell_id); END IF;
           IF TG_OP <> 'DELETE' THEN PERFORM wangge_refresh_cell_fact(NEW.cell_id); END IF;
@@ -124,7 +127,8 @@ def upgrade() -> None:
         END $$;
         CREATE TRIGGER grid_cell_fact_worker AFTER INSERT OR UPDATE OR DELETE
           ON grid_assignment FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_assignment();
-        CREATE FUNCTION wangge_cell_fact_from_patrol() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION wangge_cell_fact_from_patrol() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
             UPDATE grid_cell_fact SET last_patrol_at = greatest(last_patrol_at, NEW.started_at)
@@ -141,7 +145,8 @@ def upgrade() -> None:
         END $$;
         CREATE TRIGGER grid_cell_fact_patrol AFTER INSERT OR UPDATE OR DELETE ON patrol
           FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_patrol();
-        CREATE FUNCTION wangge_cell_fact_from_user() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION wangge_cell_fact_from_user() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN
           PERFORM wangge_refresh_cell_fact(a.cell_id) FROM grid_assignment a
            WHERE a.worker_id = NEW.id AND a.is_primary AND a.valid_to IS NULL;
@@ -151,7 +156,8 @@ def upgrade() -> None:
           FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_user();
         SELECT wangge_refresh_cell_fact(id) FROM grid_cell WHERE is_active;
 
-        CREATE FUNCTION wangge_move_community_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION wangge_move_community_facts() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN
           UPDATE residential_area_fact f
              SET street_id = NEW.street_id,
@@ -180,7 +186,8 @@ def upgrade() -> None:
           version bigint NOT NULL DEFAULT 1,
           changed_at timestamptz NOT NULL DEFAULT now()
         );
-        CREATE FUNCTION wangge_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION wangge_bump_data_version() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = public, pg_temp AS $$
         BEGIN
           UPDATE wangge_data_version SET version = version + 1, changed_at = now()
            WHERE table_name = TG_TABLE_NAME;
@@ -201,9 +208,10 @@ def upgrade() -> None:
         """
         DO $$ BEGIN
           IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'wangge_app') THEN
-            GRANT SELECT, INSERT, UPDATE, DELETE ON residential_area_fact, grid_cell_fact
+            -- read only: the triggers that write them run as the owner (SECURITY DEFINER),
+            -- so row-level security on patrol cannot hide rows from a cell's last patrol
+            GRANT SELECT ON residential_area_fact, grid_cell_fact, wangge_data_version
               TO wangge_app;
-            GRANT SELECT, UPDATE ON wangge_data_version TO wangge_app;
           END IF;
         END $$;
         """

@@ -2,7 +2,7 @@
 
 Twice: as the demo city's `street1` (the shared live server), and as the street office of our
 own small city (tests/maps_city.py), whose first 小区 carries a report with hostile HTML.
-Both log in with a browser session cookie.
+street1 logs in through the login page (/login?next=/map); the other with a session cookie.
 """
 
 from __future__ import annotations
@@ -48,16 +48,25 @@ def session_cookie(owner_url: str, username: str) -> str:
     return token
 
 
-def open_map(browser, server_url: str, owner_url: str, username: str):
+def open_map(browser, server_url: str, owner_url: str, username: str, *, via_form: bool):
+    """/map for `username`: through the login page (/login?next=/map) or with a session cookie."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    cookie = session_cookie(owner_url, username)
-    context.add_cookies([{"name": "wangge_session", "value": cookie, "url": server_url}])
+    if not via_form:
+        cookie = session_cookie(owner_url, username)
+        context.add_cookies([{"name": "wangge_session", "value": cookie, "url": server_url}])
     page = context.new_page()
     page.requested, page.errors = [], []
     page.on("request", lambda r: page.requested.append(r.url))
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     response = page.goto(f"{server_url}/map")
-    assert response is not None and response.status == 200
+    if via_form:
+        assert page.url.startswith(f"{server_url}/login?next=")
+        page.fill("#username", username)
+        page.fill("#password", "demo")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server_url}/map")
+    else:
+        assert response is not None and response.status == 200
     page.wait_for_function("window.wanggeMap && window.wanggeMap.layers")
     return context, page
 
@@ -124,7 +133,7 @@ def test_demo_street1_uses_every_layer(browser, live_server, demo_db, artifacts_
             )
         ).scalar_one()
     engine.dispose()
-    context, page = open_map(browser, live_server.url, demo_db.owner_url, "street1")
+    context, page = open_map(browser, live_server.url, demo_db.owner_url, "street1", via_form=True)
     toggle_every_layer(page)
     popup = click_area(page, area.lat, area.lon)
     assert popup.locator("h3").inner_text() == area.name
@@ -138,7 +147,9 @@ def test_demo_street1_uses_every_layer(browser, live_server, demo_db, artifacts_
 def test_hostile_text_is_shown_as_text(
     browser, maps_server, maps_city, test_db, artifacts_dir
 ) -> None:
-    context, page = open_map(browser, maps_server.url, test_db.owner_url, "m6-street1")
+    context, page = open_map(
+        browser, maps_server.url, test_db.owner_url, "m6-street1", via_form=False
+    )
     toggle_every_layer(page)
     popup = click_area(page, Y0 + 0.004, X0 + 0.005)
     assert popup.locator("h3").inner_text() == "<b>加粗小区</b>"
