@@ -51,21 +51,23 @@ def pct(values: list[float], q: float) -> float:
 
 
 def prepare_database(reports: int, reuse: bool) -> None:
-    owner = local_database_url("wangge", DB)
-    if reuse:
-        with create_engine(owner).connect() as conn:
-            if conn.execute(text("SELECT count(*) FROM report")).scalar_one() >= reports:
-                print(f"reusing {DB}")
-                return
-    admin = f"host={LOCAL_SOCKET_DIR} port=5432 user=wangge dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}" OWNER wangge TEMPLATE wangge_template')
     from alembic import command
 
     from service.cli import alembic_config
 
-    command.upgrade(alembic_config(owner), "head")
+    owner = local_database_url("wangge", DB)
+    if reuse:
+        with create_engine(owner).connect() as conn:
+            loaded = conn.execute(text("SELECT count(*) FROM report")).scalar_one()
+        if loaded >= reports:
+            command.upgrade(alembic_config(owner), "heads")  # revisions added since the load
+            print(f"reusing {DB} ({loaded:,} reports)")
+            return
+    admin = f"host={LOCAL_SOCKET_DIR} port=5432 user=wangge dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}" OWNER wangge TEMPLATE wangge_template')
+    command.upgrade(alembic_config(owner), "heads")
     from gis_data.demo_loader import DemoScale, load_demo
 
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from service.api.page_auth import page_user
 from service.db.repositories import stats as repo
 from service.domain import coverage
 from service.domain.principal import Principal
+from service.domain.tile_cache import TileCache
 from service.settings import Settings
 
 router = APIRouter(tags=["statistics"])
@@ -42,6 +44,16 @@ def _targets(settings: Settings) -> dict[str, float]:
     return coverage.targets_from(settings)
 
 
+STATS_TABLES = ("residential_area", "community", "street")
+
+
+def _stats_cache(request: Request) -> TileCache:
+    cache = getattr(request.app.state, "stats_cache", None)
+    if cache is None:
+        cache = request.app.state.stats_cache = TileCache(max_bytes=16 * 1024 * 1024)
+    return cache
+
+
 @router.get("/api/stats/coverage", summary="Coverage per district, street or community")
 def read_coverage(
     request: Request,
@@ -49,15 +61,34 @@ def read_coverage(
     settings: SettingsDep,
     me: StatsReader,
     level: Level = "street",
-) -> dict[str, Any]:
+) -> Response:
     scope = request.state.scope
-    return {
-        "level": level,
-        "renovation_cutoff_year": settings.renovation_cutoff_year,
-        "targets": _targets(settings),
-        "totals": _totals(session, me, scope, settings),
-        "units": _units(session, me, scope, level, settings),
-    }
+    # cached under the data versions of the tables it reads: an edit shows at once
+    key = (
+        "coverage",
+        level,
+        scope,
+        me.role,
+        me.district_id,
+        me.street_id,
+        me.community_id,
+        repo.data_version(session, STATS_TABLES),
+        settings.renovation_cutoff_year,
+        tuple(_targets(settings).values()),
+    )
+    cache = _stats_cache(request)
+    body = cache.get(key)
+    if body is None:
+        result = {
+            "level": level,
+            "renovation_cutoff_year": settings.renovation_cutoff_year,
+            "targets": _targets(settings),
+            "totals": _totals(session, me, scope, settings),
+            "units": _units(session, me, scope, level, settings),
+        }
+        body = json.dumps(result, ensure_ascii=False).encode("utf-8")
+        cache.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/api/stats/coverage.csv", summary="Coverage as CSV (UTF-8 with BOM, for Excel)")
