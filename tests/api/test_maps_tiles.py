@@ -140,7 +140,7 @@ def test_drill_down_lists_units_under_parent(maps_client, maps_headers, maps_cit
 
 def test_map_page_redirects_to_login_then_serves_local_assets(maps_client, maps_headers) -> None:
     r = maps_client.get("/map", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/login?next=/map"
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fmap"
     page = maps_client.get("/map", headers=maps_headers["m6-street1"])
     assert page.status_code == 200
     assert "/vendor/leaflet/dist/leaflet.js" in page.text

@@ -226,4 +226,4 @@ def test_stats_need_login(maps_client) -> None:
     assert maps_client.get("/api/stats/coverage").status_code == 401
     page = maps_client.get("/stats?level=community", follow_redirects=False)
     assert page.status_code == 303
-    assert page.headers["location"] == "/login?next=/stats%3Flevel%3Dcommunity"
+    assert page.headers["location"] == "/login?next=%2Fstats%3Flevel%3Dcommunity"

@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from service.api.deps import SessionDep, SettingsDep, require
-from service.api.page_auth import page_user
+from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.db.repositories import map_features as repo
 from service.db.repositories.stats import data_version
 from service.db.repositories.tiles import LAYERS, render_tile
@@ -37,7 +36,7 @@ def map_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    me: Annotated[Principal, Depends(page_user("map:read"))],
+    me: Annotated[Principal, Depends(require_page("map:read"))],
 ) -> HTMLResponse:
     from map_ui.map_page import render_map_page
 

@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from service.api.deps import SessionDep, SettingsDep, require
-from service.api.page_auth import page_user
+from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.db.repositories import stats as repo
 from service.domain import coverage
 from service.domain.principal import Principal
@@ -157,7 +156,7 @@ def stats_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    me: Annotated[Principal, Depends(page_user("stats:read"))],
+    me: Annotated[Principal, Depends(require_page("stats:read"))],
     level: Level = "street",
 ) -> HTMLResponse:
     from map_ui.stats_page import render_stats_page
