@@ -144,17 +144,16 @@ def _neighbours(points: list[tuple[float, float]]) -> list[set[int]]:
     index = {p: i for i, p in enumerate(points)}
     edges = shapely.delaunay_triangles(MultiPoint(points), only_edges=True)
     for line in shapely.get_parts(edges):
-        a, b = (tuple(map(float, c)) for c in line.coords)
-        i, j = index.get(a), index.get(b)  # type: ignore[call-overload]
-        if i is not None and j is not None and i != j:
-            graph[i].add(j)
-            graph[j].add(i)
+        (ax, ay), (bx, by) = line.coords[0], line.coords[1]
+        a = index.get((float(ax), float(ay)))
+        b = index.get((float(bx), float(by)))
+        if a is not None and b is not None and a != b:
+            graph[a].add(b)
+            graph[b].add(a)
     return graph
 
 
-def _clusters(
-    units: list[_Unit], community: BaseGeometry, hmin: int, hmax: int
-) -> list[list[int]]:
+def _clusters(units: list[_Unit], community: BaseGeometry, hmin: int, hmax: int) -> list[list[int]]:
     if not units:
         return [[]]
     pts = []

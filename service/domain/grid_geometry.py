@@ -39,15 +39,11 @@ class LocalFrame:
 
     def to_metric(self, geom: BaseGeometry) -> BaseGeometry:
         kx, lon0, lat0 = self.kx, self.lon0, self.lat0
-        return shapely.transform(
-            geom, lambda c: (c - (lon0, lat0)) * (kx, EARTH_M_PER_DEG_LAT)
-        )
+        return shapely.transform(geom, lambda c: (c - (lon0, lat0)) * (kx, EARTH_M_PER_DEG_LAT))
 
     def to_wgs84(self, geom: BaseGeometry) -> BaseGeometry:
         kx, lon0, lat0 = self.kx, self.lon0, self.lat0
-        return shapely.transform(
-            geom, lambda c: c / (kx, EARTH_M_PER_DEG_LAT) + (lon0, lat0)
-        )
+        return shapely.transform(geom, lambda c: c / (kx, EARTH_M_PER_DEG_LAT) + (lon0, lat0))
 
 
 def gk_epsg_for(lon: float) -> int:

@@ -1,0 +1,145 @@
+"""The grid integrity report, computed in PostGIS (areas in CGCS2000 Gauss-Krüger metres)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from service.domain.grid_findings import Finding
+
+# communities under check, each with the EPSG code of its 3-degree Gauss-Krüger zone
+_SCOPE = """
+WITH cc AS (
+  SELECT c.id, c.code, c.geom,
+         4534 + LEAST(20, GREATEST(0, round((ST_X(ST_Centroid(c.geom)) - 75) / 3)))::int AS srid
+  FROM community c WHERE c.id = ANY(:ids)
+), cells AS (
+  SELECT g.*, cc.code AS community_code, cc.srid FROM grid_cell g
+  JOIN cc ON cc.id = g.community_id WHERE g.is_active
+)
+"""
+
+_QUERIES: dict[str, str] = {
+    "invalid_geometry": """
+SELECT ARRAY[code] AS codes, community_code,
+       ST_AsGeoJSON((ST_IsValidDetail(geom)).location) AS loc, NULL AS geom, '{}' AS detail
+FROM cells WHERE NOT ST_IsValid(geom)""",
+    "outside_community": """
+SELECT ARRAY[g.code], g.community_code,
+       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(x.m), 4326)),
+       ST_AsGeoJSON(ST_Transform(x.m, 4326)),
+       json_build_object('area_m2', round(ST_Area(x.m)::numeric, 1))::text
+FROM cells g JOIN cc ON cc.id = g.community_id
+CROSS JOIN LATERAL (SELECT ST_Difference(ST_Transform(g.geom, g.srid),
+    ST_Buffer(ST_Transform(cc.geom, g.srid), 1.0)) AS m) x
+WHERE ST_IsValid(g.geom) AND ST_Area(x.m) > :tol""",
+    "overlap": """
+SELECT ARRAY[a.code, b.code], a.community_code,
+       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(x.m), 4326)),
+       ST_AsGeoJSON(ST_Transform(x.m, 4326)),
+       json_build_object('area_m2', round(ST_Area(x.m)::numeric, 1))::text
+FROM cells a JOIN grid_cell b
+  ON b.is_active AND b.id <> a.id AND ST_Intersects(a.geom, b.geom)
+  AND (b.community_id <> a.community_id OR a.id < b.id)
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(
+    ST_Transform(a.geom, a.srid), ST_Transform(b.geom, a.srid)), 3) AS m) x
+WHERE ST_IsValid(a.geom) AND ST_IsValid(b.geom) AND ST_Area(x.m) > :tol""",
+    "gap": """
+SELECT ARRAY[]::text[], cc.code,
+       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(d.geom), 4326)),
+       ST_AsGeoJSON(ST_Transform(d.geom, 4326)),
+       json_build_object('area_m2', round(ST_Area(d.geom)::numeric, 1))::text
+FROM cc JOIN LATERAL (
+  SELECT ST_Union(ST_Transform(geom, cc.srid)) AS u FROM cells WHERE community_id = cc.id
+) cov ON cov.u IS NOT NULL
+CROSS JOIN LATERAL ST_Dump(ST_Difference(ST_Transform(cc.geom, cc.srid), cov.u)) d
+WHERE ST_Area(d.geom) > :tol""",
+    "community_without_cells": """
+SELECT ARRAY[]::text[], cc.code, ST_AsGeoJSON(ST_PointOnSurface(cc.geom)), NULL, '{}'
+FROM cc WHERE NOT EXISTS (SELECT 1 FROM cells WHERE community_id = cc.id)""",
+    "residential_area_not_covered": """
+SELECT ARRAY[r.code], cc.code,
+       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(x.m), 4326)),
+       ST_AsGeoJSON(ST_Transform(x.m, 4326)),
+       json_build_object('area_m2', round(ST_Area(x.m)::numeric, 1))::text
+FROM cc JOIN residential_area r ON r.community_id = cc.id
+CROSS JOIN LATERAL (
+  SELECT ST_Difference(ST_Transform(r.geom, cc.srid),
+    coalesce(ST_Union(ST_Transform(g.geom, cc.srid)), 'POLYGON EMPTY'::geometry)) AS m
+  FROM cells g WHERE g.community_id = cc.id AND ST_Intersects(g.geom, r.geom)
+) x
+WHERE ST_Area(x.m) > :tol""",
+    "residential_area_split_unrecorded": """
+SELECT array_agg(p.code ORDER BY p.code) || ARRAY[r.code], cc.code,
+       ST_AsGeoJSON(ST_PointOnSurface(r.geom)), NULL,
+       json_build_object('residential_area', r.code)::text
+FROM cc JOIN residential_area r ON r.community_id = cc.id
+JOIN LATERAL (
+  SELECT g.id, g.code FROM cells g
+  WHERE ST_Intersects(g.geom, r.geom)
+    AND ST_Area(ST_Intersection(ST_Transform(g.geom, cc.srid),
+                                ST_Transform(r.geom, cc.srid))) > :tol
+) p ON true
+GROUP BY r.id, r.code, r.geom, cc.code
+HAVING count(*) > 1 AND bool_or(NOT EXISTS (
+  SELECT 1 FROM residential_area_split s
+  WHERE s.residential_area_id = r.id AND s.cell_id = p.id))""",
+    "no_primary_worker": """
+SELECT ARRAY[g.code], g.community_code, ST_AsGeoJSON(ST_PointOnSurface(g.geom)), NULL, '{}'
+FROM cells g WHERE NOT EXISTS (
+  SELECT 1 FROM grid_assignment a WHERE a.cell_id = g.id AND a.is_primary
+    AND a.valid_to IS NULL AND a.valid_from <= current_date)""",
+    "households_below_min": """
+SELECT ARRAY[code], community_code, ST_AsGeoJSON(ST_PointOnSurface(geom)), NULL,
+       json_build_object('households', households, 'min', :hmin)::text
+FROM cells WHERE households < :hmin""",
+    "households_above_max": """
+SELECT ARRAY[code], community_code, ST_AsGeoJSON(ST_PointOnSurface(geom)), NULL,
+       json_build_object('households', households, 'max', :hmax)::text
+FROM cells WHERE households > :hmax""",
+    "duplicate_code": """
+SELECT ARRAY[code], min(community_code), ST_AsGeoJSON(ST_PointOnSurface(ST_Collect(geom))),
+       NULL, json_build_object('count', count(*))::text
+FROM cells GROUP BY code HAVING count(*) > 1""",
+    "code_not_in_community": """
+SELECT ARRAY[code], community_code, ST_AsGeoJSON(ST_PointOnSurface(geom)), NULL, '{}'
+FROM cells WHERE left(code, 12) <> community_code""",
+}
+
+CHECK_KINDS = tuple(_QUERIES)
+
+
+def check_grids(
+    session: Session,
+    community_ids: list[int],
+    *,
+    households_min: int,
+    households_max: int,
+    tolerance_m2: float = 1.0,
+    kinds: tuple[str, ...] = CHECK_KINDS,
+) -> list[Finding]:
+    """Every integrity finding for the active cells of these communities."""
+    params: dict[str, Any] = {
+        "ids": community_ids,
+        "tol": tolerance_m2,
+        "hmin": households_min,
+        "hmax": households_max,
+    }
+    findings: list[Finding] = []
+    for kind in kinds:
+        rows = session.execute(text(_SCOPE + _QUERIES[kind]), params).all()
+        for codes, community, loc, geom, detail in rows:
+            findings.append(
+                Finding(
+                    kind=kind,
+                    codes=list(codes),
+                    community=community,
+                    location=json.loads(loc) if loc else None,
+                    geometry=json.loads(geom) if geom else None,
+                    detail=json.loads(detail) if detail else {},
+                )
+            )
+    return findings
