@@ -27,6 +27,27 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, "department": "district", "planner": "district"},
+    # --- issue 4: grid cells (generate, edit, assign, integrity check)
+    "grid:read": {**EVERYONE, "department": "district", "planner": "district"},
+    "grid:edit": {
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "area",
+        "admin": "all",
+    },
+    "grid:assign": {
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "area",
+        "admin": "all",
+    },
+    "grid:check": {
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "area",
+        "planner": "district",
+        "admin": "all",
+    },
 }
 
 

@@ -1,4 +1,10 @@
-"""The grid integrity report, computed in PostGIS (areas in CGCS2000 Gauss-Krüger metres)."""
+"""The grid integrity report, computed in PostGIS.
+
+Overlays run on the stored lon/lat geometry (the edges as stored); areas are then measured in
+the community's CGCS2000 3-degree Gauss-Krüger zone (EPSG:4534-4554, 4547 for Zhengzhou) and
+compared with a square-metre tolerance. Projecting before the overlay would bend long edges
+and report millimetre slivers as gaps.
+"""
 
 from __future__ import annotations
 
@@ -28,50 +34,44 @@ SELECT ARRAY[code] AS codes, community_code,
        ST_AsGeoJSON((ST_IsValidDetail(geom)).location) AS loc, NULL AS geom, '{}' AS detail
 FROM cells WHERE NOT ST_IsValid(geom)""",
     "outside_community": """
-SELECT ARRAY[g.code], g.community_code,
-       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(x.m), 4326)),
-       ST_AsGeoJSON(ST_Transform(x.m, 4326)),
-       json_build_object('area_m2', round(ST_Area(x.m)::numeric, 1))::text
+SELECT ARRAY[g.code], g.community_code, ST_AsGeoJSON(ST_PointOnSurface(x.m)),
+       ST_AsGeoJSON(x.m), json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cells g JOIN cc ON cc.id = g.community_id
-CROSS JOIN LATERAL (SELECT ST_Difference(ST_Transform(g.geom, g.srid),
-    ST_Buffer(ST_Transform(cc.geom, g.srid), 1.0)) AS m) x
-WHERE ST_IsValid(g.geom) AND ST_Area(x.m) > :tol""",
+CROSS JOIN LATERAL (SELECT ST_Difference(g.geom,
+    ST_Transform(ST_Buffer(ST_Transform(cc.geom, g.srid), 1.0), 4326)) AS m) d
+CROSS JOIN LATERAL (SELECT d.m, ST_Area(ST_Transform(d.m, g.srid)) AS a) x
+WHERE ST_IsValid(g.geom) AND x.a > :tol""",
     "overlap": """
-SELECT ARRAY[a.code, b.code], a.community_code,
-       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(x.m), 4326)),
-       ST_AsGeoJSON(ST_Transform(x.m, 4326)),
-       json_build_object('area_m2', round(ST_Area(x.m)::numeric, 1))::text
+SELECT ARRAY[a.code, b.code], a.community_code, ST_AsGeoJSON(ST_PointOnSurface(x.m)),
+       ST_AsGeoJSON(x.m), json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cells a JOIN grid_cell b
   ON b.is_active AND b.id <> a.id AND ST_Intersects(a.geom, b.geom)
   AND (b.community_id <> a.community_id OR a.id < b.id)
-CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(
-    ST_Transform(a.geom, a.srid), ST_Transform(b.geom, a.srid)), 3) AS m) x
-WHERE ST_IsValid(a.geom) AND ST_IsValid(b.geom) AND ST_Area(x.m) > :tol""",
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS m) d
+CROSS JOIN LATERAL (SELECT d.m, ST_Area(ST_Transform(d.m, a.srid)) AS a) x
+WHERE ST_IsValid(a.geom) AND ST_IsValid(b.geom) AND x.a > :tol""",
     "gap": """
-SELECT ARRAY[]::text[], cc.code,
-       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(d.geom), 4326)),
-       ST_AsGeoJSON(ST_Transform(d.geom, 4326)),
-       json_build_object('area_m2', round(ST_Area(d.geom)::numeric, 1))::text
+SELECT ARRAY[]::text[], cc.code, ST_AsGeoJSON(ST_PointOnSurface(d.geom)),
+       ST_AsGeoJSON(d.geom),
+       json_build_object('area_m2', round(ST_Area(ST_Transform(d.geom, cc.srid))::numeric, 1))::text
 FROM cc JOIN LATERAL (
-  SELECT ST_Union(ST_Transform(geom, cc.srid)) AS u FROM cells WHERE community_id = cc.id
+  SELECT ST_Union(geom) AS u FROM cells WHERE community_id = cc.id
 ) cov ON cov.u IS NOT NULL
-CROSS JOIN LATERAL ST_Dump(ST_Difference(ST_Transform(cc.geom, cc.srid), cov.u)) d
-WHERE ST_Area(d.geom) > :tol""",
+CROSS JOIN LATERAL ST_Dump(ST_Difference(cc.geom, cov.u)) d
+WHERE ST_Area(ST_Transform(d.geom, cc.srid)) > :tol""",
     "community_without_cells": """
 SELECT ARRAY[]::text[], cc.code, ST_AsGeoJSON(ST_PointOnSurface(cc.geom)), NULL, '{}'
 FROM cc WHERE NOT EXISTS (SELECT 1 FROM cells WHERE community_id = cc.id)""",
     "residential_area_not_covered": """
-SELECT ARRAY[r.code], cc.code,
-       ST_AsGeoJSON(ST_Transform(ST_PointOnSurface(x.m), 4326)),
-       ST_AsGeoJSON(ST_Transform(x.m, 4326)),
-       json_build_object('area_m2', round(ST_Area(x.m)::numeric, 1))::text
+SELECT ARRAY[r.code], cc.code, ST_AsGeoJSON(ST_PointOnSurface(x.m)), ST_AsGeoJSON(x.m),
+       json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cc JOIN residential_area r ON r.community_id = cc.id
 CROSS JOIN LATERAL (
-  SELECT ST_Difference(ST_Transform(r.geom, cc.srid),
-    coalesce(ST_Union(ST_Transform(g.geom, cc.srid)), 'POLYGON EMPTY'::geometry)) AS m
+  SELECT ST_Difference(r.geom, coalesce(ST_Union(g.geom), 'POLYGON EMPTY'::geometry)) AS m
   FROM cells g WHERE g.community_id = cc.id AND ST_Intersects(g.geom, r.geom)
-) x
-WHERE ST_Area(x.m) > :tol""",
+) d
+CROSS JOIN LATERAL (SELECT d.m, ST_Area(ST_Transform(d.m, cc.srid)) AS a) x
+WHERE x.a > :tol""",
     "residential_area_split_unrecorded": """
 SELECT array_agg(p.code ORDER BY p.code) || ARRAY[r.code], cc.code,
        ST_AsGeoJSON(ST_PointOnSurface(r.geom)), NULL,
@@ -80,8 +80,7 @@ FROM cc JOIN residential_area r ON r.community_id = cc.id
 JOIN LATERAL (
   SELECT g.id, g.code FROM cells g
   WHERE ST_Intersects(g.geom, r.geom)
-    AND ST_Area(ST_Intersection(ST_Transform(g.geom, cc.srid),
-                                ST_Transform(r.geom, cc.srid))) > :tol
+    AND ST_Area(ST_Transform(ST_Intersection(g.geom, r.geom), cc.srid)) > :tol
 ) p ON true
 GROUP BY r.id, r.code, r.geom, cc.code
 HAVING count(*) > 1 AND bool_or(NOT EXISTS (
