@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.routes import auth, grids, health
+from service.api.routes import auth, grid_pages, grids, health
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.settings import PROJECT_ROOT, Settings, get_settings
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth, grids):
+    for module in (health, auth, grids, grid_pages):
         app.include_router(module.router)
     _mount_assets(app)
     return app
