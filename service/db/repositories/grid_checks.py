@@ -67,7 +67,8 @@ SELECT ARRAY[r.code], cc.code, ST_AsGeoJSON(ST_PointOnSurface(x.m)), ST_AsGeoJSO
        json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cc JOIN residential_area r ON r.community_id = cc.id
 CROSS JOIN LATERAL (
-  SELECT ST_Difference(r.geom, coalesce(ST_Union(g.geom), ST_SetSRID('POLYGON EMPTY'::geometry, 4326))) AS m
+  SELECT ST_Difference(r.geom,
+    coalesce(ST_Union(g.geom), ST_SetSRID('POLYGON EMPTY'::geometry, 4326))) AS m
   FROM cells g WHERE g.community_id = cc.id AND ST_Intersects(g.geom, r.geom)
 ) d
 CROSS JOIN LATERAL (SELECT d.m, ST_Area(ST_Transform(d.m, cc.srid)) AS a) x
