@@ -18,8 +18,9 @@ import random
 from dataclasses import dataclass, field
 
 import shapely
-from shapely.geometry import MultiPoint, MultiPolygon
+from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
+from shapely.strtree import STRtree
 
 from service.domain.grid_codes import cell_code, order_cells
 from service.domain.grid_geometry import (
@@ -117,15 +118,18 @@ def _units(
 ) -> list[_Unit]:
     """小区 clipped to the community and to each other, big ones cut into strips."""
     frame_units: list[_Unit] = []
-    taken: BaseGeometry | None = None
-    for area in sorted(areas, key=lambda a: a.code):
-        geom = community.intersection(frame.to_metric(area.geom))
-        if taken is not None:
-            geom = geom.difference(taken)
+    ordered = sorted(areas, key=lambda a: a.code)
+    clipped = [community.intersection(frame.to_metric(a.geom)) for a in ordered]
+    tree = STRtree(clipped)
+    for k, area in enumerate(ordered):
+        geom = clipped[k]
+        # overlapping 小区 (bad data): the one with the lower code keeps the overlap
+        earlier = [int(j) for j in tree.query(geom, predicate="intersects") if j < k]
+        if earlier:
+            geom = geom.difference(shapely.union_all([clipped[j] for j in earlier]))
         geom = MultiPolygon(polygons_of(geom, 0.01))
         if geom.is_empty:
             continue
-        taken = geom if taken is None else taken.union(geom)
         parts = max(1, math.ceil(area.households / hmax)) if hmax > 0 else 1
         pieces = [p for p in equal_area_cut(geom, parts) if not p.is_empty]
         shares = largest_remainder(area.households, [p.area for p in pieces])
@@ -142,7 +146,7 @@ def _neighbours(points: list[tuple[float, float]]) -> list[set[int]]:
             graph[i] = set(range(n)) - {i}
         return graph
     index = {p: i for i, p in enumerate(points)}
-    edges = shapely.delaunay_triangles(MultiPoint(points), only_edges=True)
+    edges = shapely.delaunay_triangles(shapely.multipoints(points), only_edges=True)
     for line in shapely.get_parts(edges):
         (ax, ay), (bx, by) = line.coords[0], line.coords[1]
         a = index.get((float(ax), float(ay)))
@@ -228,18 +232,26 @@ def _cover(
     points = list(labels)
     jittered = [(x + rng.uniform(-0.005, 0.005), y + rng.uniform(-0.005, 0.005)) for x, y in points]
     envelope = community.envelope.buffer(100.0)
-    cells = shapely.voronoi_polygons(MultiPoint(jittered), extend_to=envelope, ordered=True)
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(jittered), extend_to=envelope, ordered=True
+    )
     by_cluster: list[list[BaseGeometry]] = [[] for _ in clusters]
     for point, cell in zip(points, shapely.get_parts(cells), strict=True):
         by_cluster[labels[point]].append(cell)
-    regions = []
-    claimed: BaseGeometry | None = None
+    regions: list[BaseGeometry] = []
     for ci, members in enumerate(clusters):
-        space = _union_cells(by_cluster[ci]).intersection(open_space)
+        reach = _union_cells(by_cluster[ci])
+        space = shapely.clip_by_rect(open_space, *reach.bounds).intersection(reach)
         region = shapely.union_all([space] + [units[u].geom for u in members])
-        if claimed is not None:
-            region = region.difference(claimed)
-        claimed = region if claimed is None else claimed.union(region)
+        # floating-point noise can make neighbours overlap by slivers: earlier regions win
+        if regions:
+            near = [
+                r
+                for r, hit in zip(regions, shapely.intersects(regions, region), strict=True)
+                if hit
+            ]
+            if near:
+                region = region.difference(shapely.union_all(near))
         regions.append(region)
     return _fill_gaps(community, regions)
 

@@ -81,14 +81,15 @@ def equal_area_cut(geom: BaseGeometry, parts: int) -> list[BaseGeometry]:
     total = geom.area
 
     def slab(a: float, b: float) -> BaseGeometry:
-        frame = box(a, ymin - 1, b, ymax + 1) if vertical else box(xmin - 1, a, xmax + 1, b)
-        return geom.intersection(frame)
+        if vertical:
+            return shapely.clip_by_rect(geom, a, ymin - 1, b, ymax + 1)
+        return shapely.clip_by_rect(geom, xmin - 1, a, xmax + 1, b)
 
     cuts = [lo]
     for i in range(1, parts):
         target = total * i / parts
         a, b = cuts[-1], hi
-        for _ in range(40):
+        for _ in range(30):  # (hi - lo) / 2**30: far below a millimetre
             mid = (a + b) / 2
             if slab(lo, mid).area < target:
                 a = mid
@@ -100,7 +101,8 @@ def equal_area_cut(geom: BaseGeometry, parts: int) -> list[BaseGeometry]:
     for i in range(parts):
         a = lo - 1 if i == 0 else cuts[i]
         b = hi + 1 if i == parts - 1 else cuts[i + 1]
-        pieces.append(slab(a, b))
+        frame = box(a, ymin - 1, b, ymax + 1) if vertical else box(xmin - 1, a, xmax + 1, b)
+        pieces.append(geom.intersection(frame))  # exact overlay for the pieces kept
     return pieces
 
 
