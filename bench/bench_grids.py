@@ -44,7 +44,17 @@ def main() -> None:
         migrate(url)
         run(url, args.areas, args.seed)
     finally:
-        drop_database(SCRATCH)
+        _drop_when_idle()
+
+
+def _drop_when_idle() -> None:
+    for _ in range(10):  # an autovacuum worker may still hold the database for a moment
+        try:
+            drop_database(SCRATCH)
+            return
+        except Exception:  # noqa: BLE001
+            time.sleep(1)
+    print(f"note: scratch database {SCRATCH} left behind", file=sys.stderr)
 
 
 def run(url: str, areas: int, seed: int) -> None:
@@ -86,7 +96,7 @@ def run(url: str, areas: int, seed: int) -> None:
             ),
             {"ids": ids},
         ).scalar_one()
-    engine.dispose()
+    engine.dispose()  # before the scratch database is dropped
     print(f"street {territory.street_code}: {communities} communities, {n_areas} 小区")
     print(f"{'stage':<30} {'seconds':>8} {'count':>7} {'target':>8} {'verdict':>8}")
     for name, seconds, count in rows:
