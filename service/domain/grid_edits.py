@@ -50,15 +50,15 @@ def split_by_line(cell: CellState, line: BaseGeometry) -> list[MultiPolygon]:
             where={"field": "line", "code": cell.code},
         )
     frame = LocalFrame.around(cell.geom)
-    geom, cut = frame.to_metric(cell.geom), frame.to_metric(line)
-    pieces = [p for p in polygons_of(split_geometry(geom, cut)) if p.area > AREA_TOLERANCE_M2]
+    tolerance = frame.deg2(AREA_TOLERANCE_M2)
+    pieces = [p for p in polygons_of(split_geometry(cell.geom, line)) if p.area > tolerance]
     if len(pieces) < 2:
         raise ValidationFailed(
             f"the line does not cut cell {cell.code} into two parts",
             message_zh=f"分割线没有把网格 {cell.code} 分成两部分",
             where={"code": cell.code, "location": _point(cell.geom)},
         )
-    return [as_multipolygon(frame.to_wgs84(p)) for p in pieces]
+    return [as_multipolygon(p) for p in pieces]
 
 
 def split_into(cell: CellState, parts: int) -> list[MultiPolygon]:
@@ -70,8 +70,7 @@ def split_into(cell: CellState, parts: int) -> list[MultiPolygon]:
             where={"field": "parts", "code": cell.code},
         )
     frame = LocalFrame.around(cell.geom)
-    pieces = equal_area_cut(frame.to_metric(cell.geom), parts)
-    return [as_multipolygon(frame.to_wgs84(p)) for p in pieces]
+    return [as_multipolygon(p) for p in equal_area_cut(cell.geom, parts, frame.x_scale)]
 
 
 def merge_cells(cells: list[CellState]) -> MultiPolygon:
@@ -92,7 +91,7 @@ def merge_cells(cells: list[CellState]) -> MultiPolygon:
             message_zh=f"网格 {'、'.join(codes)} 互不相邻，不能合并",
             where={"codes": codes, "location": _point(cells[0].geom)},
         )
-    return as_multipolygon(frame.to_wgs84(shapely.union_all(metric)))
+    return as_multipolygon(shapely.union_all([c.geom for c in cells]))
 
 
 def redraw_cell(
@@ -102,25 +101,24 @@ def redraw_cell(
     and hands ground it gives up to the neighbour sharing the longest edge with each piece.
     Returns code → new geometry for the cell and every neighbour that changed."""
     frame = LocalFrame.around(cell.geom)
-    old, target = frame.to_metric(cell.geom), frame.to_metric(new_geom)
-    result: dict[str, BaseGeometry] = {cell.code: target}
-    metric_nb = {n.code: frame.to_metric(n.geom) for n in neighbours}
-    for code, geom in metric_nb.items():
-        if geom.intersection(target).area > AREA_TOLERANCE_M2:
-            result[code] = geom.difference(target)
-    for piece in polygons_of(old.difference(target), AREA_TOLERANCE_M2):
-        ring = piece.buffer(EDGE_TOLERANCE_M)
-        shared = {c: ring.intersection(g).area for c, g in metric_nb.items()}
+    tolerance = frame.deg2(AREA_TOLERANCE_M2)
+    result: dict[str, BaseGeometry] = {cell.code: new_geom}
+    by_code = {n.code: n.geom for n in neighbours}
+    for code, geom in by_code.items():
+        if geom.intersection(new_geom).area > tolerance:
+            result[code] = geom.difference(new_geom)
+    for piece in polygons_of(cell.geom.difference(new_geom), tolerance):
+        ring = piece.buffer(frame.deg(EDGE_TOLERANCE_M))
+        shared = {c: ring.intersection(g).area for c, g in by_code.items()}
         best = max(shared, key=lambda c: shared[c], default=None)
         if best is None or shared[best] <= 0:
             raise ValidationFailed(
-                f"redrawing {cell.code} would leave ground near {_point(frame.to_wgs84(piece))}"
-                " in no cell",
+                f"redrawing {cell.code} would leave ground near {_point(piece)} in no cell",
                 message_zh=f"重划网格 {cell.code} 会留下不属于任何网格的空白",
-                where={"code": cell.code, "location": _point(frame.to_wgs84(piece))},
+                where={"code": cell.code, "location": _point(piece)},
             )
-        result[best] = result.get(best, metric_nb[best]).union(piece)
-    return {c: as_multipolygon(frame.to_wgs84(g), 0.0) for c, g in result.items()}
+        result[best] = result.get(best, by_code[best]).union(piece)
+    return {c: as_multipolygon(g) for c, g in result.items()}
 
 
 def check_edit(

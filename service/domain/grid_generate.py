@@ -22,7 +22,7 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from service.domain.grid_codes import cell_code, order_cells
+from service.domain.grid_codes import cell_code, reading_order
 from service.domain.grid_geometry import (
     LocalFrame,
     as_multipolygon,
@@ -57,7 +57,7 @@ class ProposedCell:
 @dataclass
 class _Unit:
     area_id: int
-    geom: BaseGeometry  # metric
+    geom: BaseGeometry  # lon/lat
     households: int
     split: bool
 
@@ -73,16 +73,16 @@ def generate_cells(
 ) -> list[ProposedCell]:
     """The proposed cells of one community; `sequences` are the codes' numbers to use."""
     frame = LocalFrame.around(community_geom)
-    community = frame.to_metric(community_geom)
-    units = _units(community, areas, households_max, frame)
-    clusters = _clusters(units, community, households_min, households_max)
-    regions = _cover(community, units, clusters)
-    order = order_cells(regions, community)
+    community_m = frame.to_metric(community_geom)
+    units = _units(community_geom, areas, households_max, frame)
+    clusters = _clusters(units, frame, community_m.bounds, households_min, households_max)
+    regions = _cover(community_geom, units, clusters, frame)
+    order = reading_order(_points(regions, frame), community_m.bounds)
     seqs = sequences if sequences is not None else list(range(1, len(regions) + 1))
     cells = []
     for rank, idx in enumerate(order):
         members = [units[u] for u in clusters[idx]]
-        cells.append(_proposed(community_code, seqs[rank], regions[idx], members, frame))
+        cells.append(_proposed(community_code, seqs[rank], regions[idx], members))
     for cell in cells:
         if cell.households < households_min:
             cell.flags.append("households_below_min")
@@ -96,9 +96,8 @@ def _proposed(
     seq: int,
     region: BaseGeometry,
     members: list[_Unit],
-    frame: LocalFrame,
 ) -> ProposedCell:
-    geom = as_multipolygon(frame.to_wgs84(region))
+    geom = as_multipolygon(region)
     ids = sorted({u.area_id for u in members})
     shares: dict[int, int] = {}
     for u in members:
@@ -113,13 +112,19 @@ def _proposed(
     )
 
 
+def _points(geoms: list[BaseGeometry], frame: LocalFrame) -> list[tuple[float, float]]:
+    """Representative points of lon/lat geometries, in the metric frame."""
+    reps = shapely.points([frame.to_metric(g.representative_point()).coords[0] for g in geoms])
+    return [(float(x), float(y)) for x, y in shapely.get_coordinates(reps)]
+
+
 def _units(
     community: BaseGeometry, areas: list[AreaInput], hmax: int, frame: LocalFrame
 ) -> list[_Unit]:
     """小区 clipped to the community and to each other, big ones cut into strips."""
     frame_units: list[_Unit] = []
     ordered = sorted(areas, key=lambda a: a.code)
-    clipped = [community.intersection(frame.to_metric(a.geom)) for a in ordered]
+    clipped = [community.intersection(a.geom) for a in ordered]
     tree = STRtree(clipped)
     for k, area in enumerate(ordered):
         geom = clipped[k]
@@ -127,11 +132,11 @@ def _units(
         earlier = [int(j) for j in tree.query(geom, predicate="intersects") if j < k]
         if earlier:
             geom = geom.difference(shapely.union_all([clipped[j] for j in earlier]))
-        geom = MultiPolygon(polygons_of(geom, 0.01))
+        geom = MultiPolygon(polygons_of(geom, frame.deg2(0.01)))
         if geom.is_empty:
             continue
         parts = max(1, math.ceil(area.households / hmax)) if hmax > 0 else 1
-        pieces = [p for p in equal_area_cut(geom, parts) if not p.is_empty]
+        pieces = [p for p in equal_area_cut(geom, parts, frame.x_scale) if not p.is_empty]
         shares = largest_remainder(area.households, [p.area for p in pieces])
         for piece, share in zip(pieces, shares, strict=True):
             frame_units.append(_Unit(area.id, piece, share, split=len(pieces) > 1))
@@ -157,18 +162,21 @@ def _neighbours(points: list[tuple[float, float]]) -> list[set[int]]:
     return graph
 
 
-def _clusters(units: list[_Unit], community: BaseGeometry, hmin: int, hmax: int) -> list[list[int]]:
+def _clusters(
+    units: list[_Unit],
+    frame: LocalFrame,
+    bounds: tuple[float, float, float, float],
+    hmin: int,
+    hmax: int,
+) -> list[list[int]]:
     if not units:
         return [[]]
-    pts = []
-    for u in units:
-        p = u.geom.representative_point()
-        pts.append((float(p.x), float(p.y)))
+    pts = _points([u.geom for u in units], frame)
     graph = _neighbours(pts)
     target = (hmin + hmax) / 2
     owner = [-1] * len(units)
     clusters: list[list[int]] = []
-    for seed in order_cells([u.geom for u in units], community):
+    for seed in reading_order(pts, bounds):
         if owner[seed] >= 0:
             continue
         cid = len(clusters)
@@ -213,47 +221,52 @@ def _merge_small(
 
 
 def _cover(
-    community: BaseGeometry, units: list[_Unit], clusters: list[list[int]]
+    community: BaseGeometry, units: list[_Unit], clusters: list[list[int]], frame: LocalFrame
 ) -> list[BaseGeometry]:
     """Regions partitioning the community: each cluster's units plus its nearest open space."""
     if len(clusters) == 1:
         return [community]
     taken = shapely.union_all([u.geom for u in units])
     open_space = community.difference(taken)
+    reach = _nearest_reach(units, clusters, frame, community)
+    regions: list[BaseGeometry] = []
+    for ci, members in enumerate(clusters):
+        space = shapely.clip_by_rect(open_space, *reach[ci].bounds).intersection(reach[ci])
+        region = shapely.union_all([space] + [units[u].geom for u in members])
+        # floating-point noise can make neighbours overlap by slivers: earlier regions win
+        if regions:
+            hits = shapely.intersects(regions, region)
+            near = [r for r, hit in zip(regions, hits, strict=True) if hit]
+            if near:
+                region = region.difference(shapely.union_all(near))
+        regions.append(region)
+    return _fill_gaps(community, regions, frame)
+
+
+def _nearest_reach(
+    units: list[_Unit], clusters: list[list[int]], frame: LocalFrame, community: BaseGeometry
+) -> list[BaseGeometry]:
+    """For each cluster, the ground nearer to it than to any other (lon/lat polygons):
+    Voronoi cells, in metres, of points every few metres along its units' boundaries."""
     labels: dict[tuple[float, float], int] = {}
     for ci, members in enumerate(clusters):
         for u in members:
-            seg = shapely.segmentize(units[u].geom.boundary, SAMPLE_SPACING_M)
-            for x, y in shapely.get_coordinates(seg):
+            ring = frame.to_metric(units[u].geom.boundary)
+            for x, y in shapely.get_coordinates(shapely.segmentize(ring, SAMPLE_SPACING_M)):
                 labels.setdefault((round(float(x), 2), round(float(y), 2)), ci)
     # a deterministic sub-centimetre jitter keeps regularly spaced points off the
     # co-circular degeneracies that make GEOS's Voronoi cells invalid
     rng = random.Random(len(labels))
     points = list(labels)
     jittered = [(x + rng.uniform(-0.005, 0.005), y + rng.uniform(-0.005, 0.005)) for x, y in points]
-    envelope = community.envelope.buffer(100.0)
+    envelope = frame.to_metric(community).envelope.buffer(100.0)
     cells = shapely.voronoi_polygons(
         shapely.multipoints(jittered), extend_to=envelope, ordered=True
     )
     by_cluster: list[list[BaseGeometry]] = [[] for _ in clusters]
     for point, cell in zip(points, shapely.get_parts(cells), strict=True):
         by_cluster[labels[point]].append(cell)
-    regions: list[BaseGeometry] = []
-    for ci, members in enumerate(clusters):
-        reach = _union_cells(by_cluster[ci])
-        space = shapely.clip_by_rect(open_space, *reach.bounds).intersection(reach)
-        region = shapely.union_all([space] + [units[u].geom for u in members])
-        # floating-point noise can make neighbours overlap by slivers: earlier regions win
-        if regions:
-            near = [
-                r
-                for r, hit in zip(regions, shapely.intersects(regions, region), strict=True)
-                if hit
-            ]
-            if near:
-                region = region.difference(shapely.union_all(near))
-        regions.append(region)
-    return _fill_gaps(community, regions)
+    return [frame.to_wgs84(_union_cells(c)) for c in by_cluster]
 
 
 def _union_cells(cells: list[BaseGeometry]) -> BaseGeometry:
@@ -264,11 +277,13 @@ def _union_cells(cells: list[BaseGeometry]) -> BaseGeometry:
         return shapely.union_all(cells, grid_size=0.01)
 
 
-def _fill_gaps(community: BaseGeometry, regions: list[BaseGeometry]) -> list[BaseGeometry]:
+def _fill_gaps(
+    community: BaseGeometry, regions: list[BaseGeometry], frame: LocalFrame
+) -> list[BaseGeometry]:
     """Give slivers left by floating-point noise to the region sharing most of their edge."""
-    gaps = polygons_of(community.difference(shapely.union_all(regions)), 1e-6)
+    gaps = polygons_of(community.difference(shapely.union_all(regions)), frame.deg2(1e-6))
     for gap in gaps:
-        ring = gap.buffer(0.01)
+        ring = gap.buffer(frame.deg(0.01))
         best = max(range(len(regions)), key=lambda i: regions[i].intersection(ring).area)
         regions[best] = regions[best].union(gap)
     return regions

@@ -1,9 +1,11 @@
 """Geometry helpers for grid cells: a local metric frame, equal-area cuts, household shares.
 
-The domain works in a local equirectangular frame (metres east/north of the community's
-centre). It is affine, so validity and shared edges survive the round trip exactly enough,
-and its scale error over a community (a few km) is far below what household counts need.
-Area checks that must be exact run in PostGIS in a CGCS2000 Gauss-Krüger projection.
+Overlays (clip, union, difference) run on the lon/lat coordinates themselves, so a cell's
+edge along a 小区 or community boundary reuses the stored vertices bit for bit (a projected
+round trip would move them by ~1e-14 degrees, and GEOS then misjudges nearly coincident
+edges). Lengths and areas use a local equirectangular frame (metres east/north of the
+community's centre; scale error far below what household counts need): `LocalFrame` maps
+points for distance work (Voronoi, ordering) and converts square metres to square degrees.
 """
 
 from __future__ import annotations
@@ -36,6 +38,27 @@ class LocalFrame:
     @property
     def kx(self) -> float:
         return EARTH_M_PER_DEG_LON_EQUATOR * math.cos(math.radians(self.lat0))
+
+    @property
+    def m2_per_deg2(self) -> float:
+        return self.kx * EARTH_M_PER_DEG_LAT
+
+    @property
+    def x_scale(self) -> float:
+        """Metres per degree east over metres per degree north (for shape decisions)."""
+        return self.kx / EARTH_M_PER_DEG_LAT
+
+    def area_m2(self, geom: BaseGeometry) -> float:
+        return float(geom.area) * self.m2_per_deg2
+
+    def deg2(self, m2: float) -> float:
+        """Square degrees for an area in square metres."""
+        return m2 / self.m2_per_deg2
+
+    @staticmethod
+    def deg(m: float) -> float:
+        """Degrees (north) for a length in metres; a conservative length in any direction."""
+        return m / EARTH_M_PER_DEG_LAT
 
     def to_metric(self, geom: BaseGeometry) -> BaseGeometry:
         kx, lon0, lat0 = self.kx, self.lon0, self.lat0
@@ -71,19 +94,21 @@ def as_multipolygon(geom: BaseGeometry, min_area: float = 0.0) -> MultiPolygon:
     return MultiPolygon(polygons_of(geom, min_area))
 
 
-def equal_area_cut(geom: BaseGeometry, parts: int) -> list[BaseGeometry]:
-    """Cut geom (metric) into `parts` strips of equal area across its longer bounding side."""
+def equal_area_cut(geom: BaseGeometry, parts: int, x_scale: float = 1.0) -> list[BaseGeometry]:
+    """Cut geom into `parts` strips of equal area across its longer bounding side
+    (x_scale: how much longer a unit of x is than a unit of y, for lon/lat input)."""
     if parts <= 1:
         return [geom]
     xmin, ymin, xmax, ymax = geom.bounds
-    vertical = (xmax - xmin) >= (ymax - ymin)
+    vertical = (xmax - xmin) * x_scale >= (ymax - ymin)
     lo, hi = (xmin, xmax) if vertical else (ymin, ymax)
+    pad = max(xmax - xmin, ymax - ymin)  # frames reach past the shape whatever its units
     total = geom.area
 
     def slab(a: float, b: float) -> BaseGeometry:
         if vertical:
-            return shapely.clip_by_rect(geom, a, ymin - 1, b, ymax + 1)
-        return shapely.clip_by_rect(geom, xmin - 1, a, xmax + 1, b)
+            return shapely.clip_by_rect(geom, a, ymin - pad, b, ymax + pad)
+        return shapely.clip_by_rect(geom, xmin - pad, a, xmax + pad, b)
 
     cuts = [lo]
     for i in range(1, parts):
@@ -99,9 +124,9 @@ def equal_area_cut(geom: BaseGeometry, parts: int) -> list[BaseGeometry]:
     cuts.append(hi)
     pieces = []
     for i in range(parts):
-        a = lo - 1 if i == 0 else cuts[i]
-        b = hi + 1 if i == parts - 1 else cuts[i + 1]
-        frame = box(a, ymin - 1, b, ymax + 1) if vertical else box(xmin - 1, a, xmax + 1, b)
+        a = lo - pad if i == 0 else cuts[i]
+        b = hi + pad if i == parts - 1 else cuts[i + 1]
+        frame = box(a, ymin - pad, b, ymax + pad) if vertical else box(xmin - pad, a, xmax + pad, b)
         pieces.append(geom.intersection(frame))  # exact overlay for the pieces kept
     return pieces
 

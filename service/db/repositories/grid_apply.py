@@ -102,7 +102,10 @@ def apply_edit(
     states = [CellState(c.code, c.geom) for c in replaced]
     check_edit(new_geoms, states, siblings, community.code, community.geom)
     areas = repo.residential_areas(session, community.id)
-    counts = allocate_households(new_geoms, areas)
+    # shared over every cell active after the edit, so a 小区 also held by an unchanged
+    # sibling counts as split (and its households are not counted twice)
+    everyone = list(new_geoms) + [c.geom for c in siblings]
+    counts = allocate_households(everyone, areas)[: len(new_geoms)]
     seqs = next_sequences(
         community.code, repo.codes_ever_used(session, community.code), len(new_geoms)
     )
