@@ -210,3 +210,15 @@ def test_check_reports_missing_primary_and_is_scoped(env: GridEnv, generated) ->
     assert body["geojson"]["type"] == "FeatureCollection"
     r = env.client.get(f"/api/grids/check?community={c1}", headers=env.headers["other_street"])
     assert r.status_code == 404
+
+
+def test_edit_history_lists_generation_and_edits(env: GridEnv, generated) -> None:
+    c1 = env.territory.communities[0]
+    r = env.client.get(f"/api/grids/edits?community={c1}", headers=env.headers["staff"])
+    assert r.status_code == 200
+    kinds = [e["kind"] for e in r.json()]
+    assert "generate" in kinds
+    gen = [e for e in r.json() if e["kind"] == "generate"][-1]
+    assert gen["actor"] == env.users["street"] and gen["created"]
+    r = env.client.get(f"/api/grids/edits?community={c1}", headers=env.headers["other_street"])
+    assert r.status_code == 404

@@ -158,6 +158,22 @@ def generate_cells(
     return result.as_dict()
 
 
+@router.get("/edits", summary="Grid edit history (latest first)")
+def edits(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Reader,
+    community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
+    limit: Annotated[int, Query(ge=1)] = 100,
+) -> list[dict[str, Any]]:
+    ids = repo.community_ids_in_scope(
+        session, me, _scope(request), community=community, street=street
+    )
+    return views.edit_history(session, ids, min(limit, settings.max_page_size))
+
+
 @router.get("/workers/{username}", summary="The cells a grid worker serves")
 def worker_cells(
     username: str, request: Request, session: SessionDep, me: Reader

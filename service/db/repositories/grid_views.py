@@ -189,3 +189,30 @@ def end_assignment(session: Session, cell_id: int, assignment_id: int, cell_code
             message_zh="未找到该网格的当前分配",
             where={"code": cell_code, "assignment": assignment_id},
         )
+
+
+def edit_history(session: Session, community_ids: list[int], limit: int) -> list[dict[str, Any]]:
+    """The latest grid edits (generate, split, merge, redraw, assign) in these communities."""
+    rows = session.execute(
+        text(
+            "SELECT e.id, c.code, e.kind, u.username, e.retired_codes, e.created_codes, e.note,"
+            " e.detail, e.created_at FROM grid_edit e JOIN community c ON c.id = e.community_id"
+            " LEFT JOIN app_user u ON u.id = e.actor_id WHERE e.community_id = ANY(:ids)"
+            " ORDER BY e.created_at DESC, e.id DESC LIMIT :n"
+        ),
+        {"ids": community_ids, "n": limit},
+    ).all()
+    return [
+        {
+            "id": r[0],
+            "community": r[1],
+            "kind": r[2],
+            "actor": r[3],
+            "retired": r[4],
+            "created": r[5],
+            "note": r[6],
+            "detail": r[7],
+            "at": r[8].isoformat(),
+        }
+        for r in rows
+    ]
