@@ -58,6 +58,46 @@ def allocate_households(cells: list[BaseGeometry], areas: list[AreaInput]) -> li
     return out
 
 
+def allocate_new_households(
+    new_cells: list[BaseGeometry],
+    siblings: list[tuple[BaseGeometry, dict[int, int]]],
+    areas: list[AreaInput],
+) -> list[CellHouseholds]:
+    """Households of the cells an edit creates, leaving unchanged siblings' counts alone:
+    a 小区 also held by a sibling gives the new cells what the sibling does not hold
+    (its recorded split share, else its share by area)."""
+    everyone = list(new_cells) + [g for g, _ in siblings]
+    by_area = allocate_households(everyone, areas)  # only to find who holds what
+    n = len(new_cells)
+    out = [CellHouseholds(0, {}) for _ in new_cells]
+    if not new_cells:
+        return out
+    frame = LocalFrame.around(new_cells[0])
+    for area in areas:
+        holders = [i for i, c in enumerate(by_area) if area.id in c.split_shares]
+        if not holders:
+            holders = [i for i in range(len(everyone)) if _holds(area, everyone[i], frame)]
+        new_holders = [i for i in holders if i < n]
+        if not new_holders:
+            continue
+        kept = sum(
+            siblings[i - n][1].get(area.id, by_area[i].split_shares.get(area.id, 0))
+            for i in holders
+            if i >= n
+        )
+        weights = [frame.area_m2(new_cells[i].intersection(area.geom)) for i in new_holders]
+        shares = largest_remainder(max(0, area.households - kept), weights)
+        for i, share in zip(new_holders, shares, strict=True):
+            out[i].households += share
+            if len(holders) > 1:
+                out[i].split_shares[area.id] = share
+    return out
+
+
+def _holds(area: AreaInput, cell: BaseGeometry, frame: LocalFrame) -> bool:
+    return frame.area_m2(cell.intersection(area.geom)) > AREA_TOLERANCE_M2
+
+
 def carry_workers(
     sources: list[tuple[str, float]], current: list[AssignmentState]
 ) -> CarriedWorkers:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.db.repositories import grids as repo
-from service.domain.grid_carry import allocate_households, carry_workers
+from service.domain.grid_carry import allocate_new_households, carry_workers
 from service.domain.grid_codes import cell_code, next_sequences, order_cells
 from service.domain.grid_edits import CellState, check_edit, sources_of
 from service.domain.grid_generate import ProposedCell, generate_cells
@@ -102,10 +102,10 @@ def apply_edit(
     states = [CellState(c.code, c.geom) for c in replaced]
     check_edit(new_geoms, states, siblings, community.code, community.geom)
     areas = repo.residential_areas(session, community.id)
-    # shared over every cell active after the edit, so a 小区 also held by an unchanged
-    # sibling counts as split (and its households are not counted twice)
-    everyone = list(new_geoms) + [c.geom for c in siblings]
-    counts = allocate_households(everyone, areas)[: len(new_geoms)]
+    # a 小区 also held by an unchanged sibling counts as split, and the sibling keeps its share
+    recorded = repo.split_shares_of(session, [c.id for c in active if c.id not in gone])
+    kept = [(c.geom, recorded.get(c.id, {})) for c in active if c.id not in gone]
+    counts = allocate_new_households(new_geoms, kept, areas)
     seqs = next_sequences(
         community.code, repo.codes_ever_used(session, community.code), len(new_geoms)
     )

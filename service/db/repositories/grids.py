@@ -205,6 +205,21 @@ def record_splits(session: Session, cell_id: int, shares: dict[int, int]) -> Non
         )
 
 
+def split_shares_of(session: Session, cell_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Recorded split shares: cell id → {小区 id: households}."""
+    out: dict[int, dict[int, int]] = {}
+    rows = session.execute(
+        text(
+            "SELECT cell_id, residential_area_id, households FROM residential_area_split"
+            " WHERE cell_id = ANY(:ids)"
+        ),
+        {"ids": cell_ids},
+    )
+    for cell_id, area_id, households in rows:
+        out.setdefault(cell_id, {})[area_id] = households
+    return out
+
+
 def record_edit(
     session: Session,
     *,
