@@ -7,7 +7,6 @@ from typing import Any
 
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.db.repositories import grids as repo
@@ -143,47 +142,43 @@ def _write(
     current = repo.current_assignments(session, [c.id for c in old]) if old else []
     if not dry_run and old:
         repo.retire_cells(session, [c.id for c in old])
+    rows: list[repo.NewCell] = []
     for code, geom, households, shares, flags in plans:
         sources = sources_of(geom, olds)
         workers = carry_workers(sources, current)
-        info: dict[str, Any] = {
-            "code": code,
-            "households": households,
-            "replaces": [c for c, _ in sources],
-            "split_residential_areas": sorted(shares),
-            "flags": list(flags) + (["primary_conflict"] if workers.conflict else []),
-            "primary_worker_id": workers.primary,
-            "backup_worker_ids": workers.backups,
-            "geometry": mapping(geom),
-        }
-        result.created.append(info)
-        if dry_run:
-            continue
-        cell_id = repo.insert_cell(session, community.id, code, geom, households)
-        repo.add_lineage(session, cell_id, [id_of[c] for c, _ in sources])
-        repo.record_splits(session, cell_id, shares)
-        _assign_carried(session, cell_id, workers.primary, workers.backups)
-    if not dry_run:
-        repo.record_edit(
-            session,
-            community_id=community.id,
-            kind=result.kind,
-            actor_id=actor_id,
-            retired=result.retired,
-            created=[c["code"] for c in result.created],
-            detail={"flags": {c["code"]: c["flags"] for c in result.created if c["flags"]}},
-            note=note,
+        result.created.append(
+            {
+                "code": code,
+                "households": households,
+                "replaces": [c for c, _ in sources],
+                "split_residential_areas": sorted(shares),
+                "flags": list(flags) + (["primary_conflict"] if workers.conflict else []),
+                "primary_worker_id": workers.primary,
+                "backup_worker_ids": workers.backups,
+                "geometry": mapping(geom),
+            }
         )
-
-
-def _assign_carried(
-    session: Session, cell_id: int, primary: int | None, backups: list[int]
-) -> None:
-    rows = ([(primary, True)] if primary is not None else []) + [(b, False) for b in backups]
-    for worker_id, is_primary in rows:
-        session.execute(
-            text(
-                "INSERT INTO grid_assignment (worker_id, cell_id, is_primary) VALUES (:w, :c, :p)"
-            ),
-            {"w": worker_id, "c": cell_id, "p": is_primary},
+        rows.append(
+            repo.NewCell(
+                code=code,
+                geom=geom,
+                households=households,
+                replaces=[id_of[c] for c, _ in sources],
+                split_shares=shares,
+                primary=workers.primary,
+                backups=workers.backups,
+            )
         )
+    if dry_run:
+        return
+    repo.insert_cells(session, community.id, rows)
+    repo.record_edit(
+        session,
+        community_id=community.id,
+        kind=result.kind,
+        actor_id=actor_id,
+        retired=result.retired,
+        created=[c["code"] for c in result.created],
+        detail={"flags": {c["code"]: c["flags"] for c in result.created if c["flags"]}},
+        note=note,
+    )

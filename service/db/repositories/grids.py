@@ -154,18 +154,60 @@ def codes_ever_used(session: Session, community_code: str) -> list[str]:
     )
 
 
-def insert_cell(
-    session: Session, community_id: int, code: str, geom: BaseGeometry, households: int
-) -> int:
-    return int(
-        session.execute(
-            text(
-                "INSERT INTO grid_cell (code, community_id, geom, households)"
-                " VALUES (:code, :c, ST_Multi(ST_GeomFromWKB(:wkb, 4326)), :h) RETURNING id"
-            ),
-            {"code": code, "c": community_id, "wkb": shapely.to_wkb(geom), "h": households},
-        ).scalar_one()
+@dataclass(frozen=True)
+class NewCell:
+    code: str
+    geom: BaseGeometry
+    households: int
+    replaces: list[int]  # ids of the retired cells it replaces (lineage)
+    split_shares: dict[int, int]  # 小区 id → households held here, for split 小区
+    primary: int | None
+    backups: list[int]
+
+
+def insert_cells(session: Session, community_id: int, cells: list[NewCell]) -> dict[str, int]:
+    """Insert cells with their lineage, split records and carried workers, in a few
+    statements; returns code → id."""
+    if not cells:
+        return {}
+    rows = session.execute(
+        text(
+            "INSERT INTO grid_cell (code, community_id, geom, households)"
+            " SELECT t.code, :c, ST_Multi(ST_GeomFromWKB(t.wkb, 4326)), t.h"
+            " FROM unnest(CAST(:codes AS text[]), CAST(:wkbs AS bytea[]), CAST(:hs AS int[]))"
+            " AS t(code, wkb, h) RETURNING code, id"
+        ),
+        {
+            "c": community_id,
+            "codes": [n.code for n in cells],
+            "wkbs": [shapely.to_wkb(n.geom) for n in cells],
+            "hs": [n.households for n in cells],
+        },
+    ).all()
+    ids = {code: int(cell_id) for code, cell_id in rows}
+    lineage = [{"n": ids[n.code], "o": old} for n in cells for old in n.replaces]
+    splits = [
+        {"a": area, "c": ids[n.code], "h": h} for n in cells for area, h in n.split_shares.items()
+    ]
+    workers = [
+        {"w": n.primary, "c": ids[n.code], "p": True} for n in cells if n.primary is not None
+    ] + [{"w": b, "c": ids[n.code], "p": False} for n in cells for b in n.backups]
+    statements = (
+        (lineage, "INSERT INTO grid_cell_lineage (cell_id, replaces_cell_id) VALUES (:n, :o)"),
+        (
+            splits,
+            "INSERT INTO residential_area_split (residential_area_id, cell_id, households)"
+            " VALUES (:a, :c, :h)",
+        ),
+        (
+            workers,
+            "INSERT INTO grid_assignment (worker_id, cell_id, is_primary) VALUES (:w, :c, :p)",
+        ),
     )
+    for params, sql in statements:
+        if params:
+            session.execute(text(sql), params)
+    return ids
 
 
 def retire_cells(session: Session, cell_ids: list[int]) -> None:
@@ -184,25 +226,6 @@ def retire_cells(session: Session, cell_ids: list[int]) -> None:
         ),
         {"ids": cell_ids},
     )
-
-
-def add_lineage(session: Session, cell_id: int, replaces: list[int]) -> None:
-    for old in replaces:
-        session.execute(
-            text("INSERT INTO grid_cell_lineage (cell_id, replaces_cell_id) VALUES (:n, :o)"),
-            {"n": cell_id, "o": old},
-        )
-
-
-def record_splits(session: Session, cell_id: int, shares: dict[int, int]) -> None:
-    for area_id, households in shares.items():
-        session.execute(
-            text(
-                "INSERT INTO residential_area_split (residential_area_id, cell_id, households)"
-                " VALUES (:a, :c, :h)"
-            ),
-            {"a": area_id, "c": cell_id, "h": households},
-        )
 
 
 def split_shares_of(session: Session, cell_ids: list[int]) -> dict[int, dict[int, int]]:
