@@ -2,7 +2,8 @@
 
 A folium map (no basemap by default, every asset served locally) with the active cells
 coloured by household range, the integrity findings in red, and a side panel whose forms
-call the /api/grids endpoints (static/grids.js). All user text is escaped.
+call the /api/grids endpoints (static/grids.js) with the session cookie and the CSRF
+token from the wangge_csrf cookie. All user text is escaped.
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ def render_grids_page(
     cells: dict[str, Any],
     findings: dict[str, Any],
     communities: list[dict[str, str]],
-    csrf_token: str | None,
     can_edit: bool,
     households_range: tuple[int, int],
     bounds: tuple[float, float, float, float] | None,
@@ -89,14 +89,14 @@ def render_grids_page(
         m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     root = m.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(_head(csrf_token, m.get_name())))
+    root.header.add_child(Element(_head(m.get_name())))
     root.html.add_child(Element(_panel(title, cells, findings, communities, can_edit)))
     localize_assets(m)
     return str(root.render())
 
 
-def _head(csrf_token: str | None, map_name: str) -> str:
-    config = json.dumps({"csrf": csrf_token or "", "map": map_name})
+def _head(map_name: str) -> str:
+    config = json.dumps({"map": map_name})
     return (
         '<meta charset="utf-8"><title>网格管理 wangge</title>'
         f'<script id="grid-config" type="application/json">{escape(config, quote=False)}</script>'

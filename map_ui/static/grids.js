@@ -3,6 +3,11 @@
   "use strict";
   const config = JSON.parse(document.getElementById("grid-config").textContent);
   const message = document.getElementById("grid-message");
+  // the login sets the wangge_csrf cookie; writes echo it in X-CSRF-Token (docs/auth.md)
+  function csrfToken() {
+    const found = document.cookie.split("; ").find(function (c) { return c.startsWith("wangge_csrf="); });
+    return found ? decodeURIComponent(found.split("=")[1]) : "";
+  }
   let previewLayer = null;
 
   function say(text, isError) {
@@ -14,7 +19,7 @@
     const response = await fetch(url, {
       method: method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = response.status === 204 ? {} : await response.json();

@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
 
-from service.db.models import AppUser
-from service.db.repositories.users import issue_token
 from service.settings import Settings
 from tests.api.grid_env import GridEnv, build_env
 from tests.e2e.conftest import LiveServer
@@ -42,14 +38,14 @@ def grid_site(test_db, tmp_path_factory) -> Iterator[tuple[LiveServer, GridEnv]]
     server.stop()
 
 
-def _session_cookie(owner_url: str, username: str) -> str:
-    engine = create_engine(owner_url)
-    with Session(engine) as session, session.begin():
-        user = session.scalar(select(AppUser).where(AppUser.username == username))
-        assert user is not None
-        token, _ = issue_token(session, user, kind="session", ttl_minutes=30)
-    engine.dispose()
-    return token
+def _log_in(page, base: str, username: str, next_path: str) -> None:
+    """Through the real login form; the page sends anonymous browsers there first."""
+    page.goto(f"{base}{next_path}")
+    assert "/login" in page.url
+    page.fill("#username", username)
+    page.fill("#password", "grid-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{next_path}")
 
 
 def test_street_office_sees_cells_and_previews_generation(
@@ -57,15 +53,12 @@ def test_street_office_sees_cells_and_previews_generation(
 ) -> None:
     server, env = grid_site
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    token = _session_cookie(test_db.owner_url, env.users["street"])
-    context.add_cookies([{"name": "wangge_session", "value": token, "url": server.url}])
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    response = page.goto(f"{server.url}/grids?street={env.territory.street_code}")
-    assert response is not None and response.status == 200
+    _log_in(page, server.url, env.users["street"], f"/grids?street={env.territory.street_code}")
     cells = int(page.locator("#cell-count").inner_text())
     assert cells > 0
     page.wait_for_function(

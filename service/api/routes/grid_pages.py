@@ -8,19 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
-from service.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, require
+from service.api.deps import SessionDep, SettingsDep, require_page
 from service.db.repositories import grid_views as views
 from service.db.repositories import grids as repo
 from service.db.repositories.grid_checks import check_grids
-from service.db.repositories.users import user_for_token
 from service.domain.grid_findings import findings_geojson
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
 
 router = APIRouter(tags=["grids"])
-# When the browser login lands (docs/auth.md), swap this for the page-auth dependency that
-# redirects to /login: it is the only line to change.
-PageUser = Annotated[Principal, Depends(require("grid:read"))]
+# An anonymous or expired browser is sent to /login and comes back (docs/auth.md).
+PageUser = Annotated[Principal, Depends(require_page("grid:read"))]
 
 
 @router.get("/grids", response_class=HTMLResponse, summary="Grid page (map and actions)")
@@ -59,15 +57,8 @@ def grids_page(
         cells=cells,
         findings=findings_geojson(findings),
         communities=[{"code": r[0], "name": r[1]} for r in rows],
-        csrf_token=_csrf(request, session),
         can_edit=scope_for(me, "grid:edit") is not None,
         households_range=(settings.grid_households_min, settings.grid_households_max),
         bounds=bounds,
     )
     return HTMLResponse(html)
-
-
-def _csrf(request: Request, session: SessionDep) -> str | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    found = user_for_token(session, cookie) if cookie else None
-    return found[1].csrf_token if found else None
