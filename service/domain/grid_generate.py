@@ -26,6 +26,7 @@ from service.domain.grid_codes import cell_code, reading_order
 from service.domain.grid_geometry import (
     LocalFrame,
     as_multipolygon,
+    clip_to_box,
     equal_area_cut,
     largest_remainder,
     polygons_of,
@@ -231,7 +232,7 @@ def _cover(
     reach = _nearest_reach(units, clusters, frame, community)
     regions: list[BaseGeometry] = []
     for ci, members in enumerate(clusters):
-        space = shapely.clip_by_rect(open_space, *reach[ci].bounds).intersection(reach[ci])
+        space = clip_to_box(open_space, *reach[ci].bounds).intersection(reach[ci])
         region = shapely.union_all([space] + [units[u].geom for u in members])
         # floating-point noise can make neighbours overlap by slivers: earlier regions win
         if regions:

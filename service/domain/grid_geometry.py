@@ -94,6 +94,16 @@ def as_multipolygon(geom: BaseGeometry, min_area: float = 0.0) -> MultiPolygon:
     return MultiPolygon(polygons_of(geom, min_area))
 
 
+def clip_to_box(
+    geom: BaseGeometry, xmin: float, ymin: float, xmax: float, ymax: float
+) -> BaseGeometry:
+    """geom inside a rectangle: GEOS's fast clip, or an exact overlay where the clip fails."""
+    try:
+        return shapely.clip_by_rect(geom, xmin, ymin, xmax, ymax)
+    except shapely.errors.GEOSException:
+        return geom.intersection(box(xmin, ymin, xmax, ymax))
+
+
 def equal_area_cut(geom: BaseGeometry, parts: int, x_scale: float = 1.0) -> list[BaseGeometry]:
     """Cut geom into `parts` strips of equal area across its longer bounding side
     (x_scale: how much longer a unit of x is than a unit of y, for lon/lat input)."""
@@ -107,8 +117,8 @@ def equal_area_cut(geom: BaseGeometry, parts: int, x_scale: float = 1.0) -> list
 
     def slab(a: float, b: float) -> BaseGeometry:
         if vertical:
-            return shapely.clip_by_rect(geom, a, ymin - pad, b, ymax + pad)
-        return shapely.clip_by_rect(geom, xmin - pad, a, xmax + pad, b)
+            return clip_to_box(geom, a, ymin - pad, b, ymax + pad)
+        return clip_to_box(geom, xmin - pad, a, xmax + pad, b)
 
     cuts = [lo]
     for i in range(1, parts):
