@@ -12,7 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.routes import auth, health, login_page, report_reads, users
+from service.api.routes import (
+    auth,
+    grid_pages,
+    grids,
+    health,
+    login_page,
+    report_reads,
+    users,
+)
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.settings import PROJECT_ROOT, Settings, get_settings
@@ -42,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth, login_page, users, report_reads):
+    for module in (health, auth, login_page, users, report_reads, grids, grid_pages):
         app.include_router(module.router)
     _mount_assets(app)
     return app

@@ -64,14 +64,11 @@ POLICY: Final[dict[str, dict[str, str]]] = {
         "planner": "district",
     },
     "grid:read": {**EVERYONE, **DISTRICT_WIDE},
-    "grid:edit": {"district_bureau": "area", "admin": "all"},
+    # issue 4: the issue gives community staff and street offices the generate / split /
+    # merge / assign actions and the integrity findings on their grid pages
+    "grid:edit": dict(STAFF),
     "grid:assign": dict(STAFF),
-    "grid:check": {
-        "street_office": "area",
-        "district_bureau": "area",
-        "planner": "district",
-        "admin": "all",
-    },
+    "grid:check": {**STAFF, "planner": "district"},
     "map:read": {**EVERYONE, **DISTRICT_WIDE},
     "tile:read": {**EVERYONE, **DISTRICT_WIDE},
     "stats:read": {**EVERYONE, **DISTRICT_WIDE},
