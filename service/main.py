@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.routes import auth, health
+from service.api.routes import auth, exports, health, imports, ogc
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.settings import PROJECT_ROOT, Settings, get_settings
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth):
+    for module in (health, auth, exports, ogc, imports):
         app.include_router(module.router)
     _mount_assets(app)
     return app

@@ -27,6 +27,24 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, "department": "district", "planner": "district"},
+    # --- issue 7: exports, OGC API – Features, boundary import
+    "export:read": {
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "district",
+        "department": "area",
+        "planner": "district",
+        "admin": "all",
+    },
+    "ogc:read": {
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "district",
+        "department": "area",
+        "planner": "district",
+        "admin": "all",
+    },
+    "import:boundary": {"district_bureau": "district", "admin": "all"},
 }
 
 
