@@ -141,7 +141,7 @@ def same_geometry(a: BaseGeometry, b: BaseGeometry) -> bool:
 
 
 def _multi(g: BaseGeometry) -> BaseGeometry:
-    return shapely.multipolygons([g]) if g.geom_type == "Polygon" else g
+    return shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g  # type: ignore[list-item]
 
 
 def attribute_changes(new: dict[str, Any], old: dict[str, Any], layer: str) -> list[str]:
