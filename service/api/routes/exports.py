@@ -31,7 +31,11 @@ def _disposition(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-@router.get("/{name}", summary="Export a layer (GeoJSON, CSV, GeoPackage, zipped Shapefile)")
+@router.get(
+    "/{name}",
+    summary="Export a layer (GeoJSON, CSV, GeoPackage, zipped Shapefile)",
+    response_model=None,
+)
 def export_layer(
     name: str,
     request: Request,
