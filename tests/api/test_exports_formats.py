@@ -12,12 +12,13 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from tests.exports_world import (  # noqa: F401  (fixtures)
-    AREAS,
-    export_client,
-    export_headers,
-    export_world,
-)
+from tests import exports_world
+from tests.exports_world import AREAS
+
+# session fixtures of our own small territory (see tests/exports_world.py)
+export_world = exports_world.export_world
+export_client = exports_world.export_client
+export_headers = exports_world.export_headers
 
 FORMATS = ["geojson", "gpkg", "shp.zip", "csv"]
 
