@@ -22,9 +22,7 @@ def _features(client: TestClient, url: str, headers) -> list[dict]:
 
 def test_street_office_sees_only_its_street(export_client, export_headers) -> None:
     street = _features(export_client, "/api/exports/reports.geojson", export_headers["x7street"])
-    planner = _features(
-        export_client, "/api/exports/reports.geojson", export_headers["x7planner"]
-    )
+    planner = _features(export_client, "/api/exports/reports.geojson", export_headers["x7planner"])
     assert 0 < len(street) < len(planner)
     assert {f["properties"]["street_code"] for f in street} == {"410108001"}
     streets = _features(export_client, "/api/exports/streets.geojson", export_headers["x7street"])
@@ -48,7 +46,9 @@ def test_filters_by_area_status_time_and_bbox(export_client, export_headers) -> 
     closed = _features(export_client, f"{base}?status=closed", h)
     assert closed and all(f["properties"]["status"] == "closed" for f in closed)
     assert len(closed) == sum(f["properties"]["status"] == "closed" for f in everything)
-    march = _features(export_client, f"{base}?since=2026-03-01T00:00:00Z&until=2026-04-01T00:00:00Z", h)
+    march = _features(
+        export_client, f"{base}?since=2026-03-01T00:00:00Z&until=2026-04-01T00:00:00Z", h
+    )
     assert march and all(f["properties"]["created_at"].startswith("2026-03") for f in march)
     bbox = (113.50, 34.80, 113.52, 34.84)
     boxed = _features(export_client, f"{base}?bbox={','.join(map(str, bbox))}", h)

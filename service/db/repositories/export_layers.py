@@ -266,9 +266,15 @@ def export_select(
     return q.base.add_columns(*cols).where(where_clause(q, principal, scope, flt))
 
 
-def geojson_select(layer: str, principal: Principal, scope: str, flt: ExportFilter) -> Select[Any]:
+def geojson_select(
+    layer: str,
+    principal: Principal,
+    scope: str,
+    flt: ExportFilter,
+    q: LayerQuery | None = None,
+) -> Select[Any]:
     """SELECT id, properties as JSON text, geometry as GeoJSON text — PostGIS does the work."""
-    q = layer_query(layer)
+    q = q or layer_query(layer)
     names = [f.name for f in LAYERS[layer].fields]
     props = func.json_build_object(*[x for n in names for x in (n, q.columns[n])])
     return q.base.add_columns(

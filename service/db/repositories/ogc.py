@@ -38,9 +38,9 @@ def features_page(
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of features ordered by id, and how many match in all."""
-    stmt = geojson_select(layer, principal, scope, flt)
-    matched = count_rows(session, stmt)
     q = layer_query(layer)
+    stmt = geojson_select(layer, principal, scope, flt, q)
+    matched = count_rows(session, stmt)
     rows = session.execute(
         stmt.order_by(cast(q.feature_id, Text)).limit(limit).offset(offset)
     ).all()
@@ -52,7 +52,7 @@ def feature_by_id(
 ) -> dict[str, Any] | None:
     """One feature, or None when absent or outside the caller's jurisdiction."""
     q = layer_query(layer)
-    stmt = geojson_select(layer, principal, scope, ExportFilter()).where(
+    stmt = geojson_select(layer, principal, scope, ExportFilter(), q).where(
         cast(q.feature_id, Text) == fid
     )
     row = session.execute(stmt).first()
