@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -121,6 +122,7 @@ def plan_import(
     *,
     allowed_prefix: str | None = None,
     max_vertices: int = 20_000,
+    on_feature: Callable[[], None] | None = None,
 ) -> list[Decision]:
     """One decision per incoming feature, in file order."""
     seen: set[str] = set()
@@ -133,6 +135,8 @@ def plan_import(
         if not d.reasons:
             _classify(layer, d, existing)
         decisions.append(d)
+        if on_feature is not None:
+            on_feature()
     _check_overlaps(layer, decisions, existing)
     return decisions
 

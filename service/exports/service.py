@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -25,6 +26,8 @@ from service.errors import ValidationFailed
 from service.exports.files import shapefile_readme, write_layer_file, zip_shapefile
 from service.exports.streams import CoordFn, csv_chunks, geojson_chunks
 
+Batch = Sequence[Any]
+Progress = Callable[[int], None]
 AREA_CODE = re.compile(r"^(\d{9}|\d{12})$")
 
 
@@ -124,6 +127,13 @@ def coord_fn_for(crs: str) -> CoordFn | None:
     return wgs84_to_gcj02_array
 
 
+def _counted(batches: Iterable[Batch], progress: Progress | None) -> Iterator[Batch]:
+    for batch in batches:
+        yield batch
+        if progress is not None:
+            progress(len(batch))
+
+
 def stream_export(
     engine: Engine,
     principal: Principal,
@@ -131,16 +141,17 @@ def stream_export(
     req: ExportRequest,
     prepare: Prepare | None = None,
     batch_size: int = 2000,
+    progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """GeoJSON or CSV bytes straight from a server-side cursor."""
     fn = coord_fn_for(req.crs)
     if req.fmt == "geojson":
         stmt = geojson_select(req.layer, principal, scope, req.flt)
         batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
-        return geojson_chunks(batches, req.metadata(), fn)
+        return geojson_chunks(_counted(batches, progress), req.metadata(), fn)
     stmt = export_select(req.layer, principal, scope, req.flt, "wkt")
     batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
-    return csv_chunks(batches, LAYERS[req.layer], fn)
+    return csv_chunks(_counted(batches, progress), LAYERS[req.layer], fn)
 
 
 def build_export_file(
@@ -150,12 +161,13 @@ def build_export_file(
     req: ExportRequest,
     workdir: Path | None = None,
     prepare: Prepare | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Path, int]:
     """A GeoPackage or zipped Shapefile on disk (in `workdir`, a fresh temp dir by default)."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="wangge-export-"))
     info = LAYERS[req.layer]
     stmt = export_select(req.layer, principal, scope, req.flt, "wkb")
-    batches = stream_batches(engine, stmt, prepare=prepare, batch_size=5000)
+    batches = _counted(stream_batches(engine, stmt, prepare=prepare, batch_size=5000), progress)
     fn = coord_fn_for(req.crs)
     if req.fmt == "gpkg":
         path = workdir / req.filename

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,14 @@ def run_import(
     apply: bool,
     workdir: Path,
     max_vertices: int = 20_000,
+    on_feature: Callable[[], None] | None = None,
+    on_read: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """The dry-run report; with `apply`, also writes it (refused if anything is refused)."""
     check_layer(layer)
     incoming = read_features(path, layer, workdir)
+    if on_read is not None:
+        on_read(len(incoming))
     prefix = _district_prefix(session, principal, scope)
     decisions = plan_import(
         layer,
@@ -62,6 +67,7 @@ def run_import(
         load_parents(session, layer, prefix),
         allowed_prefix=prefix,
         max_vertices=max_vertices,
+        on_feature=on_feature,
     )
     report = {"layer": layer, "file": path.name, "applied": False, **summarise(decisions)}
     if not apply:
