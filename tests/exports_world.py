@@ -63,6 +63,9 @@ class World:
     patrols: list[str] = field(default_factory=list)
 
 
+_CACHE: list[World] = []
+
+
 def _insert_territory(s: Session) -> None:
     s.execute(
         text(
@@ -178,7 +181,13 @@ def _insert_field_work(s: Session, world: World) -> None:
 
 @pytest.fixture(scope="session")
 def export_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> World:
-    """District 410108 with streets, communities, 小区, grids, reports, patrols and users."""
+    """District 410108 with streets, communities, 小区, grids, reports, patrols and users.
+
+    Test modules re-export this fixture, so pytest may call it once per module: the world is
+    built on the first call and reused after (module-level cache).
+    """
+    if _CACHE:
+        return _CACHE[0]
     if importlib.util.find_spec("gis_data.demo_loader") is not None:
         request.getfixturevalue("demo_db")  # load the demo city first when it exists
     db = request.getfixturevalue("test_db")
@@ -194,6 +203,7 @@ def export_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         _insert_users(s)
         _insert_field_work(s, world)
     engine.dispose()
+    _CACHE.append(world)
     return world
 
 
