@@ -190,8 +190,9 @@ def ogr2ogr_run(features: int) -> Result:
         total += len(chunk)
     proc.wait()
     seconds = time.perf_counter() - began
-    return Result("ogr2ogr (gdal-bin) → GeoJSON", features, seconds, first_ms, total,
-                  sampler.stop(), None)
+    return Result(
+        "ogr2ogr (gdal-bin) → GeoJSON", features, seconds, first_ms, total, sampler.stop(), None
+    )
 
 
 def count_reports() -> tuple[int, int]:
@@ -221,21 +222,41 @@ def main() -> None:
         results = [
             http_run(
                 f"wangge streaming, 1 community ({community})",
-                port, f"/api/exports/reports.geojson?area={community}", auth, app.pid, small,
+                port,
+                f"/api/exports/reports.geojson?area={community}",
+                auth,
+                app.pid,
+                small,
             ),
-            http_run("wangge streaming (this issue)", port, "/api/exports/reports.geojson",
-                     auth, app.pid, total),
+            http_run(
+                "wangge streaming (this issue)",
+                port,
+                "/api/exports/reports.geojson",
+                auth,
+                app.pid,
+                total,
+            ),
             ogr2ogr_run(total),
         ]
         if not args.skip_naive:
-            results.append(http_run("naive in-memory export (same app)", port,
-                                    "/bench/naive/reports.geojson", auth, app.pid, total))
+            results.append(
+                http_run(
+                    "naive in-memory export (same app)",
+                    port,
+                    "/bench/naive/reports.geojson",
+                    auth,
+                    app.pid,
+                    total,
+                )
+            )
     finally:
         app.terminate()
         app.wait(timeout=30)
     print()
-    print("| export | features | seconds | features/s | first byte ms | MB out |"
-          " RSS before MB | peak RSS MB |")
+    print(
+        "| export | features | seconds | features/s | first byte ms | MB out |"
+        " RSS before MB | peak RSS MB |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(r.row())
