@@ -26,8 +26,9 @@ def create_bench_app() -> FastAPI:
         request: Request,
         session: SessionDep,
         me: Annotated[Principal, Depends(require("export:read"))],
+        limit: int | None = None,
     ) -> Response:
-        stmt = geojson_select(layer, me, request.state.scope, ExportFilter())
+        stmt = geojson_select(layer, me, request.state.scope, ExportFilter()).limit(limit)
         rows = session.execute(stmt).all()
         features = [
             {

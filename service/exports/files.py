@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyogrio.raw import write
 
 from service.domain.export_formats import LayerInfo
 from service.exports.streams import CoordFn
@@ -58,6 +57,9 @@ def write_layer_file(
     coord_fn: CoordFn | None = None,
 ) -> int:
     """Write rows (fields..., WKB) to `path` in batches; returns the feature count."""
+    # imported here: pyogrio pulls in pandas/geopandas (~100 MB) the streaming path never needs
+    from pyogrio.raw import write
+
     shapefile = fmt == "shp.zip"
     names = [f.short if shapefile else f.name for f in info.fields]
     written, first = 0, True

@@ -12,7 +12,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from service.db.repositories.export_layers import ExportFilter, export_select, geojson_select
+from service.db.repositories.export_layers import (
+    ExportFilter,
+    export_select,
+    feature_text_select,
+    geojson_select,
+)
 from service.db.repositories.exports import Prepare, stream_batches
 from service.domain.export_formats import (
     CRS_CHOICES,
@@ -146,7 +151,10 @@ def stream_export(
     """GeoJSON or CSV bytes straight from a server-side cursor."""
     fn = coord_fn_for(req.crs)
     if req.fmt == "geojson":
-        stmt = geojson_select(req.layer, principal, scope, req.flt)
+        if fn is None:
+            stmt = feature_text_select(req.layer, principal, scope, req.flt)
+        else:
+            stmt = geojson_select(req.layer, principal, scope, req.flt)
         batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
         return geojson_chunks(_counted(batches, progress), req.metadata(), fn)
     stmt = export_select(req.layer, principal, scope, req.flt, "wkt")

@@ -25,12 +25,20 @@ def _shift_geojson(geometry: str, fn: CoordFn) -> str:
 def geojson_chunks(
     batches: Iterable[Sequence[Any]], metadata: dict[str, Any], coord_fn: CoordFn | None = None
 ) -> Iterator[bytes]:
-    """An RFC 7946 FeatureCollection; rows are (fid, properties JSON, geometry JSON)."""
+    """An RFC 7946 FeatureCollection.
+
+    Rows are either (feature JSON,) as PostgreSQL assembled it, or (fid, properties JSON,
+    geometry JSON) when the geometry must be shifted here first (GCJ-02).
+    """
     head = {"type": "FeatureCollection", "name": metadata.get("layer"), "metadata": metadata}
     opening = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[\n'
     yield opening.encode()
     first = True
     for batch in batches:
+        if batch and len(batch[0]) == 1:
+            yield (("" if first else ",\n") + ",\n".join(r[0] for r in batch)).encode()
+            first = False
+            continue
         parts = []
         for fid, props, geometry in batch:
             if geometry is not None and coord_fn is not None:

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pyogrio
 import shapely
 
 from service.domain.boundary_rules import ATTRIBUTES, Incoming
@@ -103,6 +102,8 @@ def _read_csv(path: Path) -> list[tuple[dict[str, Any], Any]]:
 
 
 def _read_ogr(path: Path, encoding: str | None) -> list[tuple[dict[str, Any], Any]]:
+    import pyogrio  # lazily: it loads pandas / geopandas
+
     df = pyogrio.read_dataframe(path, encoding=encoding, fid_as_index=False)
     cols = [c for c in df.columns if c != "geometry"]
     return [({c: row[c] for c in cols}, row["geometry"]) for row in df.to_dict("records")]
@@ -113,6 +114,8 @@ def read_features(path: Path, layer: str, workdir: Path) -> list[Incoming]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise _bad_file(f"unsupported file type {suffix!r}", "不支持的文件类型", path.name)
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         if suffix == ".csv":
             records = _read_csv(path)
@@ -122,8 +125,8 @@ def read_features(path: Path, layer: str, workdir: Path) -> list[Incoming]:
         else:
             records = _read_ogr(path, None)
     except (
-        pyogrio.errors.DataSourceError,
-        pyogrio.errors.DataLayerError,
+        DataSourceError,
+        DataLayerError,
         zipfile.BadZipFile,
         UnicodeDecodeError,
     ) as exc:

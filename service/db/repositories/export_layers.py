@@ -282,3 +282,24 @@ def geojson_select(
         cast(props, Text).label("properties"),
         geometry_out(q, "geojson").label("geometry"),
     ).where(where_clause(q, principal, scope, flt))
+
+
+def feature_text_select(
+    layer: str, principal: Principal, scope: str, flt: ExportFilter
+) -> Select[Any]:
+    """SELECT one ready GeoJSON Feature text per row, assembled by PostgreSQL (WGS84 only)."""
+    q = layer_query(layer)
+    names = [f.name for f in LAYERS[layer].fields]
+    props = func.json_build_object(*[x for n in names for x in (n, q.columns[n])])
+    feature = func.concat(
+        '{"type":"Feature","id":',
+        cast(func.to_json(cast(q.feature_id, Text)), Text),
+        ',"geometry":',
+        func.coalesce(geometry_out(q, "geojson"), "null"),
+        ',"properties":',
+        cast(props, Text),
+        "}",
+    )
+    return q.base.add_columns(feature.label("feature")).where(
+        where_clause(q, principal, scope, flt)
+    )
