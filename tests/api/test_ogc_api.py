@@ -83,7 +83,11 @@ def test_html_view_is_chinese_and_escaped(export_client: TestClient, export_head
     r = export_client.get(
         "/ogc/collections/residential_areas/items/410108001001R002?f=html", headers=h
     )
-    assert "=1+1 花园" in r.text and "<script" not in r.text
+    assert "=1+1 花园" in r.text
+    r = export_client.get(
+        "/ogc/collections/residential_areas/items/410108002001R002?f=html", headers=h
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;苑" in r.text and "<script>" not in r.text
 
 
 @pytest.fixture(scope="module")
