@@ -14,10 +14,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.api.routes import (
     auth,
+    exports,
     grid_pages,
     grids,
     health,
+    imports,
     login_page,
+    ogc,
     report_reads,
     users,
 )
@@ -50,7 +53,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth, login_page, users, report_reads, grids, grid_pages):
+    for module in (
+        health,
+        auth,
+        login_page,
+        users,
+        report_reads,
+        grids,
+        grid_pages,
+        exports,
+        ogc,
+        imports,
+    ):
         app.include_router(module.router)
     _mount_assets(app)
     return app

@@ -72,19 +72,24 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "map:read": {**EVERYONE, **DISTRICT_WIDE},
     "tile:read": {**EVERYONE, **DISTRICT_WIDE},
     "stats:read": {**EVERYONE, **DISTRICT_WIDE},
+    # --- issue 7: exports, OGC API – Features, boundary import
     "export:read": {
+        "community_staff": "area",
         "street_office": "area",
-        "district_bureau": "area",
+        "district_bureau": "district",
+        "department": "area",
         "planner": "district",
         "admin": "all",
     },
     "ogc:read": {
+        "community_staff": "area",
         "street_office": "area",
-        "district_bureau": "area",
+        "district_bureau": "district",
+        "department": "area",
         "planner": "district",
         "admin": "all",
     },
-    "import:boundary": {"admin": "all"},
+    "import:boundary": {"district_bureau": "district", "admin": "all"},
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is
