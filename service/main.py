@@ -12,7 +12,18 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.routes import auth, exports, health, imports, ogc
+from service.api.routes import (
+    auth,
+    exports,
+    grid_pages,
+    grids,
+    health,
+    imports,
+    login_page,
+    ogc,
+    report_reads,
+    users,
+)
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.settings import PROJECT_ROOT, Settings, get_settings
@@ -42,7 +53,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth, exports, ogc, imports):
+    for module in (
+        health,
+        auth,
+        login_page,
+        users,
+        report_reads,
+        grids,
+        grid_pages,
+        exports,
+        ogc,
+        imports,
+    ):
         app.include_router(module.router)
     _mount_assets(app)
     return app
