@@ -18,6 +18,7 @@ reports (fire-routed, one per target) and `ctx.owner` (an Engine) to build more 
 from __future__ import annotations
 
 import itertools
+
 import json
 import uuid
 from collections.abc import Callable
@@ -220,6 +221,16 @@ def _worker_cell(ctx: Ctx, target: str) -> str:
         _assigned[target] = _assigned_cell(ctx, target)[0]
     return _assigned[target]
 
+# --- issue 7: exports, OGC API – Features, boundary import
+
+
+def _feature_ids(r: httpx.Response) -> set[Any]:
+    return {str(f["id"]) for f in r.json()["features"]}
+
+
+def _bbox(ctx: Ctx, target: str) -> str:
+    return ",".join(str(v) for v in ctx.world.areas[target].box)
+
 
 @case(
     "GET",
@@ -231,6 +242,40 @@ def _worker_cell(ctx: Ctx, target: str) -> str:
 def _list_grids(ctx: Ctx, role: str, target: str) -> httpx.Response:
     _worker_cell(ctx, target)
     return ctx.client.get("/api/grids", headers=ctx.headers(role))
+
+    "/api/exports/{name}",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_feature_ids,
+)
+def _export_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"bbox": _bbox(ctx, target)}
+    return ctx.client.get("/api/exports/reports.geojson", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/ogc", "self")
+def _ogc_landing(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc", headers=ctx.headers(role))
+
+
+@case("GET", "/ogc/api", "self")
+def _ogc_api(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/api", headers=ctx.headers(role), follow_redirects=False)
+
+
+@case("GET", "/ogc/conformance", "self")
+def _ogc_conformance(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/conformance", headers=ctx.headers(role))
+
+
+@case("GET", "/ogc/collections", "self")
+def _ogc_collections(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/collections", headers=ctx.headers(role))
+
+
+@case("GET", "/ogc/collections/{collection_id}", "self")
+def _ogc_collection(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/collections/reports", headers=ctx.headers(role))
 
 
 @case(
@@ -313,3 +358,34 @@ def _grid_assign(ctx: Ctx, role: str, target: str) -> httpx.Response:
 def _grid_unassign(ctx: Ctx, role: str, target: str) -> httpx.Response:
     code, aid = _assigned_cell(ctx, target)
     return ctx.client.delete(f"/api/grids/{code}/assignments/{aid}", headers=ctx.headers(role))
+
+    "/ogc/collections/{collection_id}/items",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_feature_ids,
+)
+def _ogc_items(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"bbox": _bbox(ctx, target), "limit": "1000"}
+    return ctx.client.get(
+        "/ogc/collections/reports/items", params=params, headers=ctx.headers(role)
+    )
+
+
+@case("GET", "/ogc/collections/{collection_id}/items/{feature_id}", "object")
+def _ogc_item(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    rid = ctx.world.reports[target]
+    return ctx.client.get(f"/ogc/collections/reports/items/{rid}", headers=ctx.headers(role))
+
+
+@case("POST", "/api/imports/{layer}", "object")
+def _import_street(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    x1, y1, x2, y2 = ctx.world.areas[target].box
+    ring = [[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": _AREAS[target][1], "name": "矩阵测试街道"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    body = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    files = {"file": ("streets.geojson", body, "application/geo+json")}
+    return ctx.client.post("/api/imports/streets", files=files, headers=ctx.headers(role))
