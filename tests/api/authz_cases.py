@@ -18,7 +18,6 @@ reports (fire-routed, one per target) and `ctx.owner` (an Engine) to build more 
 from __future__ import annotations
 
 import itertools
-
 import json
 import uuid
 from collections.abc import Callable
@@ -221,6 +220,7 @@ def _worker_cell(ctx: Ctx, target: str) -> str:
         _assigned[target] = _assigned_cell(ctx, target)[0]
     return _assigned[target]
 
+
 # --- issue 7: exports, OGC API – Features, boundary import
 
 
@@ -243,6 +243,9 @@ def _list_grids(ctx: Ctx, role: str, target: str) -> httpx.Response:
     _worker_cell(ctx, target)
     return ctx.client.get("/api/grids", headers=ctx.headers(role))
 
+
+@case(
+    "GET",
     "/api/exports/{name}",
     "list",
     target_id=lambda ctx, t: str(ctx.world.reports[t]),
@@ -359,6 +362,9 @@ def _grid_unassign(ctx: Ctx, role: str, target: str) -> httpx.Response:
     code, aid = _assigned_cell(ctx, target)
     return ctx.client.delete(f"/api/grids/{code}/assignments/{aid}", headers=ctx.headers(role))
 
+
+@case(
+    "GET",
     "/ogc/collections/{collection_id}/items",
     "list",
     target_id=lambda ctx, t: str(ctx.world.reports[t]),
