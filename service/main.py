@@ -20,8 +20,10 @@ from service.api.routes import (
     health,
     imports,
     login_page,
+    maps,
     ogc,
     report_reads,
+    stats,
     users,
 )
 from service.db.engine import create_db_engine, create_session_factory
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports,
         ogc,
         imports,
+        stats,
+        maps,
     ):
         app.include_router(module.router)
     _mount_assets(app)

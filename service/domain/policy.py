@@ -38,6 +38,8 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, **DISTRICT_WIDE},
+    # --- issue 6: coverage maps and statistics use map:read, tile:read and stats:read,
+    # defined with the issue-3 block below (department and planner: district-wide).
     # --- issue 3: accounts, reports, patrols, grids, maps, exports (agreed action names)
     "user:admin": {"admin": "all"},
     "me:password": {role: "self" for role in ALL_ROLES},

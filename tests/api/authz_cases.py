@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -395,3 +397,134 @@ def _import_street(ctx: Ctx, role: str, target: str) -> httpx.Response:
     body = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
     files = {"file": ("streets.geojson", body, "application/geo+json")}
     return ctx.client.post("/api/imports/streets", files=files, headers=ctx.headers(role))
+
+
+# --- issue 6: coverage maps and statistics
+
+_MAP_FIXTURES: dict[str, dict[str, int]] = {}
+
+
+def _map_fixture(ctx: Ctx, target: str) -> dict[str, int]:
+    """A 小区 and a grid cell in the target's community (made once per target)."""
+    if target not in _MAP_FIXTURES:
+        area, code = ctx.world.areas[target], _AREAS[target][2]
+        x, y = area.center
+        box = "ST_Multi(ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326))"
+        tag = uuid.uuid4().int % 900 + 100
+        with ctx.owner.begin() as conn:
+            values = {"c": area.community_id, "x1": x - 0.001, "y1": y - 0.001}
+            values.update({"x2": x + 0.001, "y2": y + 0.001})
+            ra = conn.execute(
+                text(
+                    "INSERT INTO residential_area (code, name, community_id, geom, households,"
+                    f" buildings) VALUES (:code, '矩阵小区', :c, {box}, 100, 2) RETURNING id"
+                ),
+                {**values, "code": f"{code}R{tag}"},
+            ).scalar_one()
+            cell = conn.execute(
+                text(
+                    "INSERT INTO grid_cell (code, community_id, geom)"
+                    f" VALUES (:code, :c, {box}) RETURNING id"
+                ),
+                {**values, "code": f"{code}{tag}"},
+            ).scalar_one()
+        _MAP_FIXTURES[target] = {"area": ra, "cell": cell}
+    return _MAP_FIXTURES[target]
+
+
+def _unit_ids(r: httpx.Response) -> set[Any]:
+    return {str(u["id"]) for u in r.json()["units"]}
+
+
+def _community_id(ctx: Ctx, target: str) -> str:
+    return str(ctx.world.areas[target].community_id)
+
+
+@case("GET", "/map", "self")
+def _map_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/map", headers=ctx.headers(role))
+
+
+@case("GET", "/stats", "self")
+def _stats_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/stats", headers=ctx.headers(role))
+
+
+@case("GET", "/api/map/extent", "self")
+def _map_extent(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/map/extent", headers=ctx.headers(role))
+
+
+@case("GET", "/api/stats/trend", "self")
+def _stats_trend(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/stats/trend?months=2", headers=ctx.headers(role))
+
+
+@case("GET", "/api/stats/reports", "self")
+def _stats_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/stats/reports", headers=ctx.headers(role))
+
+
+@case("GET", "/api/stats/coverage", "list", target_id=_community_id, listed_ids=_unit_ids)
+def _stats_coverage(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/stats/coverage?level=community", headers=ctx.headers(role))
+
+
+@case("GET", "/api/stats/ranking", "list", target_id=_community_id, listed_ids=_unit_ids)
+def _stats_ranking(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/stats/ranking?level=community", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/stats/coverage.csv",
+    "list",
+    target_id=lambda ctx, t: _AREAS[t][2],
+    listed_ids=lambda r: {line.split(",")[1] for line in r.text.splitlines()[1:]},
+)
+def _stats_csv(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/stats/coverage.csv?level=community", headers=ctx.headers(role))
+
+
+@case("GET", "/api/map/units", "list", target_id=_community_id, listed_ids=_unit_ids)
+def _map_units(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/map/units?level=community", headers=ctx.headers(role))
+
+
+@case("GET", "/api/map/residential-areas/{area_id}", "object")
+def _map_area(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    ident = _map_fixture(ctx, target)["area"]
+    return ctx.client.get(f"/api/map/residential-areas/{ident}", headers=ctx.headers(role))
+
+
+@case("GET", "/api/map/grid-cells/{cell_id}", "object")
+def _map_cell(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    ident = _map_fixture(ctx, target)["cell"]
+    return ctx.client.get(f"/api/map/grid-cells/{ident}", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/map/reports",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=lambda r: {str(f["properties"]["id"]) for f in r.json()["features"]},
+)
+def _map_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    bbox = ",".join(str(v) for v in ctx.world.areas[target].box)
+    return ctx.client.get(f"/api/map/reports?zoom=16&bbox={bbox}", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/tiles/{layer}/{z}/{x}/{y}.pbf",
+    "list",
+    target_id=lambda ctx, t: _AREAS[t][2],
+    listed_ids=lambda r: set(re.findall(r"[0-9]{12}", r.content.decode("latin-1"))),
+)
+def _tile(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    lon, lat = ctx.world.areas[target].center
+    z, n = 12, 2**12
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return ctx.client.get(f"/tiles/community/{z}/{x}/{y}.pbf", headers=ctx.headers(role))

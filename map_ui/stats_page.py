@@ -1,0 +1,179 @@
+"""The /stats page: coverage against targets as inline SVG charts (no chart library, no CDN)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+INDICATOR_ZH = {
+    "property_service": "物业服务覆盖率",
+    "party_org": "党组织覆盖率",
+    "owners_committee": "业委会（物管会）组建率",
+    "renovation": "老旧小区改造完成率",
+}
+COLOURS = {
+    "property_service": "#2b8cbe",
+    "party_org": "#d7301f",
+    "owners_committee": "#31a354",
+    "renovation": "#756bb1",
+}
+LEVEL_ZH = {"district": "区县", "street": "街道", "community": "社区"}
+
+
+def _pct(value: float | None) -> str:
+    return "无数据" if value is None else f"{value * 100:.1f}%"
+
+
+def bar_chart(name: str, units: Sequence[Mapping[str, Any]]) -> str:
+    """Horizontal bars per unit for one indicator, with the target as a dashed line."""
+    row_h, label_w, bar_w = 22, 150, 360
+    height = row_h * max(1, len(units)) + 30
+    parts = [
+        f'<svg class="chart" data-indicator="{name}" width="{label_w + bar_w + 70}" '
+        f'height="{height}" role="img" aria-label="{INDICATOR_ZH[name]}">'
+    ]
+    target = None
+    for i, unit in enumerate(units):
+        view = unit["indicators"][name]
+        target = view["target"]
+        y = 10 + i * row_h
+        value = view["rate_by_areas"]
+        width = 0 if value is None else round(bar_w * value)
+        colour = COLOURS[name] if value is not None else "#bbb"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(unit["name"])}</text>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{width}" height="{row_h - 6}" '
+            f'fill="{colour}"><title>{escape(unit["name"])} {_pct(value)}</title></rect>'
+            f'<text x="{label_w + width + 4}" y="{y + 14}">{_pct(value)}</text>'
+        )
+    if target is not None:
+        x = label_w + round(bar_w * target)
+        parts.append(
+            f'<line x1="{x}" x2="{x}" y1="4" y2="{height - 16}" stroke="#333" '
+            f'stroke-dasharray="4 3"/><text x="{x}" y="{height - 4}" text-anchor="middle">'
+            f"目标 {_pct(target)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def trend_chart(points: Sequence[Mapping[str, Any]]) -> str:
+    """One line per indicator over the months (rate by 小区)."""
+    w, h, pad = 560, 220, 36
+    n = max(1, len(points) - 1)
+    parts = [f'<svg class="chart" id="trend" width="{w}" height="{h + 40}" role="img">']
+    for tick in (0, 0.5, 1):
+        y = pad + (1 - tick) * (h - 2 * pad)
+        parts.append(
+            f'<line x1="{pad}" x2="{w - 10}" y1="{y}" y2="{y}" stroke="#ddd"/>'
+            f'<text x="2" y="{y + 4}">{int(tick * 100)}%</text>'
+        )
+    for name, colour in COLOURS.items():
+        coords = []
+        for i, point in enumerate(points):
+            value = point["indicators"][name]["rate_by_areas"]
+            if value is not None:
+                x = pad + i * (w - pad - 10) / n
+                coords.append(f"{x:.1f},{pad + (1 - value) * (h - 2 * pad):.1f}")
+        if coords:
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+                f'points="{" ".join(coords)}"><title>{INDICATOR_ZH[name]}</title></polyline>'
+            )
+    for i, point in enumerate(points):
+        if i % 3 == 0 or i == len(points) - 1:
+            x = pad + i * (w - pad - 10) / n
+            parts.append(f'<text x="{x:.1f}" y="{h}" text-anchor="middle">{point["month"]}</text>')
+    legend = "".join(
+        f'<rect x="{pad + i * 130}" y="{h + 14}" width="12" height="12" fill="{c}"/>'
+        f'<text x="{pad + i * 130 + 16}" y="{h + 25}">{INDICATOR_ZH[k]}</text>'
+        for i, (k, c) in enumerate(COLOURS.items())
+    )
+    parts.append(legend + "</svg>")
+    return "".join(parts)
+
+
+def _ranking_table(units: Sequence[Mapping[str, Any]]) -> str:
+    head = "".join(f"<th>{INDICATOR_ZH[n]}</th>" for n in INDICATOR_ZH)
+    rows = []
+    for u in units:
+        cells = "".join(
+            f"<td class='{_meets_class(u['indicators'][n])}'>"
+            f"{_pct(u['indicators'][n]['rate_by_areas'])}"
+            f"<small>（户 {_pct(u['indicators'][n]['rate_by_households'])}）</small></td>"
+            for n in INDICATOR_ZH
+        )
+        rows.append(
+            f"<tr><td>{u['rank']}</td><td>{escape(u['name'])}</td><td>{u['areas']}</td>"
+            f"<td>{u['households']}</td>{cells}<td>{u['score']:.2f}</td></tr>"
+        )
+    return (
+        "<table id='ranking'><thead><tr><th>名次</th><th>名称</th><th>小区</th><th>户数</th>"
+        f"{head}<th>综合得分</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _meets_class(view: Mapping[str, Any]) -> str:
+    if view["meets_target"] is None:
+        return "nodata"
+    return "ok" if view["meets_target"] else "short"
+
+
+def _reports_table(reports: Sequence[Mapping[str, Any]]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(r['name_zh'])}</td><td>{r['open']}</td>"
+        f"<td class='{'short' if r['overdue'] else ''}'>{r['overdue']}</td></tr>"
+        for r in reports
+    )
+    return (
+        "<table id='reports'><thead><tr><th>部门</th><th>未办结</th><th>已超期</th></tr>"
+        f"</thead><tbody>{rows or '<tr><td colspan=3>暂无未办结事件</td></tr>'}</tbody></table>"
+    )
+
+
+STYLE = """
+body{font-family:sans-serif;margin:16px;color:#222}h1{font-size:20px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ccc;padding:8px 12px;
+border-radius:6px;min-width:180px}.card b{font-size:22px}.chart text{font-size:12px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 6px;
+font-size:13px}td small{color:#666;margin-left:4px}.short{background:#fde0dd}
+.ok{background:#e5f5e0}.nodata{color:#999}.charts{display:flex;flex-wrap:wrap;gap:16px}
+"""
+
+
+def render_stats_page(
+    *,
+    user: str,
+    level: str,
+    totals: Mapping[str, Any],
+    units: Sequence[Mapping[str, Any]],
+    trend: Sequence[Mapping[str, Any]],
+    reports: Sequence[Mapping[str, Any]],
+) -> str:
+    """The whole page as one HTML string; every name from the database is escaped."""
+    cards = "".join(
+        f"<div class='card' data-indicator='{n}'>{INDICATOR_ZH[n]}<br>"
+        f"<b>{_pct(totals['indicators'][n]['rate_by_areas'])}</b> "
+        f"目标 {_pct(totals['indicators'][n]['target'])}<br>"
+        f"<small>按户 {_pct(totals['indicators'][n]['rate_by_households'])}</small></div>"
+        for n in INDICATOR_ZH
+    )
+    bars = "".join(
+        f"<figure><figcaption>{INDICATOR_ZH[n]}（按{LEVEL_ZH[level]}）</figcaption>"
+        f"{bar_chart(n, units)}</figure>"
+        for n in INDICATOR_ZH
+    )
+    links = " | ".join(f"<a href='/stats?level={lv}'>按{zh}</a>" for lv, zh in LEVEL_ZH.items())
+    return (
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>覆盖统计 · 网格</title><style>{STYLE}</style></head><body>"
+        f"<h1>物业管理覆盖统计</h1><p>{escape(user)} · {links} · "
+        f"<a id='csv' href='/api/stats/coverage.csv?level={level}'>下载 CSV</a> · "
+        "<a href='/map'>地图</a></p>"
+        f"<div class='cards'>{cards}</div><h2>各{LEVEL_ZH[level]}覆盖率</h2>"
+        f"<div class='charts'>{bars}</div><h2>近 12 个月变化</h2>{trend_chart(trend)}"
+        f"<h2>{LEVEL_ZH[level]}排名</h2>{_ranking_table(units)}"
+        f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}</body></html>"
+    )

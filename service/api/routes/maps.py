@@ -1,0 +1,213 @@
+"""The /map page, its vector tiles and the small JSON calls behind popups and drill-down."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from service.api.deps import SessionDep, SettingsDep, require, require_page
+from service.db.repositories import map_features as repo
+from service.db.repositories.stats import data_version
+from service.db.repositories.tiles import LAYERS, render_tile
+from service.domain.principal import Principal
+from service.domain.tile_cache import TileCache
+from service.errors import OutsideJurisdiction, ValidationFailed
+from service.settings import Settings
+
+router = APIRouter(tags=["map"])
+MapReader = Annotated[Principal, Depends(require("map:read"))]
+TileReader = Annotated[Principal, Depends(require("tile:read"))]
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def _now(settings: Settings) -> datetime:
+    return datetime.now(UTC)
+
+
+def _today(settings: Settings) -> str:
+    return (settings.reference_date or datetime.now(UTC).date()).isoformat()
+
+
+@router.get("/map", response_class=HTMLResponse, include_in_schema=False)
+def map_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Annotated[Principal, Depends(require_page("map:read"))],
+) -> HTMLResponse:
+    from map_ui.map_page import render_map_page
+
+    extent = repo.jurisdiction_extent(session, me, request.state.scope)
+    html = render_map_page(
+        user=me.username,
+        role=me.role,
+        level=me.level,
+        extent=extent,
+        tianditu_key=settings.tianditu_key,
+        layers={name: layer.min_zoom for name, layer in LAYERS.items()},
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def _tile_cache(request: Request) -> TileCache:
+    cache = getattr(request.app.state, "tile_cache", None)
+    if cache is None:
+        cache = request.app.state.tile_cache = TileCache()
+    return cache
+
+
+def _jurisdiction_key(me: Principal, scope: str) -> tuple[Any, ...]:
+    return (scope, me.role, me.district_id, me.street_id, me.community_id, me.department_id)
+
+
+@router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", summary="A vector tile of one layer")
+def read_tile(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: TileReader,
+    layer: str,
+    z: Annotated[int, Path(ge=0, le=22)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    spec = LAYERS.get(layer)
+    if spec is None:
+        raise ValidationFailed(
+            f"unknown layer {layer!r}; one of {sorted(LAYERS)}",
+            message_zh="图层不存在",
+            where={"field": "layer", "value": layer},
+        )
+    if x >= 2**z or y >= 2**z:
+        raise ValidationFailed(
+            "tile x/y outside the zoom level", message_zh="瓦片坐标超出范围", where=[z, x, y]
+        )
+    scope = request.state.scope
+    today = _today(settings)
+    key = (
+        layer,
+        z,
+        x,
+        y,
+        _jurisdiction_key(me, scope),
+        data_version(session, spec.tables),
+        settings.renovation_cutoff_year,
+        today if layer == "grid_cell" else None,
+    )
+    cache = _tile_cache(request)
+    tile = cache.get(key)
+    if tile is None:
+        tile = render_tile(
+            session,
+            spec,
+            me,
+            scope,
+            z,
+            x,
+            y,
+            cutoff=settings.renovation_cutoff_year,
+            today=today,
+        )
+        cache.put(key, tile)
+    # private: tiles differ per jurisdiction; revalidated so edits show at once
+    return Response(tile, media_type=MVT, headers={"Cache-Control": "private, no-cache"})
+
+
+@router.get("/api/map/extent", summary="Bounding box of the user's jurisdiction")
+def read_extent(request: Request, session: SessionDep, me: MapReader) -> dict[str, Any]:
+    return {"bbox": repo.jurisdiction_extent(session, me, request.state.scope)}
+
+
+@router.get("/api/map/units", summary="Drill-down: streets, communities, 小区 or cells under one")
+def read_units(
+    request: Request,
+    session: SessionDep,
+    me: MapReader,
+    level: Literal["street", "community", "residential_area", "grid_cell"],
+    parent: int | None = None,
+) -> dict[str, Any]:
+    return {"units": repo.list_units(session, me, request.state.scope, level, parent)}
+
+
+@router.get("/api/map/residential-areas/{area_id}", summary="A 小区's facts and recent reports")
+def read_area(
+    request: Request, session: SessionDep, settings: SettingsDep, me: MapReader, area_id: int
+) -> dict[str, Any]:
+    found = repo.residential_area_detail(
+        session, me, request.state.scope, area_id, _now(settings), settings.renovation_cutoff_year
+    )
+    return _found(found, "residential_area", area_id)
+
+
+@router.get("/api/map/grid-cells/{cell_id}", summary="A grid cell's worker, patrol and reports")
+def read_cell(
+    request: Request, session: SessionDep, settings: SettingsDep, me: MapReader, cell_id: int
+) -> dict[str, Any]:
+    found = repo.grid_cell_detail(session, me, request.state.scope, cell_id, _now(settings))
+    return _found(found, "grid_cell", cell_id)
+
+
+def _found(found: dict[str, Any] | None, kind: str, ident: int) -> dict[str, Any]:
+    if found is None:
+        raise OutsideJurisdiction(
+            f"{kind} {ident} not found", message_zh="对象不存在或不在辖区内", where={kind: ident}
+        )
+    return found
+
+
+@router.get("/api/map/reports", summary="Open reports in a bbox (aggregated at low zoom)")
+def read_reports(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: MapReader,
+    bbox: Annotated[str, Query(description="west,south,east,north in WGS84")],
+    zoom: Annotated[int, Query(ge=0, le=22)],
+) -> dict[str, Any]:
+    box = _parse_bbox(bbox, settings)
+    bucket = None if zoom >= 15 else 360 / 2**zoom / 8  # ~32 px buckets on a 256 px tile
+    rows = repo.open_reports_in_bbox(
+        session,
+        me,
+        request.state.scope,
+        box,
+        _now(settings),
+        bucket_deg=bucket,
+        limit=settings.max_page_size * 5,
+    )
+    return _feature_collection(rows, aggregated=bucket is not None)
+
+
+def _parse_bbox(raw: str, settings: Settings) -> tuple[float, float, float, float]:
+    try:
+        w, s, e, n = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise ValidationFailed(
+            "bbox must be four numbers west,south,east,north",
+            message_zh="bbox 应为 西,南,东,北 四个数",
+            where={"field": "bbox", "value": raw[:100]},
+        ) from None
+    if not (w < e and s < n) or (e - w) * (n - s) > settings.max_bbox_degrees2:
+        raise ValidationFailed(
+            "bbox is empty, inverted or too large",
+            message_zh="bbox 范围无效或过大",
+            where={"field": "bbox", "value": [w, s, e, n]},
+        )
+    return w, s, e, n
+
+
+def _feature_collection(rows: list[dict[str, Any]], *, aggregated: bool) -> dict[str, Any]:
+    features = []
+    for row in rows:
+        lon, lat = row.pop("lon"), row.pop("lat")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": row,
+            }
+        )
+    return {"type": "FeatureCollection", "aggregated": aggregated, "features": features}
