@@ -14,6 +14,8 @@ dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || need_pkgs+=(postgresql-15-pos
 if [ "$for_tests" = 1 ]; then
   command -v ogrinfo >/dev/null 2>&1 || need_pkgs+=(gdal-bin)
   [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+  # Chinese glyphs in the screenshots the browser tests save
+  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need_pkgs+=(fonts-wqy-microhei)
 fi
 command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
