@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service.api.limits import RequestLimitsMiddleware
 from service.api.routes import auth, health
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
+    app.add_middleware(RequestLimitsMiddleware, settings=settings)
     for module in (health, auth):
         app.include_router(module.router)
     _mount_assets(app)

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_geometry_vertices: int = 20_000
     max_page_size: int = 1000
     max_bbox_degrees2: float = 4.0
+    max_json_depth: int = 64
+    max_json_items: int = 50_000
 
     tianditu_key: str | None = None
 
