@@ -27,6 +27,8 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, "department": "district", "planner": "district"},
+    # --- issue 8: reliability (geometry checks offered to every client)
+    "geometry:validate": {role: "all" for role in ALL_ROLES},
 }
 
 
