@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.limits import RequestLimitsMiddleware
+from service.api.limits import install_request_limits
 from service.api.routes import auth, geometry, health
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    app.add_middleware(RequestLimitsMiddleware, settings=settings)
+    install_request_limits(app, settings)
     for module in (health, auth, geometry):
         app.include_router(module.router)
     _mount_assets(app)

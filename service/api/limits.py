@@ -15,6 +15,10 @@ import json
 import logging
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.settings import Settings
@@ -22,6 +26,7 @@ from service.settings import Settings
 log = logging.getLogger("wangge.limits")
 
 MULTIPART_SLACK_BYTES = 64 * 1024
+MAX_ECHOED_INPUT_CHARS = 200
 _OPEN = frozenset(b"[{")
 _CLOSE = frozenset(b"]}")
 # Outside strings, JSON's only letters are those of true/false/null: N and I start NaN/Infinity,
@@ -110,6 +115,19 @@ def scan_json(body: bytes, max_depth: int, max_items: int) -> None:
                 )
 
 
+def _check_utf8(body: bytes) -> None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LimitExceeded(
+            422,
+            "json_not_utf8",
+            {"byte_offset": exc.start},
+            f"request body is not valid UTF-8 (byte {exc.start})",
+            f"请求内容不是有效的 UTF-8 编码（第 {exc.start} 字节）",
+        ) from exc
+
+
 def _obviously_fine(body: bytes, max_depth: int, max_items: int) -> bool:
     """Fast path (C-speed counts) for the common small body that cannot break any limit."""
     return (
@@ -189,6 +207,7 @@ class RequestLimitsMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        _check_utf8(body)
         scan_json(body, self.settings.max_json_depth, self.settings.max_json_items)
         return _replay_then(receive, body, None)
 
@@ -222,6 +241,37 @@ def _replay_then(receive: Receive, body: bytes, pending: Message | None) -> Rece
         return await receive()
 
     return wrapped
+
+
+def install_request_limits(app: FastAPI, settings: Settings) -> None:
+    """The limits middleware and a validation-error answer that cannot itself fail."""
+    app.add_middleware(RequestLimitsMiddleware, settings=settings)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 listing each problem (loc + msg); echoed input is short and always encodable.
+
+    FastAPI's default echoes the whole input and fails (500) on a lone surrogate such as
+    "\\udcff", which JSON text may carry but UTF-8 cannot.
+    """
+    errors = []
+    for error in exc.errors():
+        item = {k: error[k] for k in ("type", "loc", "msg") if k in error}
+        if "ctx" in error:
+            item["ctx"] = {k: str(v) for k, v in error["ctx"].items()}
+        echoed = json.dumps(jsonable_encoder(error.get("input")), ensure_ascii=True, default=str)
+        if len(echoed) <= MAX_ECHOED_INPUT_CHARS:
+            item["input"] = json.loads(echoed)
+        errors.append(item)
+    return AsciiJSONResponse({"detail": errors}, status_code=422)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: any str, even a lone surrogate, renders."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def _internal_error() -> dict[str, Any]:

