@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -118,10 +119,16 @@ def test_district_check_with_the_demo_boundary(request: pytest.FixtureRequest) -
     headers = auth_headers["district"]
     me = client.get("/api/me", headers=headers).json()
     code = me["jurisdiction"]["district_code"]
-    inside = client.post(
-        URL, json={"geometry": poly(SQUARE), "district_code": code}, headers=headers
-    )
-    far = [[x + 2.0, y] for x, y in SQUARE]
+    db = request.getfixturevalue("demo_db")
+    with psycopg.connect(db.libpq()) as conn:
+        x, y = conn.execute(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM district"
+            " WHERE code = %s) s",
+            (code,),
+        ).fetchone()
+    tiny = [[x, y], [x + 1e-4, y], [x + 1e-4, y + 1e-4], [x, y + 1e-4], [x, y]]
+    inside = client.post(URL, json={"geometry": poly(tiny), "district_code": code}, headers=headers)
+    far = [[x + 2.0, y] for x, y in tiny]
     outside = client.post(URL, json={"geometry": poly(far), "district_code": code}, headers=headers)
     assert inside.status_code == 200, inside.text
     assert outside.status_code == 422 and outside.json()["detail"]["code"] == "outside_area"
