@@ -247,6 +247,42 @@ def install_request_limits(app: FastAPI, settings: Settings) -> None:
     """The limits middleware and a validation-error answer that cannot itself fail."""
     app.add_middleware(RequestLimitsMiddleware, settings=settings)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    _document_error_bodies(app)
+
+
+ERROR_DETAIL_SCHEMA = {
+    "title": "ErrorDetail",
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "where": {},
+    },
+}
+
+
+def _document_error_bodies(app: FastAPI) -> None:
+    """Say in /openapi.json that a 422's detail is either FastAPI's list or our object."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = build()
+        schemas = spec.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["ErrorDetail"] = ERROR_DETAIL_SCHEMA
+            detail = schemas["HTTPValidationError"]["properties"]["detail"]
+            schemas["HTTPValidationError"]["properties"]["detail"] = {
+                "title": "Detail",
+                "anyOf": [detail, {"$ref": "#/components/schemas/ErrorDetail"}],
+            }
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
