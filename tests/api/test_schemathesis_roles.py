@@ -1,8 +1,8 @@
 """schemathesis over /openapi.json, as every demo role: no 5xx, no response breaking the schema.
 
-Settings (kept modest for 2 shared cores): `MAX_EXAMPLES` generated cases per operation and
-role, each sent as every role; explicit + generate phases only (no shrinking); the ASGI app is called in-process
-(no network). Logout is excluded: it would revoke the very token the run uses.
+Settings (kept modest for 2 shared cores): `MAX_EXAMPLES` generated cases per operation, each
+sent as every role; explicit + generate phases only (no shrinking); the ASGI app is called
+in-process (no network). Logout is excluded: it would revoke the very token the run uses.
 Run alone: `.venv/bin/pytest tests/api/test_schemathesis_roles.py -q`.
 """
 
