@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     db_pool_max_overflow: int = 10
     db_pool_timeout_s: float = 5.0
     db_statement_timeout_ms: int = 15_000
+    # A report acknowledged with 201 must survive a database crash: commits wait for the WAL
+    # whatever the server's default (the local dev cluster runs with synchronous_commit=off).
+    db_synchronous_commit: Literal["on", "local", "remote_write", "remote_apply"] = "on"
 
     data_dir: Path = PROJECT_ROOT / "var"
     photo_dir: Path | None = None
