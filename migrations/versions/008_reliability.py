@@ -5,13 +5,13 @@ SQL function calls ST_SRID unqualified cannot load a single geometry row back. P
 function's search_path makes `wangge backup` / `wangge restore` round-trip.
 
 Revision ID: 008_reliability
-Revises: 0002
+Revises: 003_auth
 """
 
 from alembic import op
 
 revision = "008_reliability"
-down_revision = "0002"
+down_revision = "003_auth"
 branch_labels = None
 depends_on = None
 

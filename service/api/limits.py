@@ -15,18 +15,17 @@ import json
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.error_answers import data_error, document_error_bodies, validation_error
 from service.settings import Settings
 
 log = logging.getLogger("wangge.limits")
 
 MULTIPART_SLACK_BYTES = 64 * 1024
-MAX_ECHOED_INPUT_CHARS = 200
 _OPEN = frozenset(b"[{")
 _CLOSE = frozenset(b"]}")
 # Outside strings, JSON's only letters are those of true/false/null: N and I start NaN/Infinity,
@@ -246,68 +245,9 @@ def _replay_then(receive: Receive, body: bytes, pending: Message | None) -> Rece
 def install_request_limits(app: FastAPI, settings: Settings) -> None:
     """The limits middleware and a validation-error answer that cannot itself fail."""
     app.add_middleware(RequestLimitsMiddleware, settings=settings)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    _document_error_bodies(app)
-
-
-ERROR_DETAIL_SCHEMA = {
-    "title": "ErrorDetail",
-    "type": "object",
-    "required": ["code", "message"],
-    "properties": {
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "message_zh": {"type": "string"},
-        "where": {},
-    },
-}
-
-
-def _document_error_bodies(app: FastAPI) -> None:
-    """Say in /openapi.json that a 422's detail is either FastAPI's list or our object."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        spec = build()
-        schemas = spec.get("components", {}).get("schemas", {})
-        if "HTTPValidationError" in schemas:
-            schemas["ErrorDetail"] = ERROR_DETAIL_SCHEMA
-            detail = schemas["HTTPValidationError"]["properties"]["detail"]
-            schemas["HTTPValidationError"]["properties"]["detail"] = {
-                "title": "Detail",
-                "anyOf": [detail, {"$ref": "#/components/schemas/ErrorDetail"}],
-            }
-        app.openapi_schema = spec
-        return spec
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    """422 listing each problem (loc + msg); echoed input is short and always encodable.
-
-    FastAPI's default echoes the whole input and fails (500) on a lone surrogate such as
-    "\\udcff", which JSON text may carry but UTF-8 cannot.
-    """
-    errors = []
-    for error in exc.errors():
-        item = {k: error[k] for k in ("type", "loc", "msg") if k in error}
-        if "ctx" in error:
-            item["ctx"] = {k: str(v) for k, v in error["ctx"].items()}
-        echoed = json.dumps(jsonable_encoder(error.get("input")), ensure_ascii=True, default=str)
-        if len(echoed) <= MAX_ECHOED_INPUT_CHARS:
-            item["input"] = json.loads(echoed)
-        errors.append(item)
-    return AsciiJSONResponse({"detail": errors}, status_code=422)
-
-
-class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped: any str, even a lone surrogate, renders."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, data_error)  # type: ignore[arg-type]
+    document_error_bodies(app)
 
 
 def _internal_error() -> dict[str, Any]:

@@ -154,3 +154,13 @@ def _list_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
     x1, y1, x2, y2 = ctx.world.areas[target].box
     bbox = f"{x1},{y1},{x2},{y2}"
     return ctx.client.get("/api/reports", params={"bbox": bbox}, headers=ctx.headers(role))
+
+
+# --- issue 8: reliability
+
+
+@case("POST", "/api/geometry/validate", "self")
+def _validate_geometry(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    ring = [[113.66, 34.76], [113.67, 34.76], [113.67, 34.77], [113.66, 34.77], [113.66, 34.76]]
+    body = {"geometry": {"type": "Polygon", "coordinates": [ring]}}
+    return ctx.client.post("/api/geometry/validate", json=body, headers=ctx.headers(role))

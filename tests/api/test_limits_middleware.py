@@ -146,3 +146,15 @@ def test_scanner_reads_strings_and_escapes(body: bytes, ok: bool) -> None:
         assert not ok
     else:
         assert ok
+
+
+def test_database_range_errors_are_422_not_500(
+    small_limits_client: TestClient, test_db: TestDatabase
+) -> None:
+    from tests.api.reliability_helpers import own_admin_headers
+
+    headers = own_admin_headers(test_db, small_limits_client)
+    r = small_limits_client.post("/api/users/1107233898779/deactivate", headers=headers)
+    assert r.status_code == 422, r.text
+    assert _detail(r)["code"] == "value_out_of_range"
+    assert _detail(r)["where"] == {"sqlstate": "22003"}
