@@ -13,7 +13,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.api.limits import install_request_limits
-from service.api.routes import auth, geometry, health, login_page, report_reads, users
+from service.api.routes import (
+    auth,
+    exports,
+    geometry,
+    grid_pages,
+    grids,
+    health,
+    imports,
+    login_page,
+    ogc,
+    report_reads,
+    users,
+)
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.settings import PROJECT_ROOT, Settings, get_settings
@@ -44,7 +56,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     _install_error_handlers(app)
     install_request_limits(app, settings)
-    for module in (health, auth, login_page, users, report_reads, geometry):
+    for module in (
+        health,
+        auth,
+        login_page,
+        users,
+        report_reads,
+        grids,
+        grid_pages,
+        exports,
+        ogc,
+        imports,
+        geometry,
+    ):
         app.include_router(module.router)
     _mount_assets(app)
     return app

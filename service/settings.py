@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     max_bbox_degrees2: float = 4.0
     max_json_depth: int = 64
     max_json_items: int = 50_000
+    max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
 
     tianditu_key: str | None = None
 

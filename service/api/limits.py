@@ -185,9 +185,11 @@ class RequestLimitsMiddleware:
 
     def _body_limit(self, content_type: str) -> int:
         if content_type.startswith("multipart/"):
-            return max(self.settings.max_body_bytes, self.settings.max_photo_bytes) + (
-                MULTIPART_SLACK_BYTES
-            )
+            # Uploads: a photo, or a boundary file for import; their own caps are checked by
+            # the routes that read them.
+            s = self.settings
+            largest = max(s.max_body_bytes, s.max_photo_bytes, s.max_import_bytes)
+            return largest + MULTIPART_SLACK_BYTES
         return self.settings.max_body_bytes
 
     async def _scanned_json(self, receive: Receive, limit: int) -> Receive:
