@@ -29,6 +29,7 @@ VALIDATE = ("POST", "/api/geometry/validate")
 REPORTS = ("POST", "/api/reports")
 PHOTOS = ("POST", "/api/reports/{report_id}/photos")
 PATROLS = ("POST", "/api/patrols")
+GRID_REDRAW = ("PUT", "/api/grids/{code}/geometry")
 AREA = {"types": ["Polygon", "MultiPolygon"]}  # the corpus's geometries are all for area fields
 
 
@@ -41,6 +42,7 @@ class Context:
     max_photo_bytes: int
     max_body_bytes: int
     report_id: str | None = None
+    grid_code: str = "000000000000000"
 
 
 @dataclass
@@ -287,12 +289,21 @@ def patrol_cases() -> list[Case]:
     ]
 
 
+def grid_redraw_cases() -> list[Case]:
+    """Issue 4's redraw of a cell: every hostile geometry, as admin, on a real active cell."""
+    return [
+        Case(g["name"], GRID_REDRAW, "admin", lambda c, g=g: _json({"geometry": g["geometry"]}))
+        for g in GEOMETRIES
+    ]
+
+
 # target → (case builder, minimum number of cases it must contribute)
 TARGETS: dict[tuple[str, str], tuple[Callable[[], list[Case]], int]] = {
     VALIDATE: (validate_cases, 45),
     REPORTS: (report_cases, 35),
     PHOTOS: (photo_cases, 9),
     PATROLS: (patrol_cases, 5),
+    GRID_REDRAW: (grid_redraw_cases, 25),
 }
 
 

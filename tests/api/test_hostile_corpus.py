@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.settings import Settings
-from tests.api.hostile_cases import PHOTOS, REPORTS, Case, Context, corpus
+from tests.api.hostile_cases import GRID_REDRAW, PHOTOS, REPORTS, Case, Context, corpus
 from tests.api.reliability_helpers import own_admin_headers
 from tests.conftest import TestDatabase
 
@@ -107,7 +107,12 @@ def _context(run: Run) -> Context:
         ).fetchone()
         if cell:
             point = [float(cell[0]), float(cell[1])]
+        grid = conn.execute(
+            "SELECT code FROM grid_cell WHERE is_active ORDER BY code LIMIT 1"
+        ).fetchone()
     run.ctx = Context(category, point, run.settings.max_photo_bytes, run.settings.max_body_bytes)
+    if grid:
+        run.ctx = Context(**{**run.ctx.__dict__, "grid_code": grid[0]})
     if any(c.target == PHOTOS for c in CASES):
         run.ctx = _with_report(run, run.ctx)
     return run.ctx
@@ -127,6 +132,8 @@ def _path(case: Case, ctx: Context) -> str:
     path = case.target[1]
     if case.target == PHOTOS:
         return f"/api/reports/{ctx.report_id}/photos"
+    if case.target == GRID_REDRAW:
+        return f"/api/grids/{ctx.grid_code}/geometry"
     return path
 
 
@@ -200,7 +207,9 @@ def _simple_get_routes(client: TestClient) -> list[str]:
         if not get:
             continue
         required = [p for p in get.get("parameters", []) if p.get("required")]
-        choices = [(p, _enum_of(spec, p.get("schema", {}))) for p in required]
+        choices = [
+            (p, _known_values(path, p) or _enum_of(spec, p.get("schema", {}))) for p in required
+        ]
         if any(not values for _, values in choices):
             continue
         urls += _expand(path, choices)[:MAX_EXPANSIONS]
@@ -208,6 +217,17 @@ def _simple_get_routes(client: TestClient) -> list[str]:
 
 
 MAX_EXPANSIONS = 60
+
+
+def _known_values(path: str, param: dict) -> list[str]:
+    """Values for free-text parameters whose domain another module defines (export names)."""
+    if path == "/api/exports/{name}" and param["name"] == "name":
+        try:
+            from service.domain.export_formats import FORMATS, LAYERS
+        except ImportError:
+            return []
+        return [f"{layer}.{fmt}" for layer in LAYERS for fmt in FORMATS]
+    return []
 
 
 def _enum_of(spec: dict, schema: dict) -> list[str]:
