@@ -58,6 +58,44 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+BULK_REPORTS_SQL = """
+INSERT INTO report (id, geom, accuracy_m, coordinate_system, category_code, description, status,
+  reporter_id, grid_cell_id, residential_area_id, community_id, street_id, district_id,
+  department_id, deadline_at, created_at, updated_at)
+SELECT gen_random_uuid(),
+  ST_SetSRID(ST_MakePoint(ST_X(r.geom) + (random() - 0.5) * 1e-4,
+                          ST_Y(r.geom) + (random() - 0.5) * 1e-4), 4326),
+  r.accuracy_m, r.coordinate_system, r.category_code, r.description, r.status, r.reporter_id,
+  r.grid_cell_id, r.residential_area_id, r.community_id, r.street_id, r.district_id,
+  r.department_id, r.deadline_at, r.created_at - (g %% 1000) * interval '1 hour', r.updated_at
+FROM generate_series(1, %(n)s) AS g
+JOIN (SELECT *, row_number() OVER (ORDER BY id) - 1 AS k FROM report) r
+  ON r.k = g %% (SELECT count(*) FROM report)
+"""
+
+
+def prepare_bulk_sql(reports: int) -> None:
+    """Fallback: the demo city, then reports cloned in bulk SQL (generate_series) to `reports`."""
+    from alembic import command
+
+    from gis_data.demo_loader import load_demo
+    from gis_data.demo_scale import DemoScale
+    from service.cli import alembic_config
+
+    admin = _libpq(local_database_url("wangge", "postgres"))
+    owner = local_database_url("wangge", DB)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}" OWNER wangge TEMPLATE wangge_template')
+    command.upgrade(alembic_config(owner), "heads")
+    load_demo(owner, scale=DemoScale.demo(), progress=False)
+    with psycopg.connect(_libpq(owner), autocommit=True) as conn:
+        (have,) = conn.execute("SELECT count(*) FROM report").fetchone()  # type: ignore[misc]
+        print(f"cloning {reports - have:,} reports in SQL …", flush=True)
+        conn.execute(BULK_REPORTS_SQL, {"n": reports - have})
+        conn.execute("VACUUM ANALYZE")
+
+
 def prepare_database(reports: int, reuse: bool) -> None:
     """Create, migrate and load the scratch database (skipped with --reuse when loaded)."""
     admin = _libpq(local_database_url("wangge", "postgres"))
@@ -207,9 +245,16 @@ def count_reports() -> tuple[int, int]:
 
 
 def main() -> None:
+    global DB
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="100,000 reports instead of 1,000,000")
     ap.add_argument("--reuse", action="store_true", help="reuse the loaded scratch database")
+    ap.add_argument(
+        "--bulk-sql",
+        action="store_true",
+        help="demo city + reports cloned with generate_series (fast) instead of the loader",
+    )
+    ap.add_argument("--db", default=DB, help="scratch database name")
     ap.add_argument(
         "--naive-limit",
         type=int,
@@ -218,7 +263,11 @@ def main() -> None:
     )
     args = ap.parse_args()
     reports = 100_000 if args.quick else 1_000_000
-    prepare_database(reports, args.reuse)
+    DB = args.db
+    if args.bulk_sql and not args.reuse:
+        prepare_bulk_sql(reports)
+    else:
+        prepare_database(reports, args.reuse)
     total, small, community = count_reports()
     port = _free_port()
     app = start_app(port)

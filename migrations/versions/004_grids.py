@@ -8,13 +8,14 @@
   never deleted, so a retired code is retired for good (code is UNIQUE over all cells).
 
 Revision ID: 004_grids
-Revises: 0002
+Revises: 003_auth
 """
 
 from alembic import op
 
 revision = "004_grids"
-down_revision = "0002"
+# chained after issue 3's revision so the branch has one head (the lead re-chains anyway)
+down_revision = "003_auth"
 branch_labels = None
 depends_on = None
 

@@ -87,7 +87,7 @@ class ResidentialArea(Base):
     renovation_items: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     has_property_office: Mapped[bool] = mapped_column(Boolean, default=False)
     maintenance_fund_ratio: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ResidentialAreaChange(Base):
@@ -100,7 +100,7 @@ class ResidentialAreaChange(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AppUser(Base):
@@ -126,7 +126,7 @@ class GridCell(Base):
     geom: Mapped[WKBElement] = _geom("MULTIPOLYGON")
     households: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -180,7 +180,7 @@ class Patrol(Base):
     checklist: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Report(Base):
@@ -205,8 +205,8 @@ class Report(Base):
     escalation_level: Mapped[str] = mapped_column(Text, default="community")
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("report.id"))
     content_hash: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -222,7 +222,7 @@ class ReportEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Photo(Base):
@@ -239,7 +239,7 @@ class Photo(Base):
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AuthToken(Base):
@@ -249,6 +249,6 @@ class AuthToken(Base):
     token_sha256: Mapped[str] = mapped_column(Text, unique=True)
     kind: Mapped[str] = mapped_column(Text)
     csrf_token: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,13 @@ from service.db.repositories.boundary_import import (
     load_parents,
 )
 from service.domain.boundary_plan import plan_import, summarise
+from service.domain.boundary_rules import Incoming
 from service.domain.principal import Principal
-from service.errors import ValidationFailed
+from service.errors import OutsideJurisdiction, ValidationFailed
 from service.imports.readers import read_features
 
 IMPORT_LAYERS = tuple(TABLES)
+DISTRICT_CODE = re.compile(r"^\d{6}")
 
 
 def _district_prefix(session: Session, principal: Principal, scope: str) -> str | None:
@@ -30,6 +33,19 @@ def _district_prefix(session: Session, principal: Principal, scope: str) -> str 
         text("SELECT code FROM district WHERE id = :id"), {"id": principal.district_id}
     )
     return str(code)
+
+
+def _refuse_foreign_codes(incoming: list[Incoming], prefix: str | None) -> None:
+    """Codes of another district: 404 like every other object outside the caller's reach."""
+    if prefix is None:
+        return
+    foreign = [f.code for f in incoming if DISTRICT_CODE.match(f.code) and f.code[:6] != prefix]
+    if foreign:
+        raise OutsideJurisdiction(
+            f"{len(foreign)} feature(s) lie outside your jurisdiction",
+            message_zh="文件中有不在管辖范围内的要素",
+            where={"codes": foreign[:20]},
+        )
 
 
 def check_layer(layer: str) -> None:
@@ -60,6 +76,7 @@ def run_import(
     if on_read is not None:
         on_read(len(incoming))
     prefix = _district_prefix(session, principal, scope)
+    _refuse_foreign_codes(incoming, prefix)
     decisions = plan_import(
         layer,
         incoming,

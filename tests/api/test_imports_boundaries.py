@@ -172,7 +172,7 @@ def test_import_permissions_and_limits(export_client, export_headers, export_wor
         )
     )
     r = _import(export_client, export_headers["x7district"], "streets", "o.geojson", other)
-    assert "outside your jurisdiction" in r.json()["features"][0]["reasons"][0]
+    assert r.status_code == 404 and r.json()["detail"]["where"]["codes"] == ["410105099"]
 
 
 def test_upload_size_limit(export_world, export_headers) -> None:

@@ -7,11 +7,12 @@ from typing import Annotated, Any, Literal
 
 import shapely
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from service.api.deps import SessionDep, SettingsDep, require
+from service.api.schemas import StrictModel
 from service.db.repositories import grid_views as views
 from service.db.repositories import grids as repo
 from service.db.repositories.grid_apply import apply_edit, generate
@@ -30,29 +31,29 @@ Checker = Annotated[Principal, Depends(require("grid:check"))]
 CODE = r"^[0-9]{15}$"
 
 
-class GenerateRequest(BaseModel):
+class GenerateRequest(StrictModel):
     community: str = Field(pattern=r"^[0-9]{12}$")
     dry_run: bool = True
     replace: bool = False
 
 
-class SplitRequest(BaseModel):
+class SplitRequest(StrictModel):
     line: dict[str, Any] | None = Field(None, description="GeoJSON LineString across the cell")
     parts: int | None = Field(None, ge=2, le=20, description="or: equal-area parts")
     note: str = Field("", max_length=4000)
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(StrictModel):
     codes: list[Annotated[str, Field(pattern=CODE)]] = Field(min_length=2, max_length=20)
     note: str = Field("", max_length=4000)
 
 
-class RedrawRequest(BaseModel):
+class RedrawRequest(StrictModel):
     geometry: dict[str, Any]
     note: str = Field("", max_length=4000)
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(StrictModel):
     worker: str = Field(min_length=2, max_length=64)
     role: Literal["primary", "backup"] = "primary"
     valid_from: date | None = None

@@ -73,7 +73,7 @@ def landing(request: Request, me: OgcUser, f: str | None = None) -> Response:
 
 
 @router.get("/api", summary="OpenAPI definition", include_in_schema=False)
-def api_definition(request: Request) -> RedirectResponse:
+def api_definition(request: Request, me: OgcUser) -> RedirectResponse:
     return RedirectResponse(str(request.base_url).rstrip("/") + "/openapi.json")
 
 
