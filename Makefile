@@ -24,6 +24,10 @@ demo: migrate
 test:
 	@bash .ci/test.sh
 
+## make faults: crash PostgreSQL during concurrent filings, exhaust the pool (slow, ~2-5 min)
+faults:
+	@bash .ci/faults.sh
+
 setup:
 	@bash .ci/setup.sh
 

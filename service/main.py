@@ -12,9 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service.api.limits import install_request_limits
 from service.api.routes import (
     auth,
     exports,
+    geometry,
     grid_pages,
     grids,
     health,
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
+    install_request_limits(app, settings)
     for module in (
         health,
         auth,
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports,
         stats,
         maps,
+        geometry,
     ):
         app.include_router(module.router)
     _mount_assets(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     db_pool_max_overflow: int = 10
     db_pool_timeout_s: float = 5.0
     db_statement_timeout_ms: int = 15_000
+    # A report acknowledged with 201 must survive a database crash: commits wait for the WAL
+    # whatever the server's default (the local dev cluster runs with synchronous_commit=off).
+    db_synchronous_commit: Literal["on", "local", "remote_write", "remote_apply"] = "on"
 
     data_dir: Path = PROJECT_ROOT / "var"
     photo_dir: Path | None = None
@@ -62,6 +66,8 @@ class Settings(BaseSettings):
     max_geometry_vertices: int = 20_000
     max_page_size: int = 1000
     max_bbox_degrees2: float = 4.0
+    max_json_depth: int = 64
+    max_json_items: int = 50_000
     max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
 
     tianditu_key: str | None = None

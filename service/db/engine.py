@@ -20,7 +20,8 @@ def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
         connect_args={
             "connect_timeout": 5,
             "application_name": "wangge",
-            "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}",
+            "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
+            f" -c synchronous_commit={settings.db_synchronous_commit}",
         },
     )
 

@@ -92,6 +92,8 @@ POLICY: Final[dict[str, dict[str, str]]] = {
         "admin": "all",
     },
     "import:boundary": {"district_bureau": "district", "admin": "all"},
+    # --- issue 8: reliability (geometry checks offered to every client)
+    "geometry:validate": {role: "all" for role in ALL_ROLES},
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is

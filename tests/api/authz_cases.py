@@ -528,3 +528,13 @@ def _tile(ctx: Ctx, role: str, target: str) -> httpx.Response:
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
     return ctx.client.get(f"/tiles/community/{z}/{x}/{y}.pbf", headers=ctx.headers(role))
+
+
+# --- issue 8: reliability
+
+
+@case("POST", "/api/geometry/validate", "self")
+def _validate_geometry(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    ring = [[113.66, 34.76], [113.67, 34.76], [113.67, 34.77], [113.66, 34.77], [113.66, 34.76]]
+    body = {"geometry": {"type": "Polygon", "coordinates": [ring]}}
+    return ctx.client.post("/api/geometry/validate", json=body, headers=ctx.headers(role))

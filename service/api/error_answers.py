@@ -1,0 +1,97 @@
+"""Error answers that cannot themselves fail, and their description in /openapi.json."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+
+log = logging.getLogger("wangge.errors")
+MAX_ECHOED_INPUT_CHARS = 200
+
+
+async def data_error(request: Request, exc: DataError) -> JSONResponse:
+    """PostgreSQL refused a value (SQLSTATE class 22: out of range, malformed): the client's.
+
+    E.g. /api/users/99999999999 overflows int4, ?offset=10**30 overflows int8. Without this
+    such requests were 500s; schemathesis finds them on every new route.
+    """
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    log.warning("data error on %s %s: %s", request.method, request.url.path, sqlstate)
+    return AsciiJSONResponse(
+        {
+            "detail": {
+                "code": "value_out_of_range",
+                "message": "a value in the request is out of range or malformed for the database",
+                "message_zh": "请求中的数值超出范围或格式不正确",
+                "where": {"sqlstate": sqlstate},
+            }
+        },
+        status_code=422,
+    )
+
+
+ERROR_DETAIL_SCHEMA = {
+    "title": "ErrorDetail",
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "where": {},
+    },
+}
+
+
+def document_error_bodies(app: FastAPI) -> None:
+    """Say in /openapi.json that a 422's detail is either FastAPI's list or our object."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = build()
+        schemas = spec.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["ErrorDetail"] = ERROR_DETAIL_SCHEMA
+            detail = schemas["HTTPValidationError"]["properties"]["detail"]
+            schemas["HTTPValidationError"]["properties"]["detail"] = {
+                "title": "Detail",
+                "anyOf": [detail, {"$ref": "#/components/schemas/ErrorDetail"}],
+            }
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 listing each problem (loc + msg); echoed input is short and always encodable.
+
+    FastAPI's default echoes the whole input and fails (500) on a lone surrogate such as
+    "\\udcff", which JSON text may carry but UTF-8 cannot.
+    """
+    errors = []
+    for error in exc.errors():
+        item = {k: error[k] for k in ("type", "loc", "msg") if k in error}
+        if "ctx" in error:
+            item["ctx"] = {k: str(v) for k, v in error["ctx"].items()}
+        echoed = json.dumps(jsonable_encoder(error.get("input")), ensure_ascii=True, default=str)
+        if len(echoed) <= MAX_ECHOED_INPUT_CHARS:
+            item["input"] = json.loads(echoed)
+        errors.append(item)
+    return AsciiJSONResponse({"detail": errors}, status_code=422)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: any str, even a lone surrogate, renders."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")

@@ -1,0 +1,105 @@
+"""Write docs/reliability.md from the last runs' artifacts (tests/artifacts/*.json).
+
+.venv/bin/pytest tests/api/test_hostile_corpus.py    # → tests/artifacts/hostile_summary.json
+make faults                                            # → tests/artifacts/faults_summary.json
+.venv/bin/python -m tests.reliability_report           # → docs/reliability.md
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+TARGET = ROOT / "docs" / "reliability.md"
+TEMPLATE = ROOT / "docs" / "reliability.template.md"
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = ARTIFACTS / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def _row(label: str, value: Any, target: str = "") -> str:
+    shown = "not run" if value is None else value
+    return f"| {label} | {shown} | {target} |"
+
+
+def figures() -> str:
+    """The figures table, from whatever artifacts exist (missing runs say 'not run')."""
+    hostile = _load("hostile_summary.json")
+    faults = _load("faults_summary.json")
+    crash = faults.get("database_crash", {})
+    pool = faults.get("pool_exhaustion", {})
+    rows = [
+        "| figure | last run | must be |",
+        "|---|---|---|",
+        _row("hostile cases tried", hostile.get("cases_tried"), "≥ 60"),
+        _row("targets covered", ", ".join(hostile.get("targets", [])) or None),
+        _row("accepted silently", hostile.get("accepted_silently"), "0"),
+        _row("refused but something stored", hostile.get("refused_but_stored"), "0"),
+        _row("5xx answers (corpus)", hostile.get("server_errors_5xx"), "0"),
+        _row("status codes seen", json.dumps(hostile.get("status_counts")) if hostile else None),
+        _row("fault workload", crash.get("workload")),
+        _row(
+            "filings / concurrent clients",
+            f"{crash['filings']} / {crash['clients']}" if crash else None,
+        ),
+        _row("acknowledged", crash.get("acknowledged")),
+        _row("acknowledged but lost", crash.get("lost"), "0"),
+        _row("duplicates", crash.get("duplicates"), "0"),
+        _row(
+            "answers during the outage (all 503?)",
+            f"{crash['answers_during_outage']} ({crash['outage_non_503']} not 503)"
+            if crash
+            else None,
+            "all 503",
+        ),
+        _row("503 without Retry-After", crash.get("outage_503_without_retry_after"), "0"),
+        _row(
+            "slowest answer during the outage (s)",
+            crash.get("outage_slowest_answer_s"),
+            "< 10 (request timeout)",
+        ),
+        _row("outage length (s)", crash.get("outage_s")),
+        _row("recovery after the database is back (s)", crash.get("recovery_s"), "≤ 30"),
+        _row("fault run wall time (s)", crash.get("total_s")),
+        _row(
+            "pool exhaustion: requests / pool size",
+            f"{pool['concurrent_requests']} / {pool['pool_size']}" if pool else None,
+        ),
+        _row("pool exhaustion: answered 503", pool.get("answered_503")),
+        _row(
+            "pool exhaustion: fastest / slowest answer (s)",
+            f"{pool['fastest_503_s']} / {pool['slowest_s']}" if pool else None,
+        ),
+        _row("pool exhaustion: requests that hung", pool.get("hung"), "0"),
+    ]
+    return "\n".join(rows)
+
+
+def main() -> None:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = text.replace("{{figures}}", figures()).replace(
+        "{{generated}}",
+        f"Generated {stamp} from commit {_commit()} by "
+        "`.venv/bin/python -m tests.reliability_report`.",
+    )
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
