@@ -38,10 +38,17 @@ def get_session(request: Request) -> Iterator[Session]:
     factory = request.app.state.session_factory
     with factory() as session, session.begin():
         yield session
+        # The audit row of a write goes into the same transaction, just before it commits.
+        write_audit = getattr(request.state, "write_audit", None)
+        if write_audit is not None:
+            write_audit(session)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the handler returns, BEFORE the response is
+# sent — with the default request scope a client could be told "saved" for a commit that then
+# fails.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_address(request: Request) -> str:
@@ -156,21 +163,25 @@ def _audit(session: Session, principal: Principal, action: str, request: Request
     )
 
 
-def require(action: str) -> Callable[..., Iterator[Principal]]:
+def _schedule_audit(principal: Principal, action: str, request: Request) -> None:
+    """Ask get_session to write the audit row of this write before it commits."""
+    if request.method not in SAFE_METHODS:
+        request.state.write_audit = lambda session: _audit(session, principal, action, request)
+
+
+def require(action: str) -> Callable[..., Principal]:
     """Dependency factory: the current user, if the policy table lets their role do `action`.
 
     For POST/PUT/PATCH/DELETE the audit row is written after the handler returns, in the same
-    transaction as the write (so a rolled-back write leaves no audit row and vice versa).
+    transaction as the write and before the response is sent (so a rolled-back write leaves no
+    audit row and vice versa).
     """
     scope_for_check(action)
 
-    def dependency(
-        principal: CurrentUserDep, request: Request, session: SessionDep
-    ) -> Iterator[Principal]:
+    def dependency(principal: CurrentUserDep, request: Request) -> Principal:
         _check(principal, action, request)
-        yield principal
-        if request.method not in SAFE_METHODS:
-            _audit(session, principal, action, request)
+        _schedule_audit(principal, action, request)
+        return principal
 
     dependency.__wangge_action__ = action  # type: ignore[attr-defined]
     return dependency
@@ -190,11 +201,11 @@ def login_redirect_url(request: Request) -> str:
     return "/login?next=" + quote(target, safe="")
 
 
-def require_page(action: str) -> Callable[..., Iterator[Principal]]:
+def require_page(action: str) -> Callable[..., Principal]:
     """Like `require`, for HTML pages: an anonymous or expired browser is sent to /login."""
     scope_for_check(action)
 
-    def dependency(request: Request, session: SessionDep) -> Iterator[Principal]:
+    def dependency(request: Request, session: SessionDep) -> Principal:
         try:
             principal = get_current_user(request, session)
         except NotAuthenticated:
@@ -202,9 +213,8 @@ def require_page(action: str) -> Callable[..., Iterator[Principal]]:
                 status_code=303, headers={"Location": login_redirect_url(request)}
             ) from None
         _check(principal, action, request)
-        yield principal
-        if request.method not in SAFE_METHODS:
-            _audit(session, principal, action, request)
+        _schedule_audit(principal, action, request)
+        return principal
 
     dependency.__wangge_action__ = action  # type: ignore[attr-defined]
     return dependency
