@@ -7,6 +7,7 @@ import getpass
 import typer
 from sqlalchemy import create_engine
 
+from service import cli_reports
 from service.settings import get_settings
 
 app = typer.Typer(help="wangge 网格 — operator commands", no_args_is_help=True)
@@ -16,6 +17,7 @@ users_app = typer.Typer(help="User accounts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
+app.add_typer(cli_reports.app, name="escalate")
 
 
 def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]

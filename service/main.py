@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,9 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.routes import auth, health
+from service.api.routes import auth, categories, health, mobile, patrols, photos, reports
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
+from service.escalation import escalation_loop
 from service.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger("wangge")
@@ -29,9 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_db_engine(settings)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        escalation = _start_escalation(settings)
         try:
             yield
         finally:
+            if escalation is not None:
+                escalation.cancel()
             engine.dispose()
 
     app = FastAPI(
@@ -42,10 +47,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth):
+    for module in (health, auth, reports, photos, patrols, categories, mobile):
         app.include_router(module.router)
     _mount_assets(app)
     return app
+
+
+def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
+    """The periodic overdue-report escalation (issue 5); 0 seconds disables it."""
+    if settings.escalation_interval_s <= 0:
+        return None
+    return asyncio.create_task(escalation_loop(settings))
 
 
 def _mount_assets(app: FastAPI) -> None:

@@ -27,6 +27,36 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, "department": "district", "planner": "district"},
+    # --- issue 5: field reporting (reports, photos, patrols)
+    # Grid workers also see the reports and patrols they filed themselves (repositories add it).
+    "report:create": {
+        "grid_worker": "area",
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "area",
+        "admin": "all",
+    },
+    "report:read": {**EVERYONE, "department": "district", "planner": "district"},
+    "report:transition": {
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "area",
+        "department": "district",
+        "admin": "area",
+    },
+    "report:photo:add": {
+        "grid_worker": "area",
+        "community_staff": "area",
+        "street_office": "area",
+        "district_bureau": "area",
+        "department": "district",
+        "admin": "area",
+    },
+    "patrol:create": {"grid_worker": "self", "community_staff": "self"},
+    "patrol:read": {
+        **{role: scope for role, scope in EVERYONE.items() if role != "department"},
+        "grid_worker": "self",
+    },
 }
 
 

@@ -22,7 +22,9 @@ def test_map_html_has_no_external_urls() -> None:
     assert not [u for u in urls if u.startswith(("http:", "https:", "//"))]
     for url in urls:
         if url.startswith("/vendor/"):
-            assert (PROJECT_ROOT / "map_ui" / "node_modules" / url[len("/vendor/"):]).is_file(), url
+            assert (PROJECT_ROOT / "map_ui" / "node_modules" / url[len("/vendor/") :]).is_file(), (
+                url
+            )
 
 
 def test_unknown_external_asset_raises() -> None:
