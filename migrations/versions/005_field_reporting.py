@@ -1,4 +1,4 @@
-"""Field reporting: per-point timestamps of a patrol track, index for open reports by category.
+"""Field reporting: per-point timestamps of a patrol track, the finish fingerprint, index for open reports by category.
 
 Revision ID: 005_field_reporting
 Revises: 0002
@@ -16,6 +16,8 @@ def upgrade() -> None:
     op.execute(
         """
         ALTER TABLE patrol ADD COLUMN track_recorded_at timestamptz[];
+        -- fingerprint of the finishing request (content_hash is the start's), for retries
+        ALTER TABLE patrol ADD COLUMN finish_hash text;
         -- escalation scans open reports past their deadline
         CREATE INDEX report_open_deadline_idx ON report (deadline_at)
           WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress');
@@ -27,6 +29,7 @@ def downgrade() -> None:
     op.execute(
         """
         DROP INDEX IF EXISTS report_open_deadline_idx;
+        ALTER TABLE patrol DROP COLUMN IF EXISTS finish_hash;
         ALTER TABLE patrol DROP COLUMN IF EXISTS track_recorded_at;
         """
     )

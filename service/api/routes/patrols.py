@@ -83,7 +83,7 @@ class PatrolPage(BaseModel):
 
 
 def _public(row: dict[str, Any]) -> PatrolPublic:
-    return PatrolPublic(**{k: v for k, v in row.items() if k != "content_hash"})
+    return PatrolPublic(**{k: v for k, v in row.items() if not k.endswith("_hash")})
 
 
 @router.post("/patrols", response_model=PatrolPublic, status_code=201, summary="Start a patrol")
@@ -105,7 +105,7 @@ def start_patrol(
     ):
         owner = repo.patrol_owner_hash(session, body.id)
         row = repo.get_patrol(session, body.id, me, "self")
-        if owner is None or owner[0] != me.id or row is None:
+        if owner is None or owner[0] != me.id or row is None or owner[1] != fingerprint:
             raise Conflict("this patrol id is already used", where={"field": "id"})
         response.status_code = 200
         return _public(row)
@@ -126,7 +126,7 @@ def finish_patrol(
         raise OutsideJurisdiction("patrol not found", message_zh="巡查记录不存在")
     fingerprint = content_hash(body.model_dump(mode="json"))
     if row["ended_at"] is not None:
-        if row["content_hash"] != fingerprint:
+        if row["finish_hash"] != fingerprint:
             raise Conflict("this patrol was already finished differently", message_zh="巡查已结束")
         return _public(row)
     if body.ended_at < row["started_at"]:

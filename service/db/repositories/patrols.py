@@ -17,7 +17,7 @@ PATROL_VIEW = """
     SELECT p.id, u.username AS worker, p.started_at, p.ended_at,
       ST_AsGeoJSON(p.geom)::json AS track, p.track_accuracy_m, p.track_recorded_at,
       p.checklist, p.note,
-      gc.code AS grid_code, c.code AS community_code, p.content_hash,
+      gc.code AS grid_code, c.code AS community_code, p.content_hash, p.finish_hash,
       (SELECT count(*) FROM report r WHERE r.patrol_id = p.id) AS findings
     FROM patrol p
     JOIN app_user u ON u.id = p.worker_id
@@ -93,7 +93,7 @@ def finish_patrol(
               geom = ST_GeomFromText(CAST(:wkt AS text), 4326),
               track_accuracy_m = CAST(:acc AS real[]),
               track_recorded_at = CAST(:times AS timestamptz[]),
-              checklist = CAST(:checklist AS jsonb), content_hash = :hash,
+              checklist = CAST(:checklist AS jsonb), finish_hash = :hash,
               grid_cell_id = (SELECT gc.id FROM grid_cell gc WHERE gc.is_active
                  AND ST_Intersects(gc.geom, ST_StartPoint(ST_GeomFromText(CAST(:wkt AS text),
                  4326))) ORDER BY gc.id LIMIT 1)
