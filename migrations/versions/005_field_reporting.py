@@ -1,4 +1,4 @@
-"""Field reporting: per-point timestamps of a patrol track, the finish fingerprint, index for open reports by category.
+"""Field reporting: patrol track timestamps, finish fingerprint, open-report deadline index.
 
 Revision ID: 005_field_reporting
 Revises: 0002

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +19,7 @@ def walk(owner_engine) -> list[tuple[float, float]]:
 def _start(client, headers, **extra):
     body = {
         "id": str(uuid.uuid4()),
-        "started_at": datetime.now(timezone.utc).isoformat(),
+        "started_at": datetime.now(UTC).isoformat(),
         "checklist": {},
         **extra,
     }
@@ -34,7 +34,7 @@ def test_a_patrol_with_track_checklist_and_a_finding(client: TestClient, auth_he
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     finding = report_body(*walk[1], patrol_id=body["id"])
     assert client.post("/api/reports", json=finding, headers=headers).status_code == 201
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     finish = {
         "ended_at": (t0 + timedelta(minutes=10)).isoformat(),
         "track": {"type": "LineString", "coordinates": [list(p) for p in walk[:4]]},
@@ -71,7 +71,7 @@ def test_patrol_refusals(client, auth_headers, walk) -> None:
     assert _start(client, headers, checklist={"karaoke": "ok"})[1].status_code == 422
     assert _start(client, headers, worker_id=1)[1].status_code == 422
     assert _start(client, auth_headers["street1"])[1].status_code == 403
-    t = datetime.now(timezone.utc)
+    t = datetime.now(UTC)
     bad_lists = {
         "ended_at": t.isoformat(),
         "track": {"type": "LineString", "coordinates": [list(walk[0]), list(walk[1])]},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -224,7 +224,7 @@ def test_overdue_reports_escalate_community_street_district(
         ]
         == "street"
     )
-    later = datetime.now(timezone.utc) + timedelta(hours=20)
+    later = datetime.now(UTC) + timedelta(hours=20)
     run_escalation(settings, now=later)
     last = client.get(f"/api/reports/{rid}", headers=auth_headers["community1"]).json()
     assert last["escalation_level"] == "district"
