@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # Installs what is missing for wangge on Debian 12: system packages (as root or via sudo),
 # the virtual environment with the project, and the browser assets from npm.
+#   setup.sh          what the app needs (make demo)
+#   setup.sh --tests  also what the tests need: GDAL's command-line tools and Chromium
 set -euo pipefail
+for_tests=0
+[ "${1:-}" = "--tests" ] && for_tests=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 need_pkgs=()
 dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || need_pkgs+=(postgresql-15-postgis-3)
-command -v ogrinfo >/dev/null 2>&1 || need_pkgs+=(gdal-bin)
-[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+if [ "$for_tests" = 1 ]; then
+  command -v ogrinfo >/dev/null 2>&1 || need_pkgs+=(gdal-bin)
+  [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+fi
 command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_pkgs[*]}"
   sudo_cmd=()
-  if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo -n); fi
+  if [ "$(id -u)" != 0 ]; then
+    # With a terminal sudo may ask for the password; without one (CI) it must not hang.
+    if [ -t 0 ]; then sudo_cmd=(sudo); else sudo_cmd=(sudo -n); fi
+  fi
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null

@@ -3,7 +3,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-bash .ci/setup.sh
+bash .ci/setup.sh --tests
 started_db=0
 if [ -z "${WANGGE_DATABASE_URL:-}" ] && [ "$(bash .ci/localdb.sh status)" != running ]; then
   started_db=1

@@ -33,8 +33,8 @@ def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
+    """Apply migrations up to REVISION (default: heads — every branch of the history)."""
     from alembic import command
 
     command.upgrade(alembic_config(), revision)

@@ -49,7 +49,7 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def migrate(owner_url: str, revision: str = "head") -> None:
+def migrate(owner_url: str, revision: str = "heads") -> None:
     from alembic import command
 
     from service.cli import alembic_config

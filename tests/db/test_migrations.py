@@ -31,7 +31,7 @@ def test_upgrade_downgrade_upgrade() -> None:
     url = local_database_url("wangge", SCRATCH)
     try:
         cfg = alembic_config(url)
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
         at_head = _tables(url)
         assert {
             "district",
@@ -48,7 +48,7 @@ def test_upgrade_downgrade_upgrade() -> None:
         } <= at_head
         command.downgrade(cfg, "base")
         assert _tables(url) == {"alembic_version"}
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
         assert _tables(url) == at_head
     finally:
         drop_database(SCRATCH)
