@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.routes import auth, categories, health, mobile, patrols, photos, reports
+from service.api.routes import (
+    auth,
+    categories,
+    field_cells,
+    health,
+    mobile,
+    patrols,
+    photos,
+    reports,
+)
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.escalation import escalation_loop
@@ -47,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth, reports, photos, patrols, categories, mobile):
+    for module in (health, auth, reports, photos, patrols, categories, field_cells, mobile):
         app.include_router(module.router)
     _mount_assets(app)
     return app
