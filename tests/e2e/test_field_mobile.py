@@ -64,9 +64,6 @@ def test_report_filed_offline_syncs_exactly_once(
     lon, lat = points_in_community_of(owner_engine, "worker1", 1, seed=77)[0]
     context, page = _phone(browser, lon, lat)
     _log_in(page, base)
-    page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null || true"
-    )
     description = f"离线上报 {uuid.uuid4()}"
     context.set_offline(True)
     page.wait_for_function("!navigator.onLine")
@@ -145,4 +142,57 @@ def test_a_short_patrol_is_recorded(browser, live_server, owner_engine, artifact
     assert len(patrol["track"]["coordinates"]) >= 3
     assert patrol["checklist"] == {"sanitation": "ok", "safety": "issue"}
     assert len(patrol["track_accuracy_m"]) == len(patrol["track"]["coordinates"])
+    context.close()
+
+
+def test_poor_accuracy_asks_for_a_hand_placed_point(
+    browser, live_server, owner_engine, artifacts_dir
+) -> None:
+    base = live_server.url
+    (lon, lat), (lon2, lat2) = points_in_community_of(owner_engine, "worker1", 2, seed=99)
+    context, page = _phone(browser, lon, lat, accuracy=180)
+    _log_in(page, base)
+    page.click("#report-btn")
+    warning = page.locator("#accuracy-warning")
+    assert warning.is_visible() and "180" in warning.inner_text()
+    page.click("#pick-on-map")
+    page.wait_for_selector("#home:not([hidden])")
+    # the worker pans to the spot and taps it
+    page.evaluate(
+        "([lat, lon]) => { map.setView([lat, lon], 17, {animate: false}); }", [lat2, lon2]
+    )
+    point = page.evaluate("([lat, lon]) => map.latLngToContainerPoint([lat, lon])", [lat2, lon2])
+    page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
+    page.wait_for_selector("#report:not([hidden])")
+    assert "手动选点" in page.inner_text("#report-position")
+    page.fill("#category-search", "违章")
+    page.click("#category-list li[data-code=illegal_construction]")
+    description = f"手动选点 {uuid.uuid4()}"
+    page.fill("#description", description)
+    page.click("#report-submit")
+    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
+    items = httpx.get(
+        f"{base}/api/reports",
+        params={"category": "illegal_construction", "limit": 1000},
+        headers=_token(base),
+    ).json()["items"]
+    mine = [r for r in items if r["description"] == description]
+    assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
+    assert mine[0]["accuracy_m"] == 180
+    assert mine[0]["location"]["coordinates"] == pytest.approx([lon2, lat2], abs=2e-4)
+    context.close()
+
+
+def test_the_page_opens_offline_from_the_service_worker(browser, live_server, owner_engine):
+    lon, lat = points_in_community_of(owner_engine, "worker1", 1, seed=5)[0]
+    context, page = _phone(browser, lon, lat)
+    _log_in(page, live_server.url)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    manifest = page.evaluate("fetch('/m/manifest.webmanifest').then(r => r.json())")
+    assert manifest["start_url"] == "/m" and manifest["display"] == "standalone"
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#home:not([hidden])")
+    assert page.inner_text("#net") == "离线"
+    assert page.locator("#report-btn").is_visible()
     context.close()
