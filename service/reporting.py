@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from service.api.report_schemas import ReportCreate
 from service.db.repositories import reports as repo
+from service.domain import coords
 from service.domain.field_input import content_hash, in_china, looks_swapped
 from service.domain.principal import Principal
 from service.errors import Conflict, OutsideArea, ValidationFailed
@@ -15,10 +16,8 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     """The WGS84 position of a point sent in `crs` (GCJ-02/BD-09 inverted iteratively)."""
     if crs == "wgs84":
         return lon, lat
-    import importlib
-
-    coords = importlib.import_module("service.domain.coords")
-    return coords.to_wgs84(lon, lat, crs)  # type: ignore[no-any-return]
+    x, y = coords.to_wgs84(lon, lat, crs)
+    return float(x), float(y)
 
 
 def file_report(session: Session, body: ReportCreate, me: Principal) -> bool:

@@ -144,14 +144,21 @@ def test_roles_without_report_create_are_403(client, auth_headers, spots) -> Non
         assert r.status_code == 403
 
 
-def test_gcj02_positions_are_converted_to_wgs84(client, auth_headers, spots) -> None:
-    coords = pytest.importorskip("service.domain.coords")
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_gcj02_and_bd09_positions_are_converted_to_wgs84(client, auth_headers, spots, crs):
+    from service.domain import coords
+
     lon, lat = spots[7]
-    glon, glat = coords.from_wgs84(lon, lat, "gcj02")
-    body = report_body(glon, glat, crs="gcj02")
-    got = client.post("/api/reports", json=body, headers=auth_headers["worker1"]).json()
-    assert got["crs"] == "gcj02"
-    assert got["location"]["coordinates"] == pytest.approx([lon, lat], abs=1e-5)
+    forward = coords.wgs84_to_gcj02 if crs == "gcj02" else coords.wgs84_to_bd09
+    shifted = [float(v) for v in forward(lon, lat)]
+    assert abs(shifted[0] - lon) > 1e-3  # hundreds of metres apart before conversion
+    body = report_body(*shifted, crs=crs)
+    r = client.post("/api/reports", json=body, headers=auth_headers["worker1"])
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got["crs"] == crs
+    # sub-metre: 1e-5 degrees is about a metre
+    assert got["location"]["coordinates"] == pytest.approx([lon, lat], abs=5e-6)
 
 
 def test_list_filters_and_jurisdiction(client, auth_headers, spots) -> None:
