@@ -19,6 +19,7 @@ from service.api.routes import (
     field_cells,
     health,
     mobile,
+    open311,
     patrols,
     photos,
     reports,
@@ -56,7 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, auth, reports, photos, patrols, categories, field_cells, mobile):
+    for module in (
+        health,
+        auth,
+        reports,
+        photos,
+        patrols,
+        categories,
+        field_cells,
+        mobile,
+        open311,
+    ):
         app.include_router(module.router)
     _mount_assets(app)
     return app

@@ -178,6 +178,7 @@ def get_report(
 class ReportFilter:
     bbox: tuple[float, float, float, float] | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None
     category: str | None = None
     since: datetime | None = None
     limit: int = 100
@@ -196,6 +197,9 @@ def list_reports(
     if flt.status:
         where.append("r.status = :status")
         params["status"] = flt.status
+    if flt.statuses:
+        where.append("r.status = ANY(:statuses)")
+        params["statuses"] = list(flt.statuses)
     if flt.category:
         where.append("r.category_code = :category")
         params["category"] = flt.category
