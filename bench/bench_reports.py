@@ -30,7 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.http_load import Result, closed_loop, fixed_rate  # noqa: E402
-from bench.reports_setup import bench_urls, database_ready, libpq, prepare_database  # noqa: E402
+from bench.reports_setup import (  # noqa: E402
+    BENCH_DB,
+    bench_urls,
+    database_ready,
+    libpq,
+    prepare_database,
+)
 from service.db.repositories.reports import FILE_REPORT_SQL  # noqa: E402
 from service.settings import LOCAL_SOCKET_DIR  # noqa: E402
 
@@ -180,7 +186,7 @@ def pgbench(script: str, args: list[str], logdir: str | None = None) -> tuple[fl
     ]
     if logdir:
         cmd += ["-l", "--log-prefix", f"{logdir}/pgb"]
-    cmd.append("wangge_bench")
+    cmd.append(BENCH_DB)
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     tps = float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
     lat: list[float] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import psycopg
@@ -10,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from service.settings import local_database_url
 
-BENCH_DB = "wangge_bench"
+BENCH_DB = os.environ.get("WANGGE_BENCH_DB", "wangge_bench")
 
 
 def libpq(url: str) -> str:

@@ -22,10 +22,18 @@ FILE_REPORT_SQL = text(
     WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
     cat AS (SELECT department_id, deadline_hours FROM event_category
             WHERE code = :category AND is_active),
-    dis AS (SELECT d.id FROM district d, p WHERE ST_Intersects(d.geom, p.g)
-            AND (CAST(:district_id AS integer) IS NULL OR d.id = :district_id) LIMIT 1),
-    st AS (SELECT s.id FROM street s, p, dis
-           WHERE s.district_id = dis.id AND ST_Intersects(s.geom, p.g) LIMIT 1),
+    st AS (SELECT s.id, s.district_id FROM street s, p
+           WHERE ST_Intersects(s.geom, p.g)
+             AND (CAST(:district_id AS integer) IS NULL OR s.district_id = :district_id)
+           LIMIT 1),
+    -- Streets tile their district, so the street gives the district; the (large) district
+    -- polygon is only tested for a point that lies in no street.
+    dis AS (SELECT district_id AS id FROM st
+            UNION ALL
+            SELECT d.id FROM district d, p
+            WHERE NOT EXISTS (SELECT 1 FROM st) AND ST_Intersects(d.geom, p.g)
+              AND (CAST(:district_id AS integer) IS NULL OR d.id = :district_id)
+            LIMIT 1),
     com AS (SELECT c.id FROM community c, p, st
             WHERE c.street_id = st.id AND ST_Intersects(c.geom, p.g) LIMIT 1),
     cell AS (SELECT gc.id FROM grid_cell gc, p
