@@ -164,7 +164,14 @@ def pgbench_script(owner_url: str, npoints: int) -> str:
     )
     sql = re.sub(r"(?<!:):(\w+)", lambda m: literals.get(m.group(1), m.group(0)), sql)
     sql = " ".join(sql.split())
-    return f"\\set k random(1, {npoints})\n{sql};\n"
+    # :id, :street_id, :district_id come from \\gset, :actor from \\set (bound as parameters)
+    event = (
+        "INSERT INTO report_event (report_id, from_status, to_status, actor_id, note,"
+        " street_id, district_id) VALUES (:id, NULL, 'reported', :actor, '',"
+        " :street_id, :district_id);"
+    )
+    head = f"\\set k random(1, {npoints})\n\\set actor {actor}\n"
+    return f"{head}BEGIN;\n{sql} \\gset\n{event}\nCOMMIT;\n"
 
 
 def pgbench(script: str, args: list[str], logdir: str | None = None) -> tuple[float, list[float]]:
@@ -174,6 +181,8 @@ def pgbench(script: str, args: list[str], logdir: str | None = None) -> tuple[fl
     cmd = [
         PGBENCH,
         "-n",
+        "-M",
+        "prepared",
         "-f",
         fh.name,
         "-h",

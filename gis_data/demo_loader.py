@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +18,7 @@ import psycopg
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from gis_data import demo_rows
+from gis_data import demo_rows, pgcopy
 from gis_data.demo_attrs import build_attributes, build_companies
 from gis_data.demo_city import Territory, build_territory
 from gis_data.demo_patrols import build_patrols
@@ -30,6 +30,9 @@ from service.settings import get_settings
 
 __all__ = ["DemoScale", "LoadSummary", "database_is_empty", "load_demo"]
 N_COMPANIES = 20
+# From this many reports on, foreign keys of the big tables are validated once at the end.
+BULK_REPORTS = 100_000
+BULK_TABLES = ("report", "report_event")
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,11 @@ def load_demo(
                 workers = {cell_ix[c]: w for c, w in primary.items()}
                 counts["patrols"] = demo_rows.copy_patrols(cur, t, patrols, workers, ids)
             total = len(reports.ids) + len(reports.ev_report)
-            with steps.step("copy reports", total) as advance:
+            bulk = scale.reports >= BULK_REPORTS
+            with (
+                steps.step("copy reports", total) as advance,
+                pgcopy.foreign_keys_checked_at_end(cur, BULK_TABLES) if bulk else nullcontext(),
+            ):
                 actors = _actors(t, reports, users, primary, cat, ids["app_user"])
                 counts["report events"] = demo_rows.copy_reports(
                     cur, t, reports, cat, actors, ids, advance

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import psycopg
 import shapely
+from psycopg import sql
 
 NULL = "\\N"
 CHUNK_ROWS = 50_000
@@ -68,3 +70,33 @@ def id_map(cur: psycopg.Cursor, table: str, key: str) -> dict[str, int]:
     """key -> id for every row of `table` (after a COPY, to wire up foreign keys)."""
     cur.execute(f"SELECT {key}, id FROM {table}")  # noqa: S608 - constants only
     return {k: i for k, i in cur.fetchall()}
+
+
+@contextmanager
+def foreign_keys_checked_at_end(cur: psycopg.Cursor, tables: Sequence[str]) -> Iterator[None]:
+    """Drop the tables' foreign keys and re-add them (validated in one pass) before commit.
+
+    The usual bulk-load technique (pg_restore does the same): one validating join instead of
+    millions of per-row trigger checks. Definitions are read from the catalogue, so the
+    schema is the same afterwards; it all happens inside the caller's transaction.
+    """
+    cur.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+        (list(tables),),
+    )
+    fks = cur.fetchall()
+    for table, name, _ in fks:
+        cur.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(table), sql.Identifier(name)
+            )
+        )
+    yield
+    for table, name, definition in fks:
+        cur.execute(
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                sql.Identifier(table), sql.Identifier(name)
+            )
+            + sql.SQL(definition)
+        )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import getpass
-
 import typer
 from sqlalchemy import create_engine
 
 from service import cli_reports
+from service.cli_users import users_app
 from service.settings import get_settings
 
 app = typer.Typer(help="wangge 网格 — operator commands", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo city", no_args_is_help=True)
-users_app = typer.Typer(help="User accounts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
@@ -76,44 +74,6 @@ def demo_load(
     )
     summary = load_demo(url, scale=scale, seed=seed, progress=True)
     typer.echo(f"demo loaded: {summary}")
-
-
-@users_app.command("create")
-def users_create(
-    username: str = typer.Argument(...),
-    role: str = typer.Option(..., help="grid_worker, community_staff, street_office, ..."),
-    district: str | None = typer.Option(None, help="district code (6 digits)"),
-    street: str | None = typer.Option(None, help="street code (9 digits)"),
-    community: str | None = typer.Option(None, help="community code (12 digits)"),
-    department: str | None = typer.Option(None, help="department code, for role department"),
-    password: str | None = typer.Option(None, help="password (asked for when omitted)"),
-    display_name: str = typer.Option("", help="name shown in the UI"),
-) -> None:
-    """Create a user with a role and a jurisdiction."""
-    from service.db.repositories.user_admin import UserSpec, create_user
-
-    if password is None:
-        password = getpass.getpass("password: ")
-    from sqlalchemy.orm import Session
-
-    engine = create_engine(get_settings().effective_migration_url)
-
-    with Session(engine) as session, session.begin():
-        user = create_user(
-            session,
-            UserSpec(
-                username=username,
-                password=password,
-                role=role,
-                district_code=district,
-                street_code=street,
-                community_code=community,
-                department_code=department,
-                display_name=display_name,
-            ),
-        )
-        typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -18,11 +18,13 @@ from service.api.routes import (
     categories,
     field_cells,
     health,
+    login_page,
     mobile,
     open311,
     patrols,
     photos,
     reports,
+    users,
 )
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
@@ -57,9 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
+    # report_reads (issue 3's interim read endpoints) is superseded by reports (issue 5).
     for module in (
         health,
         auth,
+        login_page,
+        users,
         reports,
         photos,
         patrols,

@@ -22,6 +22,12 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
 
 def file_report(session: Session, body: ReportCreate, me: Principal) -> bool:
     """File the report; True when it is new, False for a retry of the same filing."""
+    if me.district_id is None:
+        # reports belong to a district; row-level security only lets a user file in their own
+        raise ValidationFailed(
+            "an account without a district cannot file reports",
+            message_zh="该账号不属于任何区县，不能上报事件",
+        )
     lon_in, lat_in = body.location.coordinates
     _check_plausible(lon_in, lat_in)
     lon, lat = to_wgs84(lon_in, lat_in, body.crs)

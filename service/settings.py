@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production-wangge-demo-secret"
     token_ttl_minutes: int = 12 * 60
     session_ttl_minutes: int = 12 * 60
+    # Browser session cookie: Secure only behind HTTPS (off for the local demo over http).
+    cookie_secure: bool = False
+    # Failed logins: at most this many per account / per client address within the window.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_failure_window_s: int = 15 * 60
+    min_password_length: int = 8
 
     # Domain settings (DOMAIN.md): grid size by households, old-community cut-off year.
     grid_households_min: int = 150

@@ -1,14 +1,22 @@
-"""Dependencies shared by every route: the database session and who is asking."""
+"""Dependencies shared by every route: the database session and who is asking.
+
+`require(action)` is the one gate every API route passes: it authenticates, checks the policy
+table, tells PostgreSQL who is asking (row-level security) and, for state-changing methods,
+writes the audit row when the handler succeeds. `require_page(action)` is the same gate for
+HTML pages: an anonymous browser is redirected to /login?next=<this page>.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from service.db.repositories.audit import record_write
 from service.db.repositories.users import principal_of, user_for_token
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
@@ -16,6 +24,7 @@ from service.errors import Forbidden, NotAuthenticated
 from service.settings import Settings
 
 SESSION_COOKIE = "wangge_session"
+CSRF_COOKIE = "wangge_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -33,6 +42,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def client_address(request: Request) -> str:
+    """The peer address (behind a proxy, run uvicorn with --proxy-headers to get the client's)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _token_from(request: Request) -> tuple[str | None, bool]:
@@ -59,12 +73,19 @@ def get_current_user(request: Request, session: SessionDep) -> Principal:
         )
     user, stored = found
     if from_cookie and request.method not in SAFE_METHODS:
-        if request.headers.get(CSRF_HEADER) != stored.csrf_token:
+        sent = request.headers.get(CSRF_HEADER) or ""
+        if not stored.csrf_token or not _same(sent, stored.csrf_token):
             raise Forbidden("missing or wrong CSRF token", message_zh="请求校验失败，请刷新页面")
     principal = principal_of(user)
     set_rls_identity(session, principal)
     request.state.principal = principal
     return principal
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def set_rls_identity(session: Session, principal: Principal) -> None:
@@ -92,16 +113,101 @@ def set_rls_identity(session: Session, principal: Principal) -> None:
 CurrentUserDep = Annotated[Principal, Depends(get_current_user)]
 
 
-def require(action: str) -> Callable[..., Principal]:
-    """Dependency factory: the current user, if the policy table lets their role do `action`."""
-    scope_for_check = action
+def audit_note(
+    request: Request,
+    *,
+    object_type: str | None = None,
+    object_id: object = None,
+    **summary: Any,
+) -> None:
+    """Describe the object a write touched; `require` puts it in the audit row."""
+    note = getattr(request.state, "audit", None) or {}
+    if object_type is not None:
+        note["object_type"] = object_type
+    if object_id is not None:
+        note["object_id"] = str(object_id)
+    note.setdefault("summary", {}).update(summary)
+    request.state.audit = note
 
-    def dependency(principal: CurrentUserDep, request: Request) -> Principal:
-        scope = scope_for(principal, scope_for_check)
-        if scope is None:
-            raise Forbidden(f"role {principal.role} may not {action}", message_zh="无权执行此操作")
-        request.state.scope = scope
-        return principal
+
+def _check(principal: Principal, action: str, request: Request) -> str:
+    scope = scope_for(principal, action)
+    if scope is None:
+        raise Forbidden(f"role {principal.role} may not {action}", message_zh="无权执行此操作")
+    request.state.scope = scope
+    request.state.action = action
+    return scope
+
+
+def _audit(session: Session, principal: Principal, action: str, request: Request) -> None:
+    note = getattr(request.state, "audit", None) or {}
+    params = request.path_params
+    default_id = next(iter(params.values()), None) if params else None
+    record_write(
+        session,
+        principal,
+        action=action,
+        method=request.method,
+        path=request.url.path,
+        object_type=note.get("object_type") or action.split(":", 1)[0],
+        object_id=note.get("object_id") or (str(default_id) if default_id is not None else None),
+        client_addr=client_address(request),
+        summary=note.get("summary", {}),
+    )
+
+
+def require(action: str) -> Callable[..., Iterator[Principal]]:
+    """Dependency factory: the current user, if the policy table lets their role do `action`.
+
+    For POST/PUT/PATCH/DELETE the audit row is written after the handler returns, in the same
+    transaction as the write (so a rolled-back write leaves no audit row and vice versa).
+    """
+    scope_for_check(action)
+
+    def dependency(
+        principal: CurrentUserDep, request: Request, session: SessionDep
+    ) -> Iterator[Principal]:
+        _check(principal, action, request)
+        yield principal
+        if request.method not in SAFE_METHODS:
+            _audit(session, principal, action, request)
 
     dependency.__wangge_action__ = action  # type: ignore[attr-defined]
     return dependency
+
+
+def scope_for_check(action: str) -> None:
+    """Fail at import time, not at request time, for an action missing from POLICY."""
+    from service.domain.policy import POLICY
+
+    if action not in POLICY:
+        raise KeyError(f"no policy rule for action {action!r} (add it to service/domain/policy.py)")
+
+
+def login_redirect_url(request: Request) -> str:
+    """/login?next=<this page, path and query only>."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?next=" + quote(target, safe="")
+
+
+def require_page(action: str) -> Callable[..., Iterator[Principal]]:
+    """Like `require`, for HTML pages: an anonymous or expired browser is sent to /login."""
+    scope_for_check(action)
+
+    def dependency(request: Request, session: SessionDep) -> Iterator[Principal]:
+        try:
+            principal = get_current_user(request, session)
+        except NotAuthenticated:
+            raise HTTPException(
+                status_code=303, headers={"Location": login_redirect_url(request)}
+            ) from None
+        _check(principal, action, request)
+        yield principal
+        if request.method not in SAFE_METHODS:
+            _audit(session, principal, action, request)
+
+    dependency.__wangge_action__ = action  # type: ignore[attr-defined]
+    return dependency
+
+
+PageUserDep = Annotated[Principal, Depends(require_page("me:read"))]

@@ -85,19 +85,23 @@ class ReportPublic(BaseModel):
     updated_at: datetime
     closed_at: datetime | None
     distance_m: float | None = None
+    # the same facts by id and as plain numbers (issue 3's read shape, kept compatible)
+    category_code: str
+    lon: float
+    lat: float
+    deadline_at: datetime
+    district_id: int
+    street_id: int | None
+    community_id: int | None
+    grid_cell_id: int | None
+    department_id: int
+    reporter_id: int
 
 
 class ReportDetail(ReportPublic):
     history: list[HistoryEntry]
     photos: list[PhotoRef]
     allowed_transitions: list[str]
-
-
-class ReportPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[ReportPublic]
 
 
 class TransitionCreate(Strict):
@@ -109,6 +113,6 @@ class TransitionCreate(Strict):
 
 def report_public(row: dict[str, Any]) -> ReportPublic:
     """The API shape of a report row from the repository."""
-    data = {k: v for k, v in row.items() if k not in ("lon", "lat", "content_hash")}
+    data = {k: v for k, v in row.items() if k != "content_hash"}
     data["location"] = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
     return ReportPublic(**data)

@@ -8,7 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import ARRAY, Boolean, Date, DateTime, Float, ForeignKey, Integer, Numeric, Text
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -104,7 +115,7 @@ class AppUser(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class GridCell(Base):

@@ -1,9 +1,12 @@
 """The authorisation policy in one table: role × action → scope.
 
-Scopes: "area" = inside the user's jurisdiction (district, street or community);
-"district" = the user's whole district whatever their level; "all" = everything;
-"self" = only records the user owns. A role absent from an action's row may not do it.
-Every route declares its action with `require(action)`; the test matrix is built from here.
+Scopes: "area" = inside the user's jurisdiction (district, street or community; a grid worker
+also sees what they filed); "district" = the user's whole district whatever their level (a
+department user: only what is routed to their department); "all" = everything; "self" = only the
+user's own records. A role absent from an action's row may not do it (403).
+Every route declares its action with `require(action)` or `require_page(action)`; the test
+matrix (tests/api/test_authz_matrix.py) is generated from this table and fails for any route
+without a rule.
 """
 
 from __future__ import annotations
@@ -22,41 +25,90 @@ ALL_ROLES: Final = (
     "admin",
 )
 EVERYONE = {role: "area" for role in ALL_ROLES}
+# Roles whose reach is a district rather than an area of their own.
+DISTRICT_WIDE = {"department": "district", "planner": "district", "admin": "all"}
+STAFF = {
+    "community_staff": "area",
+    "street_office": "area",
+    "district_bureau": "area",
+    "admin": "all",
+}
 
 POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
-    "boundary:read": {**EVERYONE, "department": "district", "planner": "district"},
-    # --- issue 5: field reporting (reports, photos, patrols)
-    # Grid workers also see the reports and patrols they filed themselves (repositories add it).
+    "boundary:read": {**EVERYONE, **DISTRICT_WIDE},
+    # --- issue 3: accounts, reports, patrols, grids, maps, exports (agreed action names)
+    "user:admin": {"admin": "all"},
+    "me:password": {role: "self" for role in ALL_ROLES},
+    # A grid worker files in any grid of their district (listed against their own).
     "report:create": {
-        "grid_worker": "area",
-        "community_staff": "area",
-        "street_office": "area",
-        "district_bureau": "area",
+        "grid_worker": "district",
+        "community_staff": "district",
+        "street_office": "district",
+        "district_bureau": "district",
         "admin": "all",
     },
-    "report:read": {**EVERYONE, "department": "district", "planner": "district"},
+    "report:read": {**EVERYONE, **DISTRICT_WIDE},
+    # Which status changes each role may make is TRANSITION_RIGHTS below.
     "report:transition": {
-        "community_staff": "area",
-        "street_office": "area",
-        "district_bureau": "area",
-        "department": "district",
-        "admin": "area",
-    },
-    "report:photo:add": {
         "grid_worker": "area",
-        "community_staff": "area",
+        **STAFF,
+        "department": "district",
+    },
+    "report:photo:add": {"grid_worker": "area", **STAFF, "department": "district"},
+    "patrol:create": {"grid_worker": "area", "community_staff": "area", "admin": "all"},
+    "patrol:read": {
+        "grid_worker": "area",
+        **STAFF,
+        "planner": "district",
+    },
+    "grid:read": {**EVERYONE, **DISTRICT_WIDE},
+    "grid:edit": {"district_bureau": "area", "admin": "all"},
+    "grid:assign": dict(STAFF),
+    "grid:check": {
         "street_office": "area",
         "district_bureau": "area",
-        "department": "district",
-        "admin": "area",
+        "planner": "district",
+        "admin": "all",
     },
-    "patrol:create": {"grid_worker": "self", "community_staff": "self"},
-    "patrol:read": {
-        **{role: scope for role, scope in EVERYONE.items() if role != "department"},
-        "grid_worker": "self",
+    "map:read": {**EVERYONE, **DISTRICT_WIDE},
+    "tile:read": {**EVERYONE, **DISTRICT_WIDE},
+    "stats:read": {**EVERYONE, **DISTRICT_WIDE},
+    "export:read": {
+        "street_office": "area",
+        "district_bureau": "area",
+        "planner": "district",
+        "admin": "all",
     },
+    "ogc:read": {
+        "street_office": "area",
+        "district_bureau": "area",
+        "planner": "district",
+        "admin": "all",
+    },
+    "import:boundary": {"admin": "all"},
+}
+
+# Status changes (from, to) each role may make on a report it may see. Everything else is
+# refused even with the "report:transition" right: a grid worker verifies a fix on site but can
+# never accept, dispatch or close (not even their own report); a department only works on
+# what was dispatched to it.
+_TRIAGE = {
+    ("reported", "accepted"),
+    ("reported", "rejected"),
+    ("accepted", "dispatched"),
+    ("handled", "verified"),
+    ("handled", "in_progress"),
+    ("verified", "closed"),
+}
+TRANSITION_RIGHTS: Final[dict[str, frozenset[tuple[str, str]]]] = {
+    "grid_worker": frozenset({("handled", "verified")}),
+    "community_staff": frozenset(_TRIAGE),
+    "street_office": frozenset(_TRIAGE),
+    "district_bureau": frozenset(_TRIAGE),
+    "department": frozenset({("dispatched", "in_progress"), ("in_progress", "handled")}),
+    "admin": frozenset(_TRIAGE | {("dispatched", "in_progress"), ("in_progress", "handled")}),
 }
 
 
@@ -66,3 +118,8 @@ def scope_for(principal: Principal, action: str) -> str | None:
     if rule is None:
         raise KeyError(f"no policy rule for action {action!r}")
     return rule.get(principal.role)
+
+
+def may_transition(role: str, from_status: str, to_status: str) -> bool:
+    """Whether `role` may move a report it can see from one status to another."""
+    return (from_status, to_status) in TRANSITION_RIGHTS.get(role, frozenset())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from service.domain.policy import TRANSITION_RIGHTS, may_transition
+
 STATUSES: Final = (
     "reported",
     "accepted",
@@ -16,22 +18,10 @@ STATUSES: Final = (
     "closed",
 )
 OPEN_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress", "handled")
-STAFF: Final = frozenset({"community_staff", "street_office", "district_bureau", "admin"})
-HANDLERS: Final = frozenset({"department", "admin"})
-
-# (from, to) → roles that may make the move. Grid workers never change a status.
-TRANSITIONS: Final[dict[tuple[str, str], frozenset[str]]] = {
-    ("reported", "accepted"): STAFF,
-    ("reported", "rejected"): STAFF,
-    ("accepted", "rejected"): STAFF,
-    ("accepted", "dispatched"): STAFF,
-    ("dispatched", "in_progress"): HANDLERS,
-    ("in_progress", "handled"): HANDLERS,
-    ("handled", "verified"): STAFF,
-    # verification on site failed: back to the department
-    ("handled", "dispatched"): STAFF,
-    ("verified", "closed"): STAFF,
-}
+# Which moves exist at all: every (from, to) some role has a right to (policy.TRANSITION_RIGHTS,
+# the single table of who may make which move). Grid workers may only confirm a fix on site
+# (handled → verified); a failed verification sends the report back to in_progress.
+TRANSITIONS: Final[frozenset[tuple[str, str]]] = frozenset().union(*TRANSITION_RIGHTS.values())
 REJECT_REASONS: Final = ("duplicate", "invalid")
 
 
@@ -59,22 +49,21 @@ class TransitionRequest:
 
 def allowed_targets(current: str, role: str) -> list[str]:
     """The statuses `role` may move a report in `current` to."""
-    return [to for (frm, to), roles in TRANSITIONS.items() if frm == current and role in roles]
+    return sorted(to for frm, to in TRANSITION_RIGHTS.get(role, ()) if frm == current)
 
 
 def check_transition(req: TransitionRequest) -> None:
     """Raise TransitionRefused unless the move is allowed with the given input."""
     if req.target not in STATUSES:
         raise TransitionRefused("input", f"unknown status {req.target!r}", "未知状态", field="to")
-    roles = TRANSITIONS.get((req.current, req.target))
-    if roles is None:
+    if (req.current, req.target) not in TRANSITIONS:
         raise TransitionRefused(
             "state",
             f"a report in status {req.current!r} cannot move to {req.target!r}",
             f"当前状态「{req.current}」不能变更为「{req.target}」",
             field="to",
         )
-    if req.role not in roles:
+    if not may_transition(req.role, req.current, req.target):
         raise TransitionRefused(
             "role",
             f"role {req.role} may not move a report from {req.current} to {req.target}",

@@ -171,23 +171,23 @@ def test_list_filters_and_jurisdiction(client, auth_headers, spots) -> None:
         params={"bbox": bbox, "category": "posters_graffiti", "status": "reported"},
         headers=auth_headers["community1"],
     ).json()
-    assert body["id"] in [i["id"] for i in page["items"]]
-    assert all(i["category"] == "posters_graffiti" for i in page["items"])
+    assert body["id"] in [i["id"] for i in page]
+    assert all(i["category"] == "posters_graffiti" for i in page)
     since = client.get(
         "/api/reports",
         params={"since": "2100-01-01T00:00:00Z"},
         headers=auth_headers["community1"],
-    ).json()
-    assert since["total"] == 0
+    )
+    assert since.json() == [] and since.headers["X-Total-Count"] == "0"
     paged = client.get("/api/reports", params={"limit": 1}, headers=auth_headers["worker1"])
-    assert len(paged.json()["items"]) == 1
+    assert len(paged.json()) == 1 and int(paged.headers["X-Total-Count"]) >= 1
     other = "street2" if filed["street_code"] != _street_of(client, auth_headers, "street2") else ""
     if other:
         assert (
             client.get(f"/api/reports/{body['id']}", headers=auth_headers[other]).status_code == 404
         )
         listed = client.get("/api/reports", params={"bbox": bbox}, headers=auth_headers[other])
-        assert body["id"] not in [i["id"] for i in listed.json()["items"]]
+        assert body["id"] not in [i["id"] for i in listed.json()]
     assert (
         client.get(f"/api/reports/{body['id']}", headers=auth_headers["dept-fire"]).status_code
         == 404

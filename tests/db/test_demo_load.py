@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -24,14 +25,14 @@ def _admin(sql: str) -> None:
         c.execute(sql)
 
 
-@pytest.fixture(scope="module")
-def fresh_db() -> Iterator[str]:
+@contextmanager
+def _fresh_database(suffix: str = "") -> Iterator[str]:
     """A database created from wangge_template and migrated to head; dropped afterwards."""
     from alembic import command
 
     from service.cli import alembic_config
 
-    name = f"wangge_demo_test_{os.getpid()}"
+    name = f"wangge_demo_test_{os.getpid()}{suffix}"
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{name}" OWNER wangge TEMPLATE wangge_template')
     url = local_database_url("wangge", name)
@@ -40,6 +41,12 @@ def fresh_db() -> Iterator[str]:
         yield url
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def fresh_db() -> Iterator[str]:
+    with _fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +217,33 @@ def test_residential_area_history_spans_the_year(loaded):
         "FROM residential_area_change",
     )
     assert n >= 150 and days > 300
+
+
+FK_SQL = (
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE contype = 'f' ORDER BY 1, 2"
+)
+
+
+def test_bulk_path_restores_every_foreign_key(monkeypatch):
+    """Large loads validate report foreign keys once at the end; the schema is unchanged."""
+    import gis_data.demo_loader as loader
+
+    monkeypatch.setattr(loader, "BULK_REPORTS", 10)
+    small = DemoScale(
+        streets=2,
+        communities_per_street=2,
+        residential_areas=12,
+        grid_cells=10,
+        reports=50,
+        patrols=5,
+    )
+    with _fresh_database("_bulk") as url:
+        with psycopg.connect(_libpq(url)) as conn:
+            before = conn.execute(FK_SQL).fetchall()
+        load_demo(url, scale=small, seed=1)
+        with psycopg.connect(_libpq(url)) as conn:
+            after = conn.execute(FK_SQL).fetchall()
+            events = conn.execute("SELECT count(*) FROM report_event").fetchone()
+        assert after == before and any(r[0] == "report_event" for r in after)
+        assert events is not None and events[0] >= 50

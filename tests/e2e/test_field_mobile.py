@@ -93,7 +93,7 @@ def test_report_filed_offline_syncs_exactly_once(
         params={"category": "fire_lane_blocked", "limit": 1000},
         headers=headers,
     ).json()
-    mine = [r for r in found["items"] if r["description"] == description]
+    mine = [r for r in found if r["description"] == description]
     assert len(mine) == 1
     report = mine[0]
     assert report["crs"] == "wgs84" and report["placed_by_hand"] is False
@@ -110,7 +110,7 @@ def test_report_filed_offline_syncs_exactly_once(
         params={"category": "fire_lane_blocked", "limit": 1000},
         headers=headers,
     ).json()
-    assert [r["id"] for r in again["items"] if r["description"] == description] == [report["id"]]
+    assert [r["id"] for r in again if r["description"] == description] == [report["id"]]
     context.close()
 
 
@@ -175,7 +175,7 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
         f"{base}/api/reports",
         params={"category": "illegal_construction", "limit": 1000},
         headers=_token(base),
-    ).json()["items"]
+    ).json()
     mine = [r for r in items if r["description"] == description]
     assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
     assert mine[0]["accuracy_m"] == 180

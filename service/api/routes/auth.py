@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from service.api.deps import SessionDep, SettingsDep, _token_from, require
+from service.api.login_flow import check_password_login
 from service.db.models import Community, District, Street
-from service.db.repositories.users import authenticate, issue_token, revoke_token
+from service.db.repositories.users import issue_token, revoke_token
 from service.domain.principal import Principal
-from service.errors import NotAuthenticated
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -45,17 +45,13 @@ class MePublic(BaseModel):
     summary="Exchange username/password for a bearer token",
 )
 def login_for_token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenPublic:
-    user = authenticate(session, form.username, form.password)
-    if user is None:
-        raise NotAuthenticated(
-            "wrong username or password",
-            message_zh="用户名或密码错误",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    """401 on a wrong password; 429 with Retry-After after too many failures."""
+    user = check_password_login(request, session, settings, form.username, form.password)
     token, _ = issue_token(session, user, kind="bearer", ttl_minutes=settings.token_ttl_minutes)
     return TokenPublic(access_token=token, expires_in=settings.token_ttl_minutes * 60)
 

@@ -14,7 +14,6 @@ from service.api.report_schemas import (
     PhotoRef,
     ReportCreate,
     ReportDetail,
-    ReportPage,
     ReportPublic,
     TransitionCreate,
     report_public,
@@ -65,9 +64,14 @@ def create_report(
     return report_public(row)
 
 
-@router.get("/reports", response_model=ReportPage, summary="Reports in my jurisdiction")
+@router.get(
+    "/reports",
+    response_model=list[ReportPublic],
+    summary="Reports in my jurisdiction, newest first (total count in X-Total-Count)",
+)
 def list_reports(
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     me: Annotated[Principal, Depends(require("report:read"))],
@@ -77,7 +81,7 @@ def list_reports(
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ReportPage:
+) -> list[ReportPublic]:
     flt = repo.ReportFilter(
         bbox=_parse_bbox(bbox, settings.max_bbox_degrees2) if bbox else None,
         status=status,
@@ -87,9 +91,8 @@ def list_reports(
         offset=offset,
     )
     rows, total = repo.list_reports(session, me, request.state.scope, flt)
-    return ReportPage(
-        total=total, limit=flt.limit, offset=offset, items=[report_public(r) for r in rows]
-    )
+    response.headers["X-Total-Count"] = str(total)
+    return [report_public(r) for r in rows]
 
 
 def _parse_bbox(raw: str, max_area: float) -> tuple[float, float, float, float]:

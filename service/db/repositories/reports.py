@@ -15,8 +15,10 @@ from service.domain.principal import Principal
 from service.domain.report_lifecycle import OPEN_STATUSES
 
 # One statement: the point's cell, 小区, community, street and district, the category's
-# department and deadline, the INSERT, and the first history row. The literal is built in
-# WGS84 so the GiST indexes on the territory tables are used as they are.
+# department and deadline, and the INSERT. The literal is built in WGS84 so the GiST indexes on
+# the territory tables are used as they are. The first history row is a second statement in the
+# same transaction: under row-level security the report_event INSERT policy checks that its
+# report is visible, and a row inserted by a CTE is not visible within its own statement.
 FILE_REPORT_SQL = text(
     """
     WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
@@ -54,12 +56,12 @@ FILE_REPORT_SQL = text(
       FROM p, cat, dis, pat
       ON CONFLICT (id) DO NOTHING
       RETURNING id, street_id, district_id)
-    , ev AS (
-      INSERT INTO report_event (report_id, from_status, to_status, actor_id, note,
-                                street_id, district_id)
-      SELECT id, NULL, 'reported', :actor, '', street_id, district_id FROM ins)
-    SELECT id FROM ins
+    SELECT id, street_id, district_id FROM ins
     """
+)
+FIRST_EVENT_SQL = text(
+    "INSERT INTO report_event (report_id, from_status, to_status, actor_id, note, street_id,"
+    " district_id) VALUES (:id, NULL, 'reported', :actor, '', :street_id, :district_id)"
 )
 
 REPORT_VIEW = """
@@ -69,7 +71,9 @@ REPORT_VIEW = """
       gc.code AS grid_code, ra.code AS residential_area_code, c.code AS community_code,
       s.code AS street_code, d.code AS district_code, dep.code AS department,
       dep.name_zh AS department_name_zh, r.deadline_at AS deadline, r.escalation_level,
-      u.username AS reporter, r.created_at, r.updated_at, r.closed_at, r.content_hash
+      u.username AS reporter, r.created_at, r.updated_at, r.closed_at, r.content_hash,
+      r.category_code, r.deadline_at, r.district_id, r.street_id, r.community_id,
+      r.grid_cell_id, r.department_id, r.reporter_id
     FROM report r
     JOIN event_category ec ON ec.code = r.category_code
     JOIN department dep ON dep.id = r.department_id
@@ -97,7 +101,7 @@ class NewReport:
 
 
 def file_report(session: Session, new: NewReport, actor: Principal) -> bool:
-    """Insert the report and its first history row; False when nothing was inserted."""
+    """Insert the report and its first history row; False when no report was inserted."""
     row = session.execute(
         FILE_REPORT_SQL,
         {
@@ -115,7 +119,18 @@ def file_report(session: Session, new: NewReport, actor: Principal) -> bool:
             "hash": new.content_hash,
         },
     ).first()
-    return row is not None
+    if row is None:
+        return False
+    session.execute(
+        FIRST_EVENT_SQL,
+        {
+            "id": row.id,
+            "actor": actor.id,
+            "street_id": row.street_id,
+            "district_id": row.district_id,
+        },
+    )
+    return True
 
 
 def stored_hash(session: Session, report_id: uuid.UUID) -> str | None:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.db.jurisdiction import area_clause
 from service.db.models import AppUser, Community, Department, District, Street
-from service.domain.passwords import hash_password
-from service.domain.principal import ROLES
-from service.errors import Conflict, ValidationFailed
+from service.db.repositories.users import revoke_user_tokens
+from service.domain.passwords import hash_password, verify_password
+from service.domain.principal import ROLES, Principal
+from service.errors import Conflict, OutsideJurisdiction, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,12 @@ class UserSpec:
     display_name: str = ""
 
 
-def create_user(session: Session, spec: UserSpec) -> AppUser:
+def create_user(session: Session, spec: UserSpec, *, min_password_length: int = 4) -> AppUser:
     """Insert a user; the district is derived from the street or community when given."""
     if spec.role not in ROLES:
         raise ValidationFailed(f"unknown role {spec.role!r}", where={"field": "role"})
-    if len(spec.password) < 4:
-        raise ValidationFailed("password too short", where={"field": "password"})
+    _check_password(spec.password, min_password_length)
+    _check_jurisdiction_fits_role(spec)
     if session.scalar(select(AppUser.id).where(AppUser.username == spec.username)):
         raise Conflict(f"user {spec.username!r} exists", where={"field": "username"})
     district_id = street_id = community_id = department_id = None
@@ -74,3 +76,124 @@ def create_user(session: Session, spec: UserSpec) -> AppUser:
     session.add(user)
     session.flush()
     return user
+
+
+def list_users(session: Session, principal: Principal, scope: str) -> list[AppUser]:
+    """Users inside the administrator's jurisdiction, by username."""
+    where = area_clause(
+        principal,
+        scope,
+        district_col=AppUser.district_id,
+        street_col=AppUser.street_id,
+        community_col=AppUser.community_id,
+    )
+    return list(session.scalars(select(AppUser).where(where).order_by(AppUser.username)))
+
+
+def get_user(session: Session, principal: Principal, scope: str, user_id: int) -> AppUser:
+    """One user inside the jurisdiction, else 404 (existence is never confirmed)."""
+    where = area_clause(
+        principal,
+        scope,
+        district_col=AppUser.district_id,
+        street_col=AppUser.street_id,
+        community_col=AppUser.community_id,
+    )
+    user = session.scalar(select(AppUser).where(AppUser.id == user_id, where))
+    if user is None:
+        raise OutsideJurisdiction("no such user", message_zh="用户不存在", where={"id": user_id})
+    return user
+
+
+def deactivate_user(session: Session, user: AppUser) -> int:
+    """Deactivate and revoke every token; returns how many tokens were revoked."""
+    user.is_active = False
+    session.flush()
+    return revoke_user_tokens(session, user.id)
+
+
+def change_password(
+    session: Session, user_id: int, old: str, new: str, *, keep_token: str | None, min_length: int
+) -> int:
+    """Check the old password, store the new one, revoke the user's other tokens."""
+    user = session.get(AppUser, user_id)
+    if user is None or not verify_password(user.password_hash, old):
+        raise ValidationFailed(
+            "old password is wrong", message_zh="原密码错误", where={"field": "old_password"}
+        )
+    _check_password(new, min_length)
+    if old == new:
+        raise ValidationFailed(
+            "new password equals the old one",
+            message_zh="新密码不能与原密码相同",
+            where={"field": "new_password"},
+        )
+    user.password_hash = hash_password(new)
+    session.flush()
+    return revoke_user_tokens(session, user.id, keep_token=keep_token)
+
+
+def _check_password(password: str, min_length: int) -> None:
+    if len(password) < min_length:
+        raise ValidationFailed(
+            f"password shorter than {min_length} characters",
+            message_zh=f"密码至少 {min_length} 位",
+            where={"field": "password"},
+        )
+
+
+_NEEDS = {
+    "grid_worker": ("community_code", "community"),
+    "community_staff": ("community_code", "community"),
+    "street_office": ("street_code", "street"),
+}
+
+
+def _check_jurisdiction_fits_role(spec: UserSpec) -> None:
+    """Say which field is missing instead of letting a database CHECK fail."""
+    codes = [spec.district_code, spec.street_code, spec.community_code]
+    if sum(c is not None for c in (spec.street_code, spec.community_code)) > 1:
+        raise ValidationFailed("give one of street or community", where={"field": "community_code"})
+    if spec.role in _NEEDS:
+        field, label = _NEEDS[spec.role]
+        if getattr(spec, field) is None:
+            raise ValidationFailed(
+                f"role {spec.role} needs a {label}",
+                message_zh="该角色需要指定辖区",
+                where={"field": field},
+            )
+    if spec.role != "admin" and not any(codes):
+        raise ValidationFailed(
+            f"role {spec.role} needs a jurisdiction",
+            message_zh="该角色需要指定辖区",
+            where={"field": "district_code"},
+        )
+    if spec.role == "department" and not spec.department_code:
+        raise ValidationFailed(
+            "role department needs a department",
+            message_zh="部门用户需要指定部门",
+            where={"field": "department_code"},
+        )
+
+
+def user_rows(session: Session, *, include_inactive: bool) -> list[tuple[object, ...]]:
+    """username, role, active, district/street/community/department codes (for the CLI)."""
+    stmt = (
+        select(
+            AppUser.username,
+            AppUser.role,
+            AppUser.is_active,
+            District.code,
+            Street.code,
+            Community.code,
+            Department.code,
+        )
+        .outerjoin(District, District.id == AppUser.district_id)
+        .outerjoin(Street, Street.id == AppUser.street_id)
+        .outerjoin(Community, Community.id == AppUser.community_id)
+        .outerjoin(Department, Department.id == AppUser.department_id)
+        .order_by(AppUser.username)
+    )
+    if not include_inactive:
+        stmt = stmt.where(AppUser.is_active.is_(True))
+    return [tuple(r) for r in session.execute(stmt)]

@@ -85,3 +85,12 @@ def revoke_token(session: Session, token: str) -> None:
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def revoke_user_tokens(session: Session, user_id: int, *, keep_token: str | None = None) -> int:
+    """Revoke every live token of a user (except `keep_token`); returns how many."""
+    stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if keep_token is not None:
+        stmt = stmt.where(AuthToken.token_sha256 != _digest(keep_token))
+    result = session.execute(stmt.values(revoked_at=datetime.now(UTC)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,88 @@
+"""`wangge users create|deactivate|list`: account administration from the operator's shell."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from service.settings import get_settings
+
+users_app = typer.Typer(help="User accounts", no_args_is_help=True)
+
+
+@contextmanager
+def _owner_session() -> Iterator[Session]:
+    engine = create_engine(get_settings().effective_migration_url)
+    try:
+        with Session(engine) as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Argument(...),
+    role: str = typer.Option(..., help="grid_worker, community_staff, street_office, ..."),
+    district: str | None = typer.Option(None, help="district code (6 digits)"),
+    street: str | None = typer.Option(None, help="street code (9 digits)"),
+    community: str | None = typer.Option(None, help="community code (12 digits)"),
+    department: str | None = typer.Option(None, help="department code, for role department"),
+    password: str | None = typer.Option(None, help="password (asked for when omitted)"),
+    display_name: str = typer.Option("", help="name shown in the UI"),
+) -> None:
+    """Create a user with a role and a jurisdiction."""
+    from service.db.repositories.user_admin import UserSpec, create_user
+    from service.errors import WanggeError
+
+    if password is None:
+        password = getpass.getpass("password: ")
+    spec = UserSpec(
+        username=username,
+        password=password,
+        role=role,
+        district_code=district,
+        street_code=street,
+        community_code=community,
+        department_code=department,
+        display_name=display_name,
+    )
+    try:
+        with _owner_session() as session:
+            user = create_user(session, spec, min_password_length=4)
+            typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
+    except WanggeError as exc:
+        typer.echo(f"error: {exc.message} {exc.where or ''}", err=True)
+        raise typer.Exit(2) from None
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str = typer.Argument(...)) -> None:
+    """Deactivate a user and revoke every token and session they hold."""
+    from service.db.models import AppUser
+    from service.db.repositories.user_admin import deactivate_user
+
+    with _owner_session() as session:
+        user = session.scalar(select(AppUser).where(AppUser.username == username))
+        if user is None:
+            typer.echo(f"error: no user {username!r}", err=True)
+            raise typer.Exit(2)
+        revoked = deactivate_user(session, user)
+        typer.echo(f"deactivated {username}; revoked {revoked} token(s)")
+
+
+@users_app.command("list")
+def users_list(
+    include_inactive: bool = typer.Option(False, "--all", help="also list deactivated users"),
+) -> None:
+    """List users with role and jurisdiction codes (tab-separated)."""
+    from service.db.repositories.user_admin import user_rows
+
+    with _owner_session() as session:
+        for row in user_rows(session, include_inactive=include_inactive):
+            typer.echo("\t".join("" if v is None else str(v) for v in row))

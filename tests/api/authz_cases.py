@@ -1,0 +1,325 @@
+"""Per-endpoint cases for the authorisation matrix (tests/api/test_authz_matrix.py).
+
+Every route that is not public needs one entry here, keyed by (METHOD, path template). A case
+says how to call the route for a role against a target object in one of three places —
+"own" (the caller's community/street/district), "sibling" (another street of the same district)
+and "other" (another district) — and what kind of answer it gives:
+
+- "object": one object (or a write on one): visible → 2xx or a 4xx other than 403/404;
+  outside the caller's reach → 404.
+- "list":   a list: 200 always; the target object's id is listed iff it is within reach.
+- "self":   the caller's own account; only the role gate (403 or not) applies.
+
+Which outcome is expected is computed from POLICY by the matrix itself, never written here.
+Add your endpoint with `@case(...)` next to the ones below; `ctx.world` has the areas, users,
+reports (fire-routed, one per target) and `ctx.owner` (an Engine) to build more fixtures.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.fixtures_authz import _AREAS, ROLE_USERS, World, bearer, create_world_user
+
+
+@dataclass
+class Ctx:
+    client: TestClient
+    world: World
+    owner: Engine
+
+    def headers(self, role: str) -> dict[str, str]:
+        return self.world.headers[role]
+
+    def fresh_headers(self, role: str) -> dict[str, str]:
+        """A new token, for cases that revoke the one they use."""
+        return bearer(self.client, ROLE_USERS[role][0])
+
+
+Call = Callable[[Ctx, str, str], httpx.Response]
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    call: Call
+    target_id: Callable[[Ctx, str], Any] | None = None
+    listed_ids: Callable[[httpx.Response], set[Any]] | None = None
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return ("own",) if self.kind == "self" else ("own", "sibling", "other")
+
+
+CASES: dict[tuple[str, str], Case] = {}
+
+
+def case(
+    method: str,
+    path: str,
+    kind: str,
+    *,
+    target_id: Callable[[Ctx, str], Any] | None = None,
+    listed_ids: Callable[[httpx.Response], set[Any]] | None = None,
+) -> Callable[[Call], Call]:
+    """Register the matrix case for one route."""
+    assert kind in ("object", "list", "self")
+
+    def register(call: Call) -> Call:
+        CASES[(method, path)] = Case(kind, call, target_id, listed_ids)
+        return call
+
+    return register
+
+
+def _ids(key: str = "id") -> Callable[[httpx.Response], set[Any]]:
+    return lambda r: {str(item[key]) for item in r.json()}
+
+
+# --- issue 3: accounts and report reads
+
+
+@case("GET", "/api/me", "self")
+def _me(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/me", headers=ctx.headers(role))
+
+
+@case("GET", "/account", "self")
+def _account_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/account", headers=ctx.headers(role))
+
+
+@case("POST", "/api/auth/logout", "self")
+def _logout(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.post("/api/auth/logout", headers=ctx.fresh_headers(role))
+
+
+@case("POST", "/api/me/password", "self")
+def _password(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"old_password": "not-the-password", "new_password": "never-set-123"}
+    return ctx.client.post("/api/me/password", json=body, headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/users",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.users[ctx.world.reporters[t]]),
+    listed_ids=_ids(),
+)
+def _list_users(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/users", headers=ctx.headers(role))
+
+
+@case("POST", "/api/users", "object")
+def _create_user(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {
+        "username": f"mxnew-{uuid.uuid4().hex[:10]}",
+        "password": "a-long-password",
+        "role": "grid_worker",
+        "community_code": _AREAS[target][2],
+    }
+    return ctx.client.post("/api/users", json=body, headers=ctx.headers(role))
+
+
+@case("POST", "/api/users/{user_id}/deactivate", "object")
+def _deactivate(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    name = f"mxthrow-{uuid.uuid4().hex[:10]}"
+    with ctx.owner.begin() as conn:
+        uid = create_world_user(conn, name, "grid_worker", ctx.world.areas, {"community": target})
+    return ctx.client.post(f"/api/users/{uid}/deactivate", headers=ctx.headers(role))
+
+
+@case("GET", "/api/reports/{report_id}", "object")
+def _read_report(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    rid = ctx.world.reports[target]
+    return ctx.client.get(f"/api/reports/{rid}", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/reports",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_ids(),
+)
+def _list_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    x1, y1, x2, y2 = ctx.world.areas[target].box
+    bbox = f"{x1},{y1},{x2},{y2}"
+    return ctx.client.get("/api/reports", params={"bbox": bbox}, headers=ctx.headers(role))
+
+
+# --- issue 5: field reporting (reports, photos, patrols, catalogue, Open311)
+# Creating endpoints are "self" cases (the role gate; where a filing lands is tested in
+# tests/api/test_field_*); reads and writes on one object are "object" cases.
+
+_FIELD_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def _report_body(ctx: Ctx, target: str) -> dict[str, Any]:
+    x, y = ctx.world.areas[target].center
+    return {
+        "id": str(uuid.uuid4()),
+        "category": "fire_lane_blocked",
+        "location": {"type": "Point", "coordinates": [x, y]},
+        "crs": "wgs84",
+        "accuracy_m": 5,
+    }
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _world_photo(ctx: Ctx, target: str) -> str:
+    """A photo on the target's report, uploaded once by the (all-seeing) matrix admin."""
+    key = ("photo", target)
+    if key not in _FIELD_CACHE:
+        rid = ctx.world.reports[target]
+        r = ctx.client.post(
+            f"/api/reports/{rid}/photos",
+            files={"file": ("m.jpg", _jpeg(), "image/jpeg")},
+            headers=ctx.headers("admin"),
+        )
+        assert r.status_code == 201, r.text
+        _FIELD_CACHE[key] = r.json()["id"]
+    return str(_FIELD_CACHE[key])
+
+
+def _world_patrol(ctx: Ctx, target: str) -> str:
+    """A patrol by the target area's grid worker (inserted as the owner)."""
+    from sqlalchemy import text
+
+    key = ("patrol", target)
+    if key not in _FIELD_CACHE:
+        area = ctx.world.areas[target]
+        pid = uuid.uuid4()
+        with ctx.owner.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO patrol (id, worker_id, community_id, street_id, district_id,"
+                    " started_at) VALUES (:id, :w, :c, :s, :d, now() + interval '1 day')"
+                ),
+                {
+                    "id": pid,
+                    "w": ctx.world.users[ctx.world.reporters[target]],
+                    "c": area.community_id,
+                    "s": area.street_id,
+                    "d": area.district_id,
+                },
+            )
+        _FIELD_CACHE[key] = pid
+    return str(_FIELD_CACHE[key])
+
+
+@case("POST", "/api/reports", "self")
+def _file_report(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.post(
+        "/api/reports", json=_report_body(ctx, target), headers=ctx.headers(role)
+    )
+
+
+@case(
+    "GET",
+    "/api/reports/nearby",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_ids(),
+)
+def _nearby_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    x, y = ctx.world.areas[target].center
+    params = {"lon": x, "lat": y, "radius": 2000}
+    return ctx.client.get("/api/reports/nearby", params=params, headers=ctx.headers(role))
+
+
+@case("POST", "/api/reports/{report_id}/transitions", "object")
+def _transition_report(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # reported → closed is no move of the life cycle: 409 where visible, 404 elsewhere
+    rid = ctx.world.reports[target]
+    return ctx.client.post(
+        f"/api/reports/{rid}/transitions", json={"to": "closed"}, headers=ctx.headers(role)
+    )
+
+
+@case("POST", "/api/reports/{report_id}/photos", "object")
+def _add_photo(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # not an image: 422 where visible, 404 elsewhere (nothing is stored either way)
+    rid = ctx.world.reports[target]
+    files = {"file": ("x.jpg", b"not an image", "image/jpeg")}
+    return ctx.client.post(f"/api/reports/{rid}/photos", files=files, headers=ctx.headers(role))
+
+
+@case("GET", "/api/photos/{photo_id}", "object")
+def _read_photo(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    pid = _world_photo(ctx, target)
+    return ctx.client.get(f"/api/photos/{pid}", headers=ctx.headers(role))
+
+
+@case("POST", "/api/patrols", "self")
+def _start_patrol(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"id": str(uuid.uuid4()), "started_at": "2026-01-01T08:00:00+08:00"}
+    return ctx.client.post("/api/patrols", json=body, headers=ctx.headers(role))
+
+
+@case("POST", "/api/patrols/{patrol_id}/finish", "self")
+def _finish_patrol(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"ended_at": "2026-01-01T09:00:00+08:00"}
+    pid = _world_patrol(ctx, target)
+    return ctx.client.post(f"/api/patrols/{pid}/finish", json=body, headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/patrols",
+    "list",
+    target_id=lambda ctx, t: _world_patrol(ctx, t),
+    listed_ids=lambda r: {str(p["id"]) for p in r.json()["items"]},
+)
+def _list_patrols(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _world_patrol(ctx, target)
+    return ctx.client.get("/api/patrols", params={"limit": 1000}, headers=ctx.headers(role))
+
+
+@case("GET", "/api/patrols/{patrol_id}", "object")
+def _read_patrol(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    pid = _world_patrol(ctx, target)
+    return ctx.client.get(f"/api/patrols/{pid}", headers=ctx.headers(role))
+
+
+@case("GET", "/api/categories", "self")
+def _categories(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/categories", headers=ctx.headers(role))
+
+
+@case("GET", "/api/field/cells", "self")
+def _field_cells(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/field/cells", headers=ctx.headers(role))
+
+
+@case("GET", "/open311/v2/services.json", "self")
+def _open311_services(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/open311/v2/services.json", headers=ctx.headers(role))
+
+
+@case("GET", "/open311/v2/requests.json", "self")
+def _open311_requests(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/open311/v2/requests.json", headers=ctx.headers(role))
+
+
+@case("GET", "/open311/v2/requests/{request_id}.json", "object")
+def _open311_request(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    rid = ctx.world.reports[target]
+    return ctx.client.get(f"/open311/v2/requests/{rid}.json", headers=ctx.headers(role))
