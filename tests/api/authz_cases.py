@@ -184,11 +184,32 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
+def _copy_of_world_report(ctx: Ctx, target: str) -> uuid.UUID:
+    """A new report like the target's (so other tests' counts on the world report hold)."""
+    from sqlalchemy import text
+
+    with ctx.owner.begin() as conn:
+        return uuid.UUID(
+            str(
+                conn.execute(
+                    text(
+                        "INSERT INTO report (id, geom, category_code, reporter_id, community_id,"
+                        " street_id, district_id, department_id, deadline_at)"
+                        " SELECT gen_random_uuid(), geom, category_code, reporter_id,"
+                        " community_id, street_id, district_id, department_id, deadline_at"
+                        " FROM report WHERE id = :r RETURNING id"
+                    ),
+                    {"r": ctx.world.reports[target]},
+                ).scalar_one()
+            )
+        )
+
+
 def _world_photo(ctx: Ctx, target: str) -> str:
-    """A photo on the target's report, uploaded once by the (all-seeing) matrix admin."""
+    """A photo on a report in the target area, uploaded once by the (all-seeing) admin."""
     key = ("photo", target)
     if key not in _FIELD_CACHE:
-        rid = ctx.world.reports[target]
+        rid = _copy_of_world_report(ctx, target)
         r = ctx.client.post(
             f"/api/reports/{rid}/photos",
             files={"file": ("m.jpg", _jpeg(), "image/jpeg")},
