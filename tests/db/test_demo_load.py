@@ -37,7 +37,7 @@ def _fresh_database(suffix: str = "") -> Iterator[str]:
     _admin(f'CREATE DATABASE "{name}" OWNER wangge TEMPLATE wangge_template')
     url = local_database_url("wangge", name)
     try:
-        command.upgrade(alembic_config(url), "head")
+        command.upgrade(alembic_config(url), "heads")
         yield url
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
