@@ -12,7 +12,7 @@ base="$root/.pgdata"
 data="$base/data"
 run="$base/run"
 log="$base/postgres.log"
-port="${WANGGE_LOCALDB_PORT:-5432}"
+port=5432  # only names the socket file; service/settings.py expects 5432
 
 # initdb/pg_ctl refuse to run as root: use the postgres account then.
 as_owner() {
@@ -20,7 +20,8 @@ as_owner() {
 }
 
 psql_super() {
-  as_owner "$pgbin/psql" -h "$run" -p "$port" -d "${PGDB:-postgres}" -v ON_ERROR_STOP=1 -qAt "$@"
+  as_owner "$pgbin/psql" -h "$run" -p "$port" -U postgres -d "${PGDB:-postgres}" \
+    -v ON_ERROR_STOP=1 -qAt "$@"
 }
 
 init_cluster() {

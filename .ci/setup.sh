@@ -25,14 +25,16 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     # With a terminal sudo may ask for the password; without one (CI) it must not hang.
     if [ -t 0 ]; then sudo_cmd=(sudo); else sudo_cmd=(sudo -n); fi
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  # sudo's env_reset drops exported variables: pass DEBIAN_FRONTEND on the command itself.
+  apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+  "${sudo_cmd[@]}" "${apt[@]}" update -qq
+  "${sudo_cmd[@]}" "${apt[@]}" install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
 # Virtual environment, reinstalled when pyproject.toml changes.
 stamp=.venv/.installed
-if [ ! -x .venv/bin/python ]; then
+if [ ! -x .venv/bin/pip ]; then
+  rm -rf .venv  # a half-made venv (e.g. ensurepip missing) is rebuilt, not reused
   python3 -m venv .venv
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

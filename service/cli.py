@@ -6,6 +6,8 @@ import typer
 from sqlalchemy import create_engine
 
 from service import cli_reports
+from service.cli_exports import register as register_export_commands
+from service.cli_grids import grids_app
 from service.cli_users import users_app
 from service.settings import get_settings
 
@@ -16,6 +18,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(cli_reports.app, name="escalate")
+app.add_typer(grids_app, name="grids")
+register_export_commands(app)
 
 
 def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]

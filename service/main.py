@@ -16,10 +16,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from service.api.routes import (
     auth,
     categories,
+    exports,
     field_cells,
+    grid_pages,
+    grids,
     health,
+    imports,
     login_page,
     mobile,
+    ogc,
     open311,
     patrols,
     photos,
@@ -72,6 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         field_cells,
         mobile,
         open311,
+        grids,
+        grid_pages,
+        exports,
+        ogc,
+        imports,
     ):
         app.include_router(module.router)
     _mount_assets(app)

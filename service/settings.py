@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     max_geometry_vertices: int = 20_000
     max_page_size: int = 1000
     max_bbox_degrees2: float = 4.0
+    max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
 
     tianditu_key: str | None = None
 

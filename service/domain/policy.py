@@ -64,30 +64,32 @@ POLICY: Final[dict[str, dict[str, str]]] = {
         "planner": "district",
     },
     "grid:read": {**EVERYONE, **DISTRICT_WIDE},
-    "grid:edit": {"district_bureau": "area", "admin": "all"},
+    # issue 4: the issue gives community staff and street offices the generate / split /
+    # merge / assign actions and the integrity findings on their grid pages
+    "grid:edit": dict(STAFF),
     "grid:assign": dict(STAFF),
-    "grid:check": {
-        "street_office": "area",
-        "district_bureau": "area",
-        "planner": "district",
-        "admin": "all",
-    },
+    "grid:check": {**STAFF, "planner": "district"},
     "map:read": {**EVERYONE, **DISTRICT_WIDE},
     "tile:read": {**EVERYONE, **DISTRICT_WIDE},
     "stats:read": {**EVERYONE, **DISTRICT_WIDE},
+    # --- issue 7: exports, OGC API – Features, boundary import
     "export:read": {
+        "community_staff": "area",
         "street_office": "area",
-        "district_bureau": "area",
+        "district_bureau": "district",
+        "department": "area",
         "planner": "district",
         "admin": "all",
     },
     "ogc:read": {
+        "community_staff": "area",
         "street_office": "area",
-        "district_bureau": "area",
+        "district_bureau": "district",
+        "department": "area",
         "planner": "district",
         "admin": "all",
     },
-    "import:boundary": {"admin": "all"},
+    "import:boundary": {"district_bureau": "district", "admin": "all"},
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is

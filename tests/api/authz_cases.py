@@ -17,6 +17,8 @@ reports (fire-routed, one per target) and `ctx.owner` (an Engine) to build more 
 
 from __future__ import annotations
 
+import itertools
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.fixtures_authz import _AREAS, ROLE_USERS, World, bearer, create_world_user
 
@@ -154,6 +156,245 @@ def _list_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
     x1, y1, x2, y2 = ctx.world.areas[target].box
     bbox = f"{x1},{y1},{x2},{y2}"
     return ctx.client.get("/api/reports", params={"bbox": bbox}, headers=ctx.headers(role))
+
+
+# --- issue 4: grid cells. Each call gets fresh cells (writes retire them) in its own slot of
+# the target community, so cases never overlap one another.
+
+_grid_slots = itertools.count()
+_CELL_DEG = 0.0004
+
+
+def _fresh_cells(ctx: Ctx, target: str, n: int = 1) -> list[str]:
+    """n adjacent square cells in a free slot of the target's community; their codes."""
+    from service.domain.grid_codes import cell_code, next_sequences
+
+    x1, y1, _, _ = ctx.world.areas[target].box
+    slot = next(_grid_slots)
+    x0 = x1 + 0.001 + (slot % 40) * 0.001
+    y0 = y1 + 0.001 + (slot // 40) * 0.0008
+    ccode = _AREAS[target][2]
+    with ctx.owner.begin() as conn:
+        used = conn.execute(
+            text("SELECT code FROM grid_cell WHERE left(code, 12) = :c"), {"c": ccode}
+        ).scalars()
+        codes = [cell_code(ccode, s) for s in next_sequences(ccode, list(used), n)]
+        for i, code in enumerate(codes):
+            conn.execute(
+                text(
+                    "INSERT INTO grid_cell (code, community_id, geom, households) VALUES"
+                    " (:code, :c, ST_Multi(ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)), 200)"
+                ),
+                {
+                    "code": code,
+                    "c": ctx.world.areas[target].community_id,
+                    "x1": x0 + i * _CELL_DEG,
+                    "y1": y0,
+                    "x2": x0 + (i + 1) * _CELL_DEG,
+                    "y2": y0 + _CELL_DEG,
+                },
+            )
+    return codes
+
+
+def _assigned_cell(ctx: Ctx, target: str) -> tuple[str, int]:
+    """A fresh cell whose primary is the target's grid worker; (code, assignment id)."""
+    (code,) = _fresh_cells(ctx, target)
+    worker = ctx.world.users[ctx.world.reporters[target]]
+    with ctx.owner.begin() as conn:
+        aid = conn.execute(
+            text(
+                "INSERT INTO grid_assignment (worker_id, cell_id, is_primary)"
+                " SELECT :w, id, true FROM grid_cell WHERE code = :code RETURNING id"
+            ),
+            {"w": worker, "code": code},
+        ).scalar_one()
+    return code, int(aid)
+
+
+_assigned: dict[str, str] = {}
+
+
+def _worker_cell(ctx: Ctx, target: str) -> str:
+    if target not in _assigned:
+        _assigned[target] = _assigned_cell(ctx, target)[0]
+    return _assigned[target]
+
+
+# --- issue 7: exports, OGC API – Features, boundary import
+
+
+def _feature_ids(r: httpx.Response) -> set[Any]:
+    return {str(f["id"]) for f in r.json()["features"]}
+
+
+def _bbox(ctx: Ctx, target: str) -> str:
+    return ",".join(str(v) for v in ctx.world.areas[target].box)
+
+
+@case(
+    "GET",
+    "/api/grids",
+    "list",
+    target_id=lambda ctx, t: _worker_cell(ctx, t),
+    listed_ids=lambda r: {f["properties"]["code"] for f in r.json()["features"]},
+)
+def _list_grids(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _worker_cell(ctx, target)
+    return ctx.client.get("/api/grids", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/exports/{name}",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_feature_ids,
+)
+def _export_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"bbox": _bbox(ctx, target)}
+    return ctx.client.get("/api/exports/reports.geojson", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/ogc", "self")
+def _ogc_landing(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc", headers=ctx.headers(role))
+
+
+@case("GET", "/ogc/api", "self")
+def _ogc_api(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/api", headers=ctx.headers(role), follow_redirects=False)
+
+
+@case("GET", "/ogc/conformance", "self")
+def _ogc_conformance(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/conformance", headers=ctx.headers(role))
+
+
+@case("GET", "/ogc/collections", "self")
+def _ogc_collections(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/collections", headers=ctx.headers(role))
+
+
+@case("GET", "/ogc/collections/{collection_id}", "self")
+def _ogc_collection(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/collections/reports", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/grids/workers/{username}",
+    "list",
+    target_id=lambda ctx, t: _worker_cell(ctx, t),
+    listed_ids=_ids("code"),
+)
+def _worker_cells(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _worker_cell(ctx, target)
+    worker = ctx.world.reporters[target]
+    return ctx.client.get(f"/api/grids/workers/{worker}", headers=ctx.headers(role))
+
+
+@case("GET", "/api/grids/check", "object")
+def _grid_check(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"community": _AREAS[target][2]}
+    return ctx.client.get("/api/grids/check", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/api/grids/edits", "object")
+def _grid_edits(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"community": _AREAS[target][2]}
+    return ctx.client.get("/api/grids/edits", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/grids", "object")
+def _grid_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"community": _AREAS[target][2]}
+    return ctx.client.get("/grids", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/api/grids/{code}", "object")
+def _grid_cell(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    (code,) = _fresh_cells(ctx, target)
+    return ctx.client.get(f"/api/grids/{code}", headers=ctx.headers(role))
+
+
+@case("POST", "/api/grids/generate", "object")
+def _grid_generate(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"community": _AREAS[target][2], "dry_run": True}
+    return ctx.client.post("/api/grids/generate", json=body, headers=ctx.headers(role))
+
+
+@case("POST", "/api/grids/{code}/split", "object")
+def _grid_split(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    (code,) = _fresh_cells(ctx, target)
+    return ctx.client.post(f"/api/grids/{code}/split", json={"parts": 2}, headers=ctx.headers(role))
+
+
+@case("POST", "/api/grids/merge", "object")
+def _grid_merge(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    codes = _fresh_cells(ctx, target, 2)
+    return ctx.client.post("/api/grids/merge", json={"codes": codes}, headers=ctx.headers(role))
+
+
+@case("PUT", "/api/grids/{code}/geometry", "object")
+def _grid_redraw(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    codes = _fresh_cells(ctx, target, 2)
+    with ctx.owner.connect() as conn:
+        geometry = conn.execute(
+            text("SELECT ST_AsGeoJSON(geom) FROM grid_cell WHERE code = :c"), {"c": codes[0]}
+        ).scalar_one()
+    return ctx.client.put(
+        f"/api/grids/{codes[0]}/geometry",
+        json={"geometry": json.loads(geometry)},
+        headers=ctx.headers(role),
+    )
+
+
+@case("POST", "/api/grids/{code}/assignments", "object")
+def _grid_assign(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    (code,) = _fresh_cells(ctx, target)
+    body = {"worker": ctx.world.reporters[target], "role": "backup"}
+    return ctx.client.post(f"/api/grids/{code}/assignments", json=body, headers=ctx.headers(role))
+
+
+@case("DELETE", "/api/grids/{code}/assignments/{assignment_id}", "object")
+def _grid_unassign(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    code, aid = _assigned_cell(ctx, target)
+    return ctx.client.delete(f"/api/grids/{code}/assignments/{aid}", headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/ogc/collections/{collection_id}/items",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_feature_ids,
+)
+def _ogc_items(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"bbox": _bbox(ctx, target), "limit": "1000"}
+    return ctx.client.get(
+        "/ogc/collections/reports/items", params=params, headers=ctx.headers(role)
+    )
+
+
+@case("GET", "/ogc/collections/{collection_id}/items/{feature_id}", "object")
+def _ogc_item(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    rid = ctx.world.reports[target]
+    return ctx.client.get(f"/ogc/collections/reports/items/{rid}", headers=ctx.headers(role))
+
+
+@case("POST", "/api/imports/{layer}", "object")
+def _import_street(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    x1, y1, x2, y2 = ctx.world.areas[target].box
+    ring = [[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": _AREAS[target][1], "name": "矩阵测试街道"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    body = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    files = {"file": ("streets.geojson", body, "application/geo+json")}
+    return ctx.client.post("/api/imports/streets", files=files, headers=ctx.headers(role))
 
 
 # --- issue 5: field reporting (reports, photos, patrols, catalogue, Open311)

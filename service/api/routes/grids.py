@@ -1,0 +1,304 @@
+"""Grid cells: list, generate, split, merge, redraw, assign, check (thin handlers)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import shapely
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from service.api.deps import SessionDep, SettingsDep, require
+from service.api.schemas import StrictModel
+from service.db.repositories import grid_views as views
+from service.db.repositories import grids as repo
+from service.db.repositories.grid_apply import apply_edit, generate
+from service.db.repositories.grid_checks import check_grids
+from service.domain.grid_edits import CellState, merge_cells, redraw_cell, split_by_line, split_into
+from service.domain.grid_findings import findings_geojson
+from service.domain.principal import Principal
+from service.errors import GeometryInvalid, ValidationFailed
+from service.settings import Settings
+
+router = APIRouter(prefix="/api/grids", tags=["grids"])
+Reader = Annotated[Principal, Depends(require("grid:read"))]
+Editor = Annotated[Principal, Depends(require("grid:edit"))]
+Assigner = Annotated[Principal, Depends(require("grid:assign"))]
+Checker = Annotated[Principal, Depends(require("grid:check"))]
+CODE = r"^[0-9]{15}$"
+
+
+class GenerateRequest(StrictModel):
+    community: str = Field(pattern=r"^[0-9]{12}$")
+    dry_run: bool = True
+    replace: bool = False
+
+
+class SplitRequest(StrictModel):
+    line: dict[str, Any] | None = Field(None, description="GeoJSON LineString across the cell")
+    parts: int | None = Field(None, ge=2, le=20, description="or: equal-area parts")
+    note: str = Field("", max_length=4000)
+
+
+class MergeRequest(StrictModel):
+    codes: list[Annotated[str, Field(pattern=CODE)]] = Field(min_length=2, max_length=20)
+    note: str = Field("", max_length=4000)
+
+
+class RedrawRequest(StrictModel):
+    geometry: dict[str, Any]
+    note: str = Field("", max_length=4000)
+
+
+class AssignRequest(StrictModel):
+    worker: str = Field(min_length=2, max_length=64)
+    role: Literal["primary", "backup"] = "primary"
+    valid_from: date | None = None
+    replace: bool = Field(False, description="end the current primary first")
+
+
+def _scope(request: Request) -> str:
+    return str(request.state.scope)
+
+
+def _geometry(raw: dict[str, Any], field: str, settings: Settings) -> BaseGeometry:
+    try:
+        geom = shape(raw)
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        raise GeometryInvalid(
+            f"{field} is not valid GeoJSON: {exc}",
+            message_zh=f"{field} 不是有效的 GeoJSON",
+            where={"field": field},
+        ) from exc
+    if shapely.get_num_coordinates(geom) > settings.max_geometry_vertices:
+        raise ValidationFailed(
+            f"{field} has too many vertices", message_zh="顶点过多", where={"field": field}
+        )
+    if geom.is_empty or not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        raise GeometryInvalid(
+            f"{field} is not valid: {reason}",
+            message_zh=f"{field} 几何无效：{reason}",
+            where={"field": field, "reason": reason},
+        )
+    return geom
+
+
+def _locked_cell(
+    session: SessionDep, me: Principal, scope: str, code: str
+) -> tuple[repo.CommunityRow, repo.CellRow]:
+    """The cell and its community, the community row locked so edits run one at a time."""
+    cell = repo.cell_by_code(session, me, scope, code)
+    community_code = repo.community_code_of(session, cell.community_id)
+    community = repo.load_community(session, me, scope, community_code, lock=True)
+    return community, repo.cell_by_code(session, me, scope, code)
+
+
+@router.get("", summary="Active grid cells with their workers (GeoJSON)")
+def list_cells(
+    request: Request,
+    session: SessionDep,
+    me: Reader,
+    community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
+    without_primary: bool = False,
+) -> dict[str, Any]:
+    ids = repo.community_ids_in_scope(
+        session, me, _scope(request), community=community, street=street
+    )
+    return views.cells_geojson(session, ids, without_primary=without_primary)
+
+
+@router.get("/check", summary="Integrity findings for the cells in your jurisdiction")
+def check(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Checker,
+    community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
+) -> dict[str, Any]:
+    ids = repo.community_ids_in_scope(
+        session, me, _scope(request), community=community, street=street
+    )
+    findings = check_grids(
+        session,
+        ids,
+        households_min=settings.grid_households_min,
+        households_max=settings.grid_households_max,
+    )
+    return {
+        "communities": len(ids),
+        "count": len(findings),
+        "findings": [f.as_dict() for f in findings],
+        "geojson": findings_geojson(findings),
+    }
+
+
+@router.post("/generate", summary="Propose (dry run) or write a community's cells")
+def generate_cells(
+    body: GenerateRequest,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Editor,
+) -> dict[str, Any]:
+    community = repo.load_community(session, me, _scope(request), body.community, lock=True)
+    result = generate(
+        session,
+        community,
+        hmin=settings.grid_households_min,
+        hmax=settings.grid_households_max,
+        actor_id=me.id,
+        dry_run=body.dry_run,
+        replace=body.replace,
+    )
+    return result.as_dict()
+
+
+@router.get("/edits", summary="Grid edit history (latest first)")
+def edits(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Reader,
+    community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
+    limit: Annotated[int, Query(ge=1)] = 100,
+) -> list[dict[str, Any]]:
+    ids = repo.community_ids_in_scope(
+        session, me, _scope(request), community=community, street=street
+    )
+    return views.edit_history(session, ids, min(limit, settings.max_page_size))
+
+
+@router.get("/workers/{username}", summary="The cells a grid worker serves")
+def worker_cells(
+    username: str, request: Request, session: SessionDep, me: Reader
+) -> list[dict[str, Any]]:
+    ids = repo.community_ids_in_scope(session, me, _scope(request))
+    return views.worker_cells(session, ids, username)
+
+
+@router.post("/merge", summary="Merge adjacent cells into one new cell")
+def merge(body: MergeRequest, request: Request, session: SessionDep, me: Editor) -> dict[str, Any]:
+    community, first = _locked_cell(session, me, _scope(request), body.codes[0])
+    cells = [first] + [repo.cell_by_code(session, me, _scope(request), c) for c in body.codes[1:]]
+    if any(c.community_id != community.id for c in cells):
+        raise ValidationFailed(
+            "cells of different communities cannot be merged",
+            message_zh="不同社区的网格不能合并",
+            where={"codes": body.codes},
+        )
+    merged = merge_cells([CellState(c.code, c.geom) for c in cells])
+    return apply_edit(
+        session, community, "merge", cells, [merged], actor_id=me.id, note=body.note
+    ).as_dict()
+
+
+@router.get("/{code}", summary="A cell (active or retired) with lineage and assignments")
+def read_cell(code: str, request: Request, session: SessionDep, me: Reader) -> dict[str, Any]:
+    ids = repo.community_ids_in_scope(session, me, _scope(request))
+    return views.cell_history(session, ids, code)
+
+
+@router.post("/{code}/split", summary="Split a cell by a line or into equal parts")
+def split(
+    code: str,
+    body: SplitRequest,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Editor,
+) -> dict[str, Any]:
+    if (body.line is None) == (body.parts is None):
+        raise ValidationFailed(
+            "give either line or parts",
+            message_zh="请提供分割线或份数（二选一）",
+            where={"field": "line/parts"},
+        )
+    community, cell = _locked_cell(session, me, _scope(request), code)
+    state = CellState(cell.code, cell.geom)
+    if body.line is not None:
+        pieces = split_by_line(state, _geometry(body.line, "line", settings))
+    else:
+        pieces = split_into(state, body.parts or 2)
+    return apply_edit(
+        session, community, "split", [cell], list(pieces), actor_id=me.id, note=body.note
+    ).as_dict()
+
+
+@router.put("/{code}/geometry", summary="Redraw a cell's boundary (neighbours adjust)")
+def redraw(
+    code: str,
+    body: RedrawRequest,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Editor,
+) -> dict[str, Any]:
+    community, cell = _locked_cell(session, me, _scope(request), code)
+    target = _geometry(body.geometry, "geometry", settings)
+    others = [c for c in repo.active_cells(session, community.id) if c.id != cell.id]
+    changed = redraw_cell(
+        CellState(cell.code, cell.geom), target, [CellState(c.code, c.geom) for c in others]
+    )
+    replaced = [cell] + [c for c in others if c.code in changed]
+    return apply_edit(
+        session,
+        community,
+        "redraw",
+        replaced,
+        list(changed.values()),
+        actor_id=me.id,
+        note=body.note,
+    ).as_dict()
+
+
+@router.post("/{code}/assignments", status_code=201, summary="Assign a primary or backup worker")
+def assign(
+    code: str, body: AssignRequest, request: Request, session: SessionDep, me: Assigner
+) -> dict[str, Any]:
+    cell = repo.cell_by_code(session, me, _scope(request), code)
+    worker_id = repo.worker_for_cell(session, body.worker, cell.community_id)
+    new_id = views.assign_worker(
+        session,
+        cell.id,
+        cell.code,
+        worker_id,
+        primary=body.role == "primary",
+        valid_from=body.valid_from,
+        replace_primary=body.replace,
+    )
+    repo.record_edit(
+        session,
+        community_id=cell.community_id,
+        kind="assign",
+        actor_id=me.id,
+        retired=[],
+        created=[],
+        detail={"code": code, "worker": body.worker, "role": body.role},
+    )
+    return {"id": new_id, "code": code, "worker": body.worker, "role": body.role}
+
+
+@router.delete(
+    "/{code}/assignments/{assignment_id}", status_code=204, summary="End an assignment today"
+)
+def unassign(
+    code: str, assignment_id: int, request: Request, session: SessionDep, me: Assigner
+) -> None:
+    cell = repo.cell_by_code(session, me, _scope(request), code)
+    views.end_assignment(session, cell.id, assignment_id, code)
+    repo.record_edit(
+        session,
+        community_id=cell.community_id,
+        kind="unassign",
+        actor_id=me.id,
+        retired=[],
+        created=[],
+        detail={"code": code, "assignment": assignment_id},
+    )

@@ -1,0 +1,159 @@
+"""`wangge export LAYER` and `wangge import LAYER FILE`: the planner's and operator's commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
+
+from service.settings import get_settings
+
+console = Console(stderr=True)
+OPERATOR_SCOPE = "all"
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped-def]
+    """The user whose jurisdiction applies, or the operator (everything)."""
+    from sqlalchemy import select
+
+    from service.db.models import AppUser
+    from service.db.repositories.users import principal_of
+    from service.domain.policy import scope_for
+    from service.domain.principal import Principal
+
+    if username is None:
+        return Principal(0, "operator", "admin", None, None, None), OPERATOR_SCOPE
+    with Session(engine) as s:
+        user = s.scalar(select(AppUser).where(AppUser.username == username))
+        if user is None:
+            raise typer.BadParameter(f"no user {username!r}", param_hint="--user")
+        principal = principal_of(user)
+    scope = scope_for(principal, "export:read")
+    if scope is None:
+        raise typer.BadParameter(f"{username} may not export", param_hint="--user")
+    return principal, scope
+
+
+def export(
+    layer: str = typer.Argument(..., help="streets, communities, residential_areas, ..."),
+    fmt: str = typer.Option("geojson", "--format", "-f", help="geojson, csv, gpkg, shp.zip"),
+    out: Path = typer.Option(..., "--out", "-o", help="output file"),
+    area: str | None = typer.Option(None, help="street (9) or community (12 digit) code"),
+    bbox: str | None = typer.Option(None, help="minLon,minLat,maxLon,maxLat"),
+    since: datetime | None = typer.Option(None, help="time ≥ since"),
+    until: datetime | None = typer.Option(None, help="time < until"),
+    status: str | None = typer.Option(None, help="comma-separated statuses"),
+    crs: str = typer.Option("wgs84", help="wgs84 or gcj02 (Amap overlays)"),
+    user: str | None = typer.Option(None, help="apply this user's jurisdiction"),
+) -> None:
+    """Export LAYER to --out, streaming from the database with a progress bar."""
+    from service.db.repositories.export_layers import ExportFilter, export_select
+    from service.db.repositories.exports import count_rows
+    from service.exports.service import (
+        ExportRequest,
+        build_export_file,
+        parse_bbox,
+        stream_export,
+        validate_request,
+    )
+
+    statuses = tuple(s for s in (status or "").split(",") if s)
+    flt = ExportFilter(area, parse_bbox(bbox), since, until, statuses)
+    req = ExportRequest(layer=layer, fmt=fmt, crs=crs, flt=flt)
+    validate_request(req)
+    engine = create_engine(get_settings().effective_migration_url)
+    principal, scope = _principal(engine, user)
+    with Session(engine) as s:
+        total = count_rows(s, export_select(layer, principal, scope, flt, "wkt"))
+    with _bar() as bar:
+        task = bar.add_task(f"{layer} → {out.name}", total=total)
+        advance = lambda n: bar.advance(task, n)  # noqa: E731
+        if fmt in ("geojson", "csv"):
+            with out.open("wb") as fh:
+                for chunk in stream_export(engine, principal, scope, req, progress=advance):
+                    fh.write(chunk)
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix="wangge-export-"))
+            path, _ = build_export_file(engine, principal, scope, req, workdir, progress=advance)
+            shutil.move(path, out)
+            shutil.rmtree(workdir, ignore_errors=True)
+    engine.dispose()
+    console.print(f"{total} features written to {out} ({req.metadata()['crs_label']})")
+
+
+def import_boundaries(
+    layer: str = typer.Argument(..., help="streets, communities, residential_areas, grid_cells"),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="file to import"),
+    apply: bool = typer.Option(False, "--apply", help="write the changes (default: dry run)"),
+    report: Path | None = typer.Option(None, help="also write the report as JSON here"),
+) -> None:
+    """Check FILE against the boundary rules; with --apply write it in one transaction."""
+    from service.errors import WanggeError
+    from service.imports.service import check_layer, run_import
+
+    check_layer(layer)
+    settings = get_settings()
+    engine = create_engine(settings.effective_migration_url)
+    principal, _ = _principal(engine, None)
+    workdir = Path(tempfile.mkdtemp(prefix="wangge-import-"))
+    try:
+        with _bar() as bar, Session(engine) as s, s.begin():
+            task = bar.add_task(f"checking {file.name}", total=None)
+            result = run_import(
+                s,
+                layer,
+                file,
+                principal,
+                OPERATOR_SCOPE,
+                apply=apply,
+                workdir=workdir,
+                max_vertices=settings.max_geometry_vertices,
+                on_read=lambda n: bar.update(task, total=n),
+                on_feature=lambda: bar.advance(task),
+            )
+    except WanggeError as exc:
+        console.print(f"[red]{exc.message}[/red] {exc.message_zh or ''}")
+        if exc.where:
+            console.print_json(json.dumps(exc.where, ensure_ascii=False))
+        raise typer.Exit(1) from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        engine.dispose()
+    _print_report(result, report)
+
+
+def _print_report(result: dict, report: Path | None) -> None:
+    counts = result["counts"]
+    console.print(
+        f"added {counts['added']}, changed {counts['changed']}, unchanged {counts['unchanged']},"
+        f" refused {counts['refused']} — {'applied' if result['applied'] else 'dry run'}"
+    )
+    for f in result["features"]:
+        detail = "; ".join(f.get("reasons", []) or f.get("changed", []))
+        console.print(f"  {f['action']:<8} {f['code']:<18} {detail} {f.get('location') or ''}")
+    if report:
+        report.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `export` and `import` to the `wangge` command line."""
+    app.command("export")(export)
+    app.command("import")(import_boundaries)

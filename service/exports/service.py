@@ -1,0 +1,186 @@
+"""One export, end to end: validate the request, run the cursor, hand back bytes or a file."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from service.db.repositories.export_layers import (
+    ExportFilter,
+    export_select,
+    feature_text_select,
+    geojson_select,
+)
+from service.db.repositories.exports import Prepare, stream_batches
+from service.domain.export_formats import (
+    CRS_CHOICES,
+    FORMATS,
+    LAYERS,
+    crs_label,
+    export_filename,
+)
+from service.domain.principal import Principal
+from service.errors import ValidationFailed
+from service.exports.files import shapefile_readme, write_layer_file, zip_shapefile
+from service.exports.streams import CoordFn, csv_chunks, geojson_chunks
+
+Batch = Sequence[Any]
+Progress = Callable[[int], None]
+AREA_CODE = re.compile(r"^(\d{9}|\d{12})$")
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    layer: str
+    fmt: str
+    crs: str = "wgs84"
+    flt: ExportFilter = field(default_factory=ExportFilter)
+    stamp: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+
+    @property
+    def filename(self) -> str:
+        return export_filename(self.layer, self.fmt, self.crs, self.stamp)
+
+    @property
+    def media_type(self) -> str:
+        return FORMATS[self.fmt]
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "layer": self.layer,
+            "title": LAYERS[self.layer].title_zh,
+            "crs": self.crs,
+            "crs_label": crs_label(self.crs),
+            "exported_at": self.stamp,
+            "source": "wangge",
+        }
+
+
+def validate_request(req: ExportRequest) -> None:
+    """422 naming the field for an unknown layer, format, crs, status or a bad area / bbox."""
+    if req.layer not in LAYERS:
+        raise ValidationFailed(
+            f"unknown layer {req.layer!r}; one of {', '.join(LAYERS)}",
+            message_zh="未知图层",
+            where={"field": "layer", "value": req.layer},
+        )
+    if req.fmt not in FORMATS:
+        raise ValidationFailed(
+            f"unknown format {req.fmt!r}; one of {', '.join(FORMATS)}",
+            message_zh="不支持的格式",
+            where={"field": "format", "value": req.fmt},
+        )
+    if req.crs not in CRS_CHOICES:
+        raise ValidationFailed(
+            "crs must be wgs84 or gcj02",
+            message_zh="坐标系只能是 wgs84 或 gcj02",
+            where={"field": "crs"},
+        )
+    flt = req.flt
+    if flt.area and not AREA_CODE.match(flt.area):
+        raise ValidationFailed(
+            "area must be a 9-digit street or 12-digit community code",
+            message_zh="区域编码应为9位街道或12位社区编码",
+            where={"field": "area", "value": flt.area},
+        )
+    bad = sorted(set(flt.statuses) - set(LAYERS[req.layer].statuses))
+    if bad:
+        raise ValidationFailed(
+            f"unknown status {bad[0]!r} for {req.layer}",
+            message_zh="未知状态",
+            where={"field": "status", "value": bad[0]},
+        )
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """'minLon,minLat,maxLon,maxLat' in WGS84 degrees, checked."""
+    if not text:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or not all(abs(p) < 1000 for p in parts):
+        raise ValidationFailed(
+            "bbox must be minLon,minLat,maxLon,maxLat",
+            message_zh="bbox 格式应为 最小经度,最小纬度,最大经度,最大纬度",
+            where={"field": "bbox", "value": text},
+        )
+    x1, y1, x2, y2 = parts
+    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
+        raise ValidationFailed(
+            "bbox out of range or inverted",
+            message_zh="bbox 超出范围或顺序颠倒",
+            where={"field": "bbox", "value": text},
+        )
+    return (x1, y1, x2, y2)
+
+
+def coord_fn_for(crs: str) -> CoordFn | None:
+    """None for WGS84; the vectorised WGS84 → GCJ-02 shift otherwise."""
+    if crs == "wgs84":
+        return None
+    from service.exports.gcj import wgs84_to_gcj02_array
+
+    return wgs84_to_gcj02_array
+
+
+def _counted(batches: Iterable[Batch], progress: Progress | None) -> Iterator[Batch]:
+    for batch in batches:
+        yield batch
+        if progress is not None:
+            progress(len(batch))
+
+
+def stream_export(
+    engine: Engine,
+    principal: Principal,
+    scope: str,
+    req: ExportRequest,
+    prepare: Prepare | None = None,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+) -> Iterator[bytes]:
+    """GeoJSON or CSV bytes straight from a server-side cursor."""
+    fn = coord_fn_for(req.crs)
+    if req.fmt == "geojson":
+        if fn is None:
+            stmt = feature_text_select(req.layer, principal, scope, req.flt)
+        else:
+            stmt = geojson_select(req.layer, principal, scope, req.flt)
+        batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
+        return geojson_chunks(_counted(batches, progress), req.metadata(), fn)
+    stmt = export_select(req.layer, principal, scope, req.flt, "wkt")
+    batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
+    return csv_chunks(_counted(batches, progress), LAYERS[req.layer], fn)
+
+
+def build_export_file(
+    engine: Engine,
+    principal: Principal,
+    scope: str,
+    req: ExportRequest,
+    workdir: Path | None = None,
+    prepare: Prepare | None = None,
+    progress: Progress | None = None,
+) -> tuple[Path, int]:
+    """A GeoPackage or zipped Shapefile on disk (in `workdir`, a fresh temp dir by default)."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="wangge-export-"))
+    info = LAYERS[req.layer]
+    stmt = export_select(req.layer, principal, scope, req.flt, "wkb")
+    batches = _counted(stream_batches(engine, stmt, prepare=prepare, batch_size=5000), progress)
+    fn = coord_fn_for(req.crs)
+    if req.fmt == "gpkg":
+        path = workdir / req.filename
+        return path, write_layer_file(batches, info, "gpkg", path, req.metadata(), fn)
+    shp = workdir / f"{req.layer}.shp"
+    count = write_layer_file(batches, info, "shp.zip", shp, req.metadata(), fn)
+    readme = shapefile_readme(info, req.metadata())
+    return zip_shapefile(shp, workdir / req.filename, readme), count
