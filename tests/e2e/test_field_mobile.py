@@ -99,7 +99,8 @@ def test_report_filed_offline_syncs_exactly_once(
     assert report["crs"] == "wgs84" and report["placed_by_hand"] is False
     assert report["location"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
     detail = httpx.get(f"{base}/api/reports/{report['id']}", headers=headers).json()
-    assert len(detail["photos"]) == 1
+    outbox = page.evaluate("Outbox.all()")
+    assert len(detail["photos"]) == 1, [(r["label"], r.get("error")) for r in outbox]
     photo = httpx.get(f"{base}{detail['photos'][0]['url']}", headers=headers)
     assert max(Image.open(io.BytesIO(photo.content)).size) == 1600  # resized on the phone
     # the page syncing again (e.g. after a reload) creates nothing new

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from service.api.deps import SessionDep, SettingsDep, require
+from service.api.durable import commit_before_answering
 from service.api.report_schemas import Strict
 from service.db.repositories import patrols as repo
 from service.domain.field_input import content_hash, in_china
@@ -111,6 +112,7 @@ def start_patrol(
         return _public(row)
     row = repo.get_patrol(session, body.id, me, "self")
     assert row is not None
+    commit_before_answering(session)
     return _public(row)
 
 
@@ -150,6 +152,7 @@ def finish_patrol(
     )
     done = repo.get_patrol(session, patrol_id, me, "self")
     assert done is not None
+    commit_before_answering(session)
     return _public(done)
 
 
