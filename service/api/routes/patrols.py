@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from service.api.deps import SessionDep, SettingsDep, require
-from service.api.durable import commit_before_answering
 from service.api.report_schemas import Strict
 from service.db.repositories import patrols as repo
 from service.domain.field_input import content_hash, in_china
@@ -112,7 +111,6 @@ def start_patrol(
         return _public(row)
     row = repo.get_patrol(session, body.id, me, "self")
     assert row is not None
-    commit_before_answering(session)
     return _public(row)
 
 
@@ -152,7 +150,6 @@ def finish_patrol(
     )
     done = repo.get_patrol(session, patrol_id, me, "self")
     assert done is not None
-    commit_before_answering(session)
     return _public(done)
 
 

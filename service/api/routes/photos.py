@@ -10,7 +10,6 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from service.api.deps import SessionDep, SettingsDep, require
-from service.api.durable import commit_before_answering
 from service.db.repositories import photos as repo
 from service.db.repositories.reports import get_report
 from service.domain.photos import PhotoRefused, clean_photo
@@ -99,7 +98,6 @@ def add_photo(
         is_evidence=evidence,
         actor=me,
     )
-    commit_before_answering(session)
     return _public(photo_id, report_id, evidence)
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from service.api.deps import SessionDep, SettingsDep, require
-from service.api.durable import commit_before_answering
 from service.api.report_schemas import (
     HistoryEntry,
     PhotoRef,
@@ -62,7 +61,6 @@ def create_report(
     row = repo.get_report(session, body.id, me, "self")
     if row is None:  # pragma: no cover - the filer always sees their own report
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
-    commit_before_answering(session)
     return report_public(row)
 
 
@@ -203,9 +201,7 @@ def transition_report(
         note=note,
         duplicate_of=body.duplicate_of if body.reason == "duplicate" else None,
     )
-    answer = _detail(session, _load(session, report_id, me, request.state.scope), me)
-    commit_before_answering(session)
-    return answer
+    return _detail(session, _load(session, report_id, me, request.state.scope), me)
 
 
 def _http_error(refused: TransitionRefused) -> Exception:
