@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from service.api.limits import install_request_limits
 from service.api.routes import (
     auth,
+    categories,
     exports,
+    field_cells,
     geometry,
     grid_pages,
     grids,
@@ -23,13 +26,18 @@ from service.api.routes import (
     imports,
     login_page,
     maps,
+    mobile,
     ogc,
-    report_reads,
+    open311,
+    patrols,
+    photos,
+    reports,
     stats,
     users,
 )
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
+from service.escalation import escalation_loop
 from service.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger("wangge")
@@ -44,9 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_db_engine(settings)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        escalation = _start_escalation(settings)
         try:
             yield
         finally:
+            if escalation is not None:
+                escalation.cancel()
             engine.dispose()
 
     app = FastAPI(
@@ -63,7 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth,
         login_page,
         users,
-        report_reads,
+        reports,
+        photos,
+        patrols,
+        categories,
+        field_cells,
+        mobile,
+        open311,
         grids,
         grid_pages,
         exports,
@@ -76,6 +93,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     _mount_assets(app)
     return app
+
+
+def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
+    """The periodic overdue-report escalation (issue 5); 0 seconds disables it."""
+    if settings.escalation_interval_s <= 0:
+        return None
+    return asyncio.create_task(escalation_loop(settings))
 
 
 def _mount_assets(app: FastAPI) -> None:

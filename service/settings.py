@@ -72,6 +72,9 @@ class Settings(BaseSettings):
 
     tianditu_key: str | None = None
 
+    # Field reporting (issue 5): seconds between overdue-escalation passes; 0 disables them.
+    escalation_interval_s: float = 300.0
+
     @property
     def effective_migration_url(self) -> str:
         """The owner's URL: explicit, or the app URL with the local owner role swapped in."""

@@ -538,3 +538,193 @@ def _validate_geometry(ctx: Ctx, role: str, target: str) -> httpx.Response:
     ring = [[113.66, 34.76], [113.67, 34.76], [113.67, 34.77], [113.66, 34.77], [113.66, 34.76]]
     body = {"geometry": {"type": "Polygon", "coordinates": [ring]}}
     return ctx.client.post("/api/geometry/validate", json=body, headers=ctx.headers(role))
+
+
+# --- issue 5: field reporting (reports, photos, patrols, catalogue, Open311)
+# Creating endpoints are "self" cases (the role gate; where a filing lands is tested in
+# tests/api/test_field_*); reads and writes on one object are "object" cases.
+
+_FIELD_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def _report_body(ctx: Ctx, target: str) -> dict[str, Any]:
+    x, y = ctx.world.areas[target].center
+    return {
+        "id": str(uuid.uuid4()),
+        "category": "fire_lane_blocked",
+        "location": {"type": "Point", "coordinates": [x, y]},
+        "crs": "wgs84",
+        "accuracy_m": 5,
+    }
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _copy_of_world_report(ctx: Ctx, target: str) -> uuid.UUID:
+    """A new report like the target's (so other tests' counts on the world report hold)."""
+    from sqlalchemy import text
+
+    with ctx.owner.begin() as conn:
+        return uuid.UUID(
+            str(
+                conn.execute(
+                    text(
+                        "INSERT INTO report (id, geom, category_code, reporter_id, community_id,"
+                        " street_id, district_id, department_id, deadline_at)"
+                        " SELECT gen_random_uuid(), geom, category_code, reporter_id,"
+                        " community_id, street_id, district_id, department_id, deadline_at"
+                        " FROM report WHERE id = :r RETURNING id"
+                    ),
+                    {"r": ctx.world.reports[target]},
+                ).scalar_one()
+            )
+        )
+
+
+def _world_photo(ctx: Ctx, target: str) -> str:
+    """A photo on a report in the target area, uploaded once by the (all-seeing) admin."""
+    key = ("photo", target)
+    if key not in _FIELD_CACHE:
+        rid = _copy_of_world_report(ctx, target)
+        r = ctx.client.post(
+            f"/api/reports/{rid}/photos",
+            files={"file": ("m.jpg", _jpeg(), "image/jpeg")},
+            headers=ctx.headers("admin"),
+        )
+        assert r.status_code == 201, r.text
+        _FIELD_CACHE[key] = r.json()["id"]
+    return str(_FIELD_CACHE[key])
+
+
+def _world_patrol(ctx: Ctx, target: str) -> str:
+    """A patrol by the target area's grid worker (inserted as the owner)."""
+    from sqlalchemy import text
+
+    key = ("patrol", target)
+    if key not in _FIELD_CACHE:
+        area = ctx.world.areas[target]
+        pid = uuid.uuid4()
+        with ctx.owner.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO patrol (id, worker_id, community_id, street_id, district_id,"
+                    " started_at) VALUES (:id, :w, :c, :s, :d, now() + interval '1 day')"
+                ),
+                {
+                    "id": pid,
+                    "w": ctx.world.users[ctx.world.reporters[target]],
+                    "c": area.community_id,
+                    "s": area.street_id,
+                    "d": area.district_id,
+                },
+            )
+        _FIELD_CACHE[key] = pid
+    return str(_FIELD_CACHE[key])
+
+
+@case("POST", "/api/reports", "self")
+def _file_report(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.post(
+        "/api/reports", json=_report_body(ctx, target), headers=ctx.headers(role)
+    )
+
+
+@case(
+    "GET",
+    "/api/reports/nearby",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.reports[t]),
+    listed_ids=_ids(),
+)
+def _nearby_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    x, y = ctx.world.areas[target].center
+    params = {"lon": x, "lat": y, "radius": 2000}
+    return ctx.client.get("/api/reports/nearby", params=params, headers=ctx.headers(role))
+
+
+@case("POST", "/api/reports/{report_id}/transitions", "object")
+def _transition_report(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # reported → closed is no move of the life cycle: 409 where visible, 404 elsewhere
+    rid = ctx.world.reports[target]
+    return ctx.client.post(
+        f"/api/reports/{rid}/transitions", json={"to": "closed"}, headers=ctx.headers(role)
+    )
+
+
+@case("POST", "/api/reports/{report_id}/photos", "object")
+def _add_photo(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # not an image: 422 where visible, 404 elsewhere (nothing is stored either way)
+    rid = ctx.world.reports[target]
+    files = {"file": ("x.jpg", b"not an image", "image/jpeg")}
+    return ctx.client.post(f"/api/reports/{rid}/photos", files=files, headers=ctx.headers(role))
+
+
+@case("GET", "/api/photos/{photo_id}", "object")
+def _read_photo(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    pid = _world_photo(ctx, target)
+    return ctx.client.get(f"/api/photos/{pid}", headers=ctx.headers(role))
+
+
+@case("POST", "/api/patrols", "self")
+def _start_patrol(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"id": str(uuid.uuid4()), "started_at": "2026-01-01T08:00:00+08:00"}
+    return ctx.client.post("/api/patrols", json=body, headers=ctx.headers(role))
+
+
+@case("POST", "/api/patrols/{patrol_id}/finish", "self")
+def _finish_patrol(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"ended_at": "2026-01-01T09:00:00+08:00"}
+    pid = _world_patrol(ctx, target)
+    return ctx.client.post(f"/api/patrols/{pid}/finish", json=body, headers=ctx.headers(role))
+
+
+@case(
+    "GET",
+    "/api/patrols",
+    "list",
+    target_id=lambda ctx, t: _world_patrol(ctx, t),
+    listed_ids=lambda r: {str(p["id"]) for p in r.json()["items"]},
+)
+def _list_patrols(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _world_patrol(ctx, target)
+    return ctx.client.get("/api/patrols", params={"limit": 1000}, headers=ctx.headers(role))
+
+
+@case("GET", "/api/patrols/{patrol_id}", "object")
+def _read_patrol(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    pid = _world_patrol(ctx, target)
+    return ctx.client.get(f"/api/patrols/{pid}", headers=ctx.headers(role))
+
+
+@case("GET", "/api/categories", "self")
+def _categories(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/categories", headers=ctx.headers(role))
+
+
+@case("GET", "/api/field/cells", "self")
+def _field_cells(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/field/cells", headers=ctx.headers(role))
+
+
+@case("GET", "/open311/v2/services.json", "self")
+def _open311_services(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/open311/v2/services.json", headers=ctx.headers(role))
+
+
+@case("GET", "/open311/v2/requests.json", "self")
+def _open311_requests(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/open311/v2/requests.json", headers=ctx.headers(role))
+
+
+@case("GET", "/open311/v2/requests/{request_id}.json", "object")
+def _open311_request(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    rid = ctx.world.reports[target]
+    return ctx.client.get(f"/open311/v2/requests/{rid}.json", headers=ctx.headers(role))

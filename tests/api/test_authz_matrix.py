@@ -36,6 +36,10 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/logout"),  # revokes only the session it is sent with (form CSRF-checked)
     ("POST", "/api/auth/token"),
+    # the mobile page's shell (no data; every datum comes from the API), cached offline
+    ("GET", "/m"),
+    ("GET", "/m/manifest.webmanifest"),
+    ("GET", "/m/sw.js"),
 }
 # Routes whose level is the caller's own community, street or district (for scope "area").
 LEVEL_OF_ROLE = {

@@ -1,0 +1,558 @@
+/* wangge mobile page: map of my grid, patrols with a GPS track, reports with photos.
+ * Everything the worker records goes through the outbox (queue.js) first, online or not. */
+"use strict";
+
+const ACCURACY_LIMIT_M = 50;
+const MAX_PHOTOS = 6;
+const PHOTO_MAX_SIDE = 1600;
+const SYNC_EVERY_MS = 10000;
+const POLL_POSITION_MS = 2000;
+const THEMES = [
+  ["sanitation", "环境卫生"],
+  ["greening", "绿化养护"],
+  ["repairs", "共用部位维修"],
+  ["public_order", "公共秩序"],
+  ["safety", "安全隐患（消防、电梯、燃气）"],
+  ["decoration_works", "装饰装修"],
+  ["floating_population", "流动人口"],
+];
+const CHECKS = [["not_checked", "未检查"], ["ok", "正常"], ["issue", "有问题"]];
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  token: localStorage.getItem("wangge_token"),
+  categories: JSON.parse(localStorage.getItem("wangge_categories") || "[]"),
+  position: null,
+  manualPoint: null,
+  picking: false,
+  category: null,
+  joinTarget: null,
+  photos: [],
+  patrol: JSON.parse(localStorage.getItem("wangge_patrol") || "null"),
+  syncing: false,
+};
+let map, meMarker, meCircle, manualMarker, trackLine, reportsLayer;
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function toast(text) {
+  const t = $("toast");
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
+}
+
+function show(id) {
+  for (const s of ["login", "home", "report", "checklist", "queue"]) $(s).hidden = s !== id;
+  if (id === "home" && map) setTimeout(() => map.invalidateSize(), 0);
+}
+
+function api(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(options.json);
+  }
+  return fetch(path, { method: options.method || "GET", headers, body: options.body });
+}
+
+/* ---------- login ---------- */
+async function login(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  $("login-error").textContent = "";
+  try {
+    const resp = await fetch("/api/auth/token", { method: "POST", body: new URLSearchParams(form) });
+    if (!resp.ok) {
+      $("login-error").textContent = resp.status === 401 ? "用户名或密码错误" : "登录失败，请重试";
+      return;
+    }
+    state.token = (await resp.json()).access_token;
+    localStorage.setItem("wangge_token", state.token);
+    await start();
+  } catch (err) {
+    $("login-error").textContent = "网络不可用，无法登录";
+  }
+}
+
+/* ---------- map ---------- */
+function initMap() {
+  if (map) return;
+  map = L.map("map", { zoomControl: true, attributionControl: false }).setView([34.78, 113.68], 14);
+  reportsLayer = L.layerGroup().addTo(map);
+  trackLine = L.polyline([], { color: "#1565c0", weight: 4 }).addTo(map);
+  map.on("click", (e) => {
+    if (!state.picking) return;
+    state.manualPoint = { lon: e.latlng.lng, lat: e.latlng.lat };
+    if (!manualMarker) manualMarker = L.marker(e.latlng).addTo(map);
+    manualMarker.setLatLng(e.latlng);
+    state.picking = false;
+    openReport(false);
+  });
+}
+
+async function loadCells() {
+  try {
+    const resp = await api("/api/field/cells");
+    if (!resp.ok) return;
+    const data = await resp.json();
+    localStorage.setItem("wangge_cells", JSON.stringify(data));
+    drawCells(data);
+  } catch (err) {
+    const cached = localStorage.getItem("wangge_cells");
+    if (cached) drawCells(JSON.parse(cached));
+  }
+}
+
+function drawCells(data) {
+  const layer = L.geoJSON(data, {
+    style: (f) => ({
+      color: f.properties.mine ? "#c62828" : "#607d8b",
+      weight: f.properties.mine ? 3 : 1,
+      fillOpacity: f.properties.mine ? 0.12 : 0.04,
+    }),
+    onEachFeature: (f, l) => l.bindTooltip(`网格 ${f.properties.code}`),
+  }).addTo(map);
+  const mine = data.features.filter((f) => f.properties.mine);
+  const bounds = L.geoJSON(mine.length ? { type: "FeatureCollection", features: mine } : data).getBounds();
+  if (bounds.isValid() && !state.position) map.fitBounds(bounds);
+  return layer;
+}
+
+async function loadNearbyReports() {
+  if (!state.position || !navigator.onLine) return;
+  const { lon, lat } = state.position;
+  try {
+    const resp = await api(`/api/reports/nearby?lon=${lon}&lat=${lat}&radius=1000`);
+    if (!resp.ok) return;
+    reportsLayer.clearLayers();
+    for (const r of await resp.json()) {
+      const [x, y] = r.location.coordinates;
+      const m = L.circleMarker([y, x], { radius: 7, color: "#ef6c00", fillOpacity: 0.8 });
+      m.bindPopup(() => {
+        const div = document.createElement("div");
+        div.textContent = `${r.category_name_zh}（${statusName(r.status)}）${r.description || ""}`;
+        return div;
+      });
+      reportsLayer.addLayer(m);
+    }
+  } catch (err) { /* offline: keep what is drawn */ }
+}
+
+function statusName(s) {
+  return { reported: "已上报", accepted: "已受理", dispatched: "已派遣", in_progress: "处置中",
+    handled: "已处置", verified: "已核查", closed: "已结案", rejected: "已驳回" }[s] || s;
+}
+
+/* ---------- position ---------- */
+function onPosition(pos) {
+  const p = { lon: pos.coords.longitude, lat: pos.coords.latitude,
+    accuracy: pos.coords.accuracy, time: new Date(pos.timestamp || Date.now()).toISOString() };
+  const first = !state.position;
+  state.position = p;
+  const ll = [p.lat, p.lon];
+  if (!meMarker) {
+    meCircle = L.circle(ll, { radius: p.accuracy, color: "#1e88e5", weight: 1 }).addTo(map);
+    meMarker = L.circleMarker(ll, { radius: 8, color: "#fff", fillColor: "#1e88e5", fillOpacity: 1 }).addTo(map);
+  }
+  meMarker.setLatLng(ll);
+  meCircle.setLatLng(ll).setRadius(p.accuracy);
+  $("position").textContent = `我的位置 ${p.lat.toFixed(5)}, ${p.lon.toFixed(5)} · 精度 ${Math.round(p.accuracy)} 米`;
+  if (first) { map.setView(ll, 16); loadNearbyReports(); }
+  if (state.patrol) addTrackPoint(p);
+}
+
+function onPositionError(err) {
+  $("position").textContent = err.code === 1 ? "未获得定位权限，请在地图上选点" : "暂时无法定位";
+}
+
+function watchPosition() {
+  if (!navigator.geolocation) { $("position").textContent = "此设备不支持定位"; return; }
+  const opts = { enableHighAccuracy: true, maximumAge: 0, timeout: 15000 };
+  navigator.geolocation.watchPosition(onPosition, onPositionError, opts);
+  // Some phones deliver watch updates lazily; a slow poll keeps the track going.
+  setInterval(() => navigator.geolocation.getCurrentPosition(onPosition, () => {}, opts), POLL_POSITION_MS);
+}
+
+/* ---------- patrol ---------- */
+function savePatrol() { localStorage.setItem("wangge_patrol", JSON.stringify(state.patrol)); }
+
+function metres(a, b) {
+  const r = 6371008.8, rad = Math.PI / 180;
+  const dx = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const dy = (b.lat - a.lat) * rad;
+  return Math.hypot(dx, dy) * r;
+}
+
+function addTrackPoint(p) {
+  const t = state.patrol;
+  const last = t.points.length ? { lon: t.points.at(-1)[0], lat: t.points.at(-1)[1] } : null;
+  const lastTime = t.times.length ? Date.parse(t.times.at(-1)) : 0;
+  if (last && metres(last, p) < 5 && Date.now() - lastTime < 30000) return;
+  t.points.push([p.lon, p.lat]);
+  t.acc.push(Math.round(p.accuracy * 10) / 10);
+  t.times.push(new Date().toISOString());
+  savePatrol();
+  renderPatrol();
+}
+
+function renderPatrol() {
+  const on = !!state.patrol;
+  $("patrol-btn").textContent = on ? "结束巡查" : "开始巡查";
+  $("patrol-bar").hidden = !on;
+  if (!on) { trackLine.setLatLngs([]); return; }
+  $("patrol-points").textContent = String(state.patrol.points.length);
+  trackLine.setLatLngs(state.patrol.points.map(([x, y]) => [y, x]));
+}
+
+async function togglePatrol() {
+  if (!state.patrol) {
+    const id = uuid();
+    const started = new Date().toISOString();
+    state.patrol = { id, started_at: started, points: [], acc: [], times: [], checklist: {}, note: "" };
+    savePatrol();
+    await Outbox.addAll([{ kind: "patrol", label: "巡查开始", method: "POST", url: "/api/patrols",
+      json: { id, started_at: started, checklist: {} } }]);
+    if (state.position) addTrackPoint(state.position);
+    renderPatrol();
+    toast("巡查已开始，正在记录轨迹");
+  } else {
+    const t = state.patrol;
+    t.note = $("patrol-note").value;
+    const finish = { ended_at: new Date().toISOString(), checklist: t.checklist, note: t.note };
+    if (t.points.length >= 2) {
+      finish.track = { type: "LineString", coordinates: t.points };
+      finish.accuracy_m = t.acc;
+      finish.recorded_at = t.times;
+    }
+    await Outbox.addAll([{ kind: "patrol", label: "巡查结束", method: "POST",
+      url: `/api/patrols/${t.id}/finish`, json: finish }]);
+    state.patrol = null;
+    localStorage.removeItem("wangge_patrol");
+    $("patrol-note").value = "";
+    renderPatrol();
+    toast("巡查已结束");
+  }
+  await refreshPending();
+  sync();
+}
+
+function renderChecklist() {
+  const ul = $("checklist-items");
+  ul.replaceChildren();
+  for (const [code, name] of THEMES) {
+    const li = document.createElement("li");
+    const span = document.createElement("span");
+    span.textContent = name;
+    const select = document.createElement("select");
+    select.dataset.theme = code;
+    for (const [value, text] of CHECKS) select.add(new Option(text, value));
+    select.value = (state.patrol && state.patrol.checklist[code]) || "not_checked";
+    select.addEventListener("change", () => {
+      if (!state.patrol) return;
+      state.patrol.checklist[code] = select.value;
+      savePatrol();
+    });
+    li.append(span, select);
+    ul.append(li);
+  }
+  $("patrol-note").value = (state.patrol && state.patrol.note) || "";
+}
+
+/* ---------- report ---------- */
+function reportPoint() {
+  if (state.manualPoint) return { ...state.manualPoint, byHand: true };
+  if (state.position) return { lon: state.position.lon, lat: state.position.lat, byHand: false };
+  return null;
+}
+
+function openReport(reset = true) {
+  if (reset) {
+    state.manualPoint = null;
+    state.category = null;
+    state.joinTarget = null;
+    state.photos = [];
+    $("description").value = "";
+    $("category-search").value = "";
+    $("thumbs").replaceChildren();
+    $("duplicates").hidden = true;
+    $("category-chosen").textContent = "";
+    $("report-error").textContent = "";
+    if (manualMarker) { manualMarker.remove(); manualMarker = null; }
+  }
+  renderCategories();
+  renderReportPosition();
+  show("report");
+}
+
+function renderReportPosition() {
+  const pt = reportPoint();
+  const acc = state.position ? Math.round(state.position.accuracy) : null;
+  const warn = $("accuracy-warning");
+  warn.replaceChildren();
+  if (!pt) {
+    $("report-position").textContent = "尚未定位";
+  } else {
+    $("report-position").textContent = `位置 ${pt.lat.toFixed(5)}, ${pt.lon.toFixed(5)}` +
+      (pt.byHand ? "（手动选点）" : ` · 定位精度 ${acc} 米`);
+  }
+  const needsPick = !pt || (!pt.byHand && acc !== null && acc > ACCURACY_LIMIT_M);
+  warn.hidden = !needsPick && !pt?.byHand;
+  if (needsPick) {
+    warn.append(pt ? `定位精度 ${acc} 米，超过 ${ACCURACY_LIMIT_M} 米，建议在地图上手动选点。` : "无法定位，请在地图上手动选点。");
+  }
+  if (needsPick || pt?.byHand) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.id = "pick-on-map";
+    b.textContent = pt?.byHand ? "重新选点" : "在地图上选点";
+    b.addEventListener("click", () => { state.picking = true; show("home"); toast("请在地图上点击问题位置"); });
+    warn.append(b);
+  }
+}
+
+async function loadCategories() {
+  try {
+    const resp = await api("/api/categories");
+    if (resp.ok) {
+      state.categories = await resp.json();
+      localStorage.setItem("wangge_categories", JSON.stringify(state.categories));
+    }
+  } catch (err) { /* offline: the cached catalogue */ }
+}
+
+function renderCategories() {
+  const q = $("category-search").value.trim().toLowerCase();
+  const ul = $("category-list");
+  ul.replaceChildren();
+  const hits = state.categories.filter((c) => !q || c.name_zh.includes(q) ||
+    c.name_en.toLowerCase().includes(q) || c.department_name_zh.includes(q) || c.code.includes(q));
+  for (const c of hits.slice(0, 40)) {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.dataset.code = c.code;
+    li.textContent = c.name_zh;
+    const small = document.createElement("small");
+    small.textContent = c.department_name_zh;
+    li.append(small);
+    li.addEventListener("click", () => chooseCategory(c));
+    ul.append(li);
+  }
+}
+
+function chooseCategory(c) {
+  state.category = c;
+  state.joinTarget = null;
+  $("category-chosen").textContent = `已选：${c.name_zh} → ${c.department_name_zh}（${c.deadline_hours} 小时内处置）`;
+  $("category-list").replaceChildren();
+  checkDuplicates();
+}
+
+async function checkDuplicates() {
+  const box = $("duplicates");
+  box.hidden = true;
+  box.replaceChildren();
+  const pt = reportPoint();
+  if (!pt || !state.category || !navigator.onLine) return;
+  let found = [];
+  try {
+    const resp = await api(`/api/reports/nearby?category=${encodeURIComponent(state.category.code)}` +
+      `&lon=${pt.lon}&lat=${pt.lat}&radius=250`);
+    if (resp.ok) found = await resp.json();
+  } catch (err) { return; }
+  if (!found.length) return;
+  const p = document.createElement("p");
+  p.textContent = `附近 250 米内已有 ${found.length} 件同类未结事件，是同一问题吗？`;
+  box.append(p);
+  for (const r of found.slice(0, 5)) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "join";
+    b.textContent = `是这件：${Math.round(r.distance_m)} 米 · ${statusName(r.status)} · ${r.description || "（无描述）"}`;
+    b.addEventListener("click", () => {
+      state.joinTarget = r.id;
+      box.replaceChildren();
+      const note = document.createElement("p");
+      note.textContent = "将把照片补充到该事件，不新建上报。";
+      const undo = document.createElement("button");
+      undo.type = "button";
+      undo.textContent = "不是同一问题，新建上报";
+      undo.addEventListener("click", () => { state.joinTarget = null; checkDuplicates(); });
+      box.append(note, undo);
+    });
+    box.append(b);
+  }
+  const no = document.createElement("button");
+  no.type = "button";
+  no.textContent = "都不是，继续新上报";
+  no.addEventListener("click", () => { box.hidden = true; });
+  box.append(no);
+  box.hidden = false;
+}
+
+async function resizePhoto(file) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
+}
+
+async function addPhotos(event) {
+  $("report-error").textContent = "";
+  for (const file of event.target.files) {
+    if (state.photos.length >= MAX_PHOTOS) { $("report-error").textContent = `最多 ${MAX_PHOTOS} 张照片`; break; }
+    try {
+      const blob = await resizePhoto(file);
+      state.photos.push({ id: uuid(), blob });
+      const img = document.createElement("img");
+      img.alt = "照片";
+      img.src = URL.createObjectURL(blob);
+      $("thumbs").append(img);
+    } catch (err) {
+      $("report-error").textContent = "无法读取该照片";
+    }
+  }
+  event.target.value = "";
+}
+
+function photoRecords(reportId) {
+  return state.photos.map((p, i) => ({ kind: "photo", label: `照片 ${i + 1}`, method: "POST",
+    url: `/api/reports/${reportId}/photos`, photo: { id: p.id, blob: p.blob } }));
+}
+
+async function submitReport() {
+  const pt = reportPoint();
+  const err = $("report-error");
+  if (!pt) { err.textContent = "请先定位或在地图上选点"; return; }
+  if (!state.category && !state.joinTarget) { err.textContent = "请选择问题类别"; return; }
+  let records;
+  if (state.joinTarget) {
+    if (!state.photos.length) { err.textContent = "补充到已有事件时请至少附一张照片"; return; }
+    records = photoRecords(state.joinTarget);
+  } else {
+    const id = uuid();
+    const body = {
+      id,
+      category: state.category.code,
+      location: { type: "Point", coordinates: [pt.lon, pt.lat] },
+      crs: "wgs84",
+      accuracy_m: state.position ? Math.round(state.position.accuracy * 10) / 10 : null,
+      placed_by_hand: pt.byHand,
+      description: $("description").value.trim(),
+    };
+    if (state.patrol) body.patrol_id = state.patrol.id;
+    records = [{ kind: "report", label: `上报：${state.category.name_zh}`, method: "POST",
+      url: "/api/reports", json: body }, ...photoRecords(id)];
+  }
+  await Outbox.addAll(records);
+  toast(navigator.onLine ? "已保存，正在同步" : "已保存在手机上，联网后自动同步");
+  show("home");
+  await refreshPending();
+  sync();
+}
+
+/* ---------- sync ---------- */
+async function refreshPending() {
+  const all = await Outbox.all();
+  $("pending-count").textContent = String(all.filter((r) => r.state === "pending").length);
+  const failed = all.filter((r) => r.state === "failed").length;
+  $("pending").dataset.failed = String(failed);
+  const ul = $("queue-list");
+  ul.replaceChildren();
+  for (const r of all) {
+    const li = document.createElement("li");
+    li.className = r.state;
+    li.textContent = `${r.label} · ${new Date(r.created).toLocaleString("zh-CN")}` +
+      (r.state === "failed" ? ` · 未能提交：${r.error}` : " · 等待同步");
+    ul.append(li);
+  }
+}
+
+function send(record) {
+  if (record.photo) {
+    const form = new FormData();
+    form.append("file", record.photo.blob, `${record.photo.id}.jpg`);
+    form.append("id", record.photo.id);
+    return api(record.url, { method: "POST", body: form });
+  }
+  return api(record.url, { method: record.method, json: record.json });
+}
+
+async function sync() {
+  if (state.syncing || !state.token) return;
+  state.syncing = true;
+  try {
+    for (const record of await Outbox.all()) {
+      if (record.state !== "pending") continue;
+      let resp;
+      try { resp = await send(record); } catch (err) { break; } // offline: try later
+      if (resp.ok) { await Outbox.remove(record.seq); continue; }
+      if (resp.status === 401) { show("login"); break; }
+      if (resp.status >= 500 || resp.status === 429 || resp.status === 408) break;
+      let message = `错误 ${resp.status}`;
+      try { const d = (await resp.json()).detail; message = d.message_zh || d.message || message; } catch (e) { /* not JSON */ }
+      record.state = "failed";
+      record.error = message;
+      await Outbox.put(record);
+    }
+  } finally {
+    state.syncing = false;
+    await refreshPending();
+  }
+}
+
+function renderNet() {
+  $("net").dataset.online = navigator.onLine ? "1" : "0";
+  $("net").textContent = navigator.onLine ? "在线" : "离线";
+}
+
+/* ---------- start ---------- */
+async function start() {
+  show("home");
+  initMap();
+  renderPatrol();
+  await Promise.all([loadCells(), loadCategories()]);
+  if (!start.watching) { watchPosition(); start.watching = true; }
+  await refreshPending();
+  sync();
+}
+
+function wire() {
+  $("login-form").addEventListener("submit", login);
+  $("report-btn").addEventListener("click", () => openReport(true));
+  $("patrol-btn").addEventListener("click", togglePatrol);
+  $("report-cancel").addEventListener("click", () => show("home"));
+  $("report-submit").addEventListener("click", submitReport);
+  $("category-search").addEventListener("input", renderCategories);
+  $("photos").addEventListener("change", addPhotos);
+  $("checklist-toggle").addEventListener("click", () => { renderChecklist(); show("checklist"); });
+  $("checklist-close").addEventListener("click", () => {
+    if (state.patrol) { state.patrol.note = $("patrol-note").value; savePatrol(); }
+    show("home");
+  });
+  $("pending").addEventListener("click", async () => { await refreshPending(); show("queue"); });
+  $("queue-close").addEventListener("click", () => show("home"));
+  $("sync-now").addEventListener("click", sync);
+  window.addEventListener("online", () => { renderNet(); sync(); });
+  window.addEventListener("offline", renderNet);
+  setInterval(sync, SYNC_EVERY_MS);
+  renderNet();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/m/sw.js", { scope: "/m" }).catch(() => {});
+  }
+}
+
+wire();
+if (state.token) start(); else show("login");

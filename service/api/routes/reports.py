@@ -1,0 +1,213 @@
+"""Reports: file, list, read with history, nearby open reports, life-cycle transitions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from service.api.deps import SessionDep, SettingsDep, require
+from service.api.report_schemas import (
+    HistoryEntry,
+    PhotoRef,
+    ReportCreate,
+    ReportDetail,
+    ReportPublic,
+    TransitionCreate,
+    report_public,
+)
+from service.db.repositories import reports as repo
+from service.domain.principal import Principal
+from service.domain.report_lifecycle import (
+    TransitionRefused,
+    TransitionRequest,
+    allowed_targets,
+    check_transition,
+)
+from service.errors import Conflict, Forbidden, OutsideJurisdiction, ValidationFailed
+from service.reporting import file_report
+
+router = APIRouter(prefix="/api", tags=["reports"])
+
+
+def _load(session: SessionDep, rid: uuid.UUID, me: Principal, scope: str, lock: bool = False):  # type: ignore[no-untyped-def]
+    row = repo.get_report(session, rid, me, scope, lock=lock)
+    if row is None:
+        raise OutsideJurisdiction(
+            "report not found", message_zh="事件不存在", where={"id": str(rid)}
+        )
+    return row
+
+
+@router.post(
+    "/reports",
+    response_model=ReportPublic,
+    status_code=201,
+    summary="File a report (201); a retry with the same id and body answers 200, same report",
+)
+def create_report(
+    body: ReportCreate,
+    response: Response,
+    request: Request,
+    session: SessionDep,
+    me: Annotated[Principal, Depends(require("report:create"))],
+) -> ReportPublic:
+    created = file_report(session, body, me)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replay"] = "true"
+    row = repo.get_report(session, body.id, me, "self")
+    if row is None:  # pragma: no cover - the filer always sees their own report
+        raise OutsideJurisdiction("report not found", message_zh="事件不存在")
+    return report_public(row)
+
+
+@router.get(
+    "/reports",
+    response_model=list[ReportPublic],
+    summary="Reports in my jurisdiction, newest first (total count in X-Total-Count)",
+)
+def list_reports(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Annotated[Principal, Depends(require("report:read"))],
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    status: str | None = None,
+    category: str | None = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ReportPublic]:
+    flt = repo.ReportFilter(
+        bbox=_parse_bbox(bbox, settings.max_bbox_degrees2) if bbox else None,
+        status=status,
+        category=category,
+        since=since,
+        limit=min(limit, settings.max_page_size),
+        offset=offset,
+    )
+    rows, total = repo.list_reports(session, me, request.state.scope, flt)
+    response.headers["X-Total-Count"] = str(total)
+    return [report_public(r) for r in rows]
+
+
+def _parse_bbox(raw: str, max_area: float) -> tuple[float, float, float, float]:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise ValidationFailed(
+            "bbox must be minlon,minlat,maxlon,maxlat",
+            message_zh="范围参数格式错误",
+            where={"field": "bbox"},
+        ) from None
+    if not (x0 < x1 and y0 < y1) or (x1 - x0) * (y1 - y0) > max_area:
+        raise ValidationFailed(
+            "bbox is empty, inverted or too large",
+            message_zh="范围无效或过大",
+            where={"field": "bbox"},
+        )
+    return x0, y0, x1, y1
+
+
+@router.get(
+    "/reports/nearby", response_model=list[ReportPublic], summary="Open reports near a point"
+)
+def nearby_reports(
+    request: Request,
+    session: SessionDep,
+    me: Annotated[Principal, Depends(require("report:read"))],
+    lon: Annotated[float, Query(ge=73.4, le=135.1)],
+    lat: Annotated[float, Query(ge=3.8, le=53.6)],
+    category: str | None = None,
+    radius: Annotated[float, Query(gt=0, le=2000)] = 250,
+) -> list[ReportPublic]:
+    rows = repo.nearby_open(
+        session, me, request.state.scope, category=category, lon=lon, lat=lat, radius_m=radius
+    )
+    return [report_public(r) for r in rows]
+
+
+@router.get("/reports/{report_id}", response_model=ReportDetail, summary="One report with history")
+def read_report(
+    report_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    me: Annotated[Principal, Depends(require("report:read"))],
+) -> ReportDetail:
+    row = _load(session, report_id, me, request.state.scope)
+    return _detail(session, row, me)
+
+
+def _detail(session: SessionDep, row: dict, me: Principal) -> ReportDetail:  # type: ignore[type-arg]
+    photos = [
+        PhotoRef(**p, url=f"/api/photos/{p['id']}") for p in repo.photo_ids(session, row["id"])
+    ]
+    return ReportDetail(
+        **report_public(row).model_dump(),
+        history=[HistoryEntry(**h) for h in repo.history(session, row["id"])],
+        photos=photos,
+        allowed_transitions=allowed_targets(row["status"], me.role),
+    )
+
+
+@router.post(
+    "/reports/{report_id}/transitions",
+    response_model=ReportDetail,
+    summary="Move a report along its life cycle",
+)
+def transition_report(
+    report_id: uuid.UUID,
+    body: TransitionCreate,
+    request: Request,
+    session: SessionDep,
+    me: Annotated[Principal, Depends(require("report:transition"))],
+) -> ReportDetail:
+    row = _load(session, report_id, me, request.state.scope, lock=True)
+    if body.reason == "duplicate" and body.duplicate_of is not None:
+        if body.duplicate_of == report_id:
+            raise ValidationFailed(
+                "a report cannot duplicate itself", where={"field": "duplicate_of"}
+            )
+        if repo.get_report(session, body.duplicate_of, me, request.state.scope) is None:
+            raise ValidationFailed(
+                "duplicate_of is not a report you can see",
+                message_zh="原事件不存在",
+                where={"field": "duplicate_of"},
+            )
+    req = TransitionRequest(
+        current=row["status"],
+        target=body.to,
+        role=me.role,
+        note=body.note,
+        reason=body.reason,
+        duplicate_of=str(body.duplicate_of) if body.duplicate_of else None,
+        has_evidence_photo=body.to == "handled" and repo.has_evidence_photo(session, report_id),
+    )
+    try:
+        check_transition(req)
+    except TransitionRefused as refused:
+        raise _http_error(refused) from None
+    note = body.note if body.reason is None else f"[{body.reason}] {body.note}".strip()
+    repo.apply_transition(
+        session,
+        report_id,
+        current=row["status"],
+        target=body.to,
+        actor=me,
+        note=note,
+        duplicate_of=body.duplicate_of if body.reason == "duplicate" else None,
+    )
+    return _detail(session, _load(session, report_id, me, request.state.scope), me)
+
+
+def _http_error(refused: TransitionRefused) -> Exception:
+    where = {"field": refused.field} if refused.field else None
+    if refused.kind == "role":
+        return Forbidden(refused.message, message_zh=refused.message_zh)
+    if refused.kind == "state":
+        return Conflict(refused.message, message_zh=refused.message_zh, where=where)
+    return ValidationFailed(refused.message, message_zh=refused.message_zh, where=where)

@@ -1,0 +1,39 @@
+"""Overdue reports climb community → street → district (run with the owner's connection)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+ESCALATE_SQL = text(
+    """
+    WITH due AS (
+      SELECT id,
+        CASE escalation_level WHEN 'community' THEN 'street' ELSE 'district' END AS next_level
+      FROM report
+      WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress')
+        AND ((escalation_level = 'community' AND deadline_at < :now)
+          -- a second full deadline period late: the district takes it over
+          OR (escalation_level = 'street' AND deadline_at + (deadline_at - created_at) < :now))
+      FOR UPDATE SKIP LOCKED),
+    up AS (
+      UPDATE report r SET escalation_level = due.next_level, updated_at = now()
+      FROM due WHERE r.id = due.id
+      RETURNING r.id, r.status, r.street_id, r.district_id, r.escalation_level)
+    INSERT INTO report_event (report_id, from_status, to_status, actor_id, note,
+                              street_id, district_id)
+    SELECT id, status, status, NULL,
+      CASE escalation_level WHEN 'street' THEN '超期升级至街道 escalated to street'
+           ELSE '超期升级至区 escalated to district' END,
+      street_id, district_id
+    FROM up
+    RETURNING report_id
+    """
+)
+
+
+def escalate_overdue(conn: Connection, now: datetime | None = None) -> int:
+    """Escalate every overdue open report one level; the number escalated."""
+    rows = conn.execute(ESCALATE_SQL, {"now": now or datetime.now().astimezone()}).all()
+    return len(rows)

@@ -1,0 +1,344 @@
+"""Reports: filing (one statement resolves the position and writes the first history row),
+reading with the jurisdiction filter, nearby open reports, and life-cycle updates."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, text
+from sqlalchemy.orm import Session
+
+from service.domain.principal import Principal
+from service.domain.report_lifecycle import OPEN_STATUSES
+
+# One statement: the point's cell, 小区, community, street and district, the category's
+# department and deadline, and the INSERT. The literal is built in WGS84 so the GiST indexes on
+# the territory tables are used as they are. The first history row is a second statement in the
+# same transaction: under row-level security the report_event INSERT policy checks that its
+# report is visible, and a row inserted by a CTE is not visible within its own statement.
+FILE_REPORT_SQL = text(
+    """
+    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
+    cat AS (SELECT department_id, deadline_hours FROM event_category
+            WHERE code = :category AND is_active),
+    st AS (SELECT s.id, s.district_id FROM street s, p
+           WHERE ST_Intersects(s.geom, p.g)
+             AND (CAST(:district_id AS integer) IS NULL OR s.district_id = :district_id)
+           LIMIT 1),
+    -- Streets tile their district, so the street gives the district; the (large) district
+    -- polygon is only tested for a point that lies in no street.
+    dis AS (SELECT district_id AS id FROM st
+            UNION ALL
+            SELECT d.id FROM district d, p
+            WHERE NOT EXISTS (SELECT 1 FROM st) AND ST_Intersects(d.geom, p.g)
+              AND (CAST(:district_id AS integer) IS NULL OR d.id = :district_id)
+            LIMIT 1),
+    com AS (SELECT c.id FROM community c, p, st
+            WHERE c.street_id = st.id AND ST_Intersects(c.geom, p.g) LIMIT 1),
+    cell AS (SELECT gc.id FROM grid_cell gc, p
+             WHERE gc.is_active AND ST_Intersects(gc.geom, p.g) ORDER BY gc.id LIMIT 1),
+    ra AS (SELECT r.id FROM residential_area r, p
+           WHERE ST_Intersects(r.geom, p.g) ORDER BY r.id LIMIT 1),
+    pat AS (SELECT CAST(:patrol_id AS uuid) AS id
+            WHERE CAST(:patrol_id AS uuid) IS NULL
+               OR EXISTS (SELECT 1 FROM patrol WHERE id = CAST(:patrol_id AS uuid)
+                          AND worker_id = :actor)),
+    ins AS (
+      INSERT INTO report (id, geom, accuracy_m, coordinate_system, placed_by_hand,
+        category_code, description, reporter_id, patrol_id, grid_cell_id, residential_area_id,
+        community_id, street_id, district_id, department_id, deadline_at, content_hash)
+      SELECT :id, p.g, :accuracy, :crs, :by_hand, :category, :description, :actor, pat.id,
+        (SELECT id FROM cell), (SELECT id FROM ra), (SELECT id FROM com), (SELECT id FROM st),
+        dis.id, cat.department_id, now() + cat.deadline_hours * interval '1 hour', :hash
+      FROM p, cat, dis, pat
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, street_id, district_id)
+    SELECT id, street_id, district_id FROM ins
+    """
+)
+FIRST_EVENT_SQL = text(
+    "INSERT INTO report_event (report_id, from_status, to_status, actor_id, note, street_id,"
+    " district_id) VALUES (:id, NULL, 'reported', :actor, '', :street_id, :district_id)"
+)
+
+REPORT_VIEW = """
+    SELECT r.id, r.category_code AS category, ec.name_zh AS category_name_zh,
+      ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat, r.coordinate_system AS crs, r.accuracy_m,
+      r.placed_by_hand, r.description, r.status, r.patrol_id, r.duplicate_of,
+      gc.code AS grid_code, ra.code AS residential_area_code, c.code AS community_code,
+      s.code AS street_code, d.code AS district_code, dep.code AS department,
+      dep.name_zh AS department_name_zh, r.deadline_at AS deadline, r.escalation_level,
+      u.username AS reporter, r.created_at, r.updated_at, r.closed_at, r.content_hash,
+      r.category_code, r.deadline_at, r.district_id, r.street_id, r.community_id,
+      r.grid_cell_id, r.department_id, r.reporter_id
+    FROM report r
+    JOIN event_category ec ON ec.code = r.category_code
+    JOIN department dep ON dep.id = r.department_id
+    JOIN district d ON d.id = r.district_id
+    JOIN app_user u ON u.id = r.reporter_id
+    LEFT JOIN grid_cell gc ON gc.id = r.grid_cell_id
+    LEFT JOIN residential_area ra ON ra.id = r.residential_area_id
+    LEFT JOIN community c ON c.id = r.community_id
+    LEFT JOIN street s ON s.id = r.street_id
+"""
+
+
+@dataclass(frozen=True)
+class NewReport:
+    id: uuid.UUID
+    category: str
+    lon: float
+    lat: float
+    crs: str
+    accuracy_m: float | None
+    placed_by_hand: bool
+    description: str
+    patrol_id: uuid.UUID | None
+    content_hash: str
+
+
+def file_report(session: Session, new: NewReport, actor: Principal) -> bool:
+    """Insert the report and its first history row; False when no report was inserted."""
+    row = session.execute(
+        FILE_REPORT_SQL,
+        {
+            "id": new.id,
+            "lon": new.lon,
+            "lat": new.lat,
+            "category": new.category,
+            "district_id": actor.district_id,
+            "patrol_id": new.patrol_id,
+            "actor": actor.id,
+            "accuracy": new.accuracy_m,
+            "crs": new.crs,
+            "by_hand": new.placed_by_hand,
+            "description": new.description,
+            "hash": new.content_hash,
+        },
+    ).first()
+    if row is None:
+        return False
+    session.execute(
+        FIRST_EVENT_SQL,
+        {
+            "id": row.id,
+            "actor": actor.id,
+            "street_id": row.street_id,
+            "district_id": row.district_id,
+        },
+    )
+    return True
+
+
+def stored_hash(session: Session, report_id: uuid.UUID) -> str | None:
+    """The content hash of an existing report (as visible to the current user), if any."""
+    return session.scalar(text("SELECT content_hash FROM report WHERE id = :id"), {"id": report_id})
+
+
+def category_exists(session: Session, code: str) -> bool:
+    found = session.scalar(
+        text("SELECT 1 FROM event_category WHERE code = :c AND is_active"), {"c": code}
+    )
+    return found is not None
+
+
+def point_in_district(session: Session, lon: float, lat: float, district_id: int | None) -> bool:
+    found = session.scalar(
+        text(
+            "SELECT 1 FROM district WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat),"
+            " 4326)) AND (CAST(:d AS integer) IS NULL OR id = :d)"
+        ),
+        {"lon": lon, "lat": lat, "d": district_id},
+    )
+    return found is not None
+
+
+def patrol_is_mine(session: Session, patrol_id: uuid.UUID, actor: Principal) -> bool:
+    found = session.scalar(
+        text("SELECT 1 FROM patrol WHERE id = :id AND worker_id = :w"),
+        {"id": patrol_id, "w": actor.id},
+    )
+    return found is not None
+
+
+def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
+    """SQL condition on `r` for what the principal may see (jurisdiction, or own reports)."""
+    from service.db.jurisdiction import area_clause
+    from service.db.models import Report
+
+    clause: ColumnElement[bool] = area_clause(
+        principal,
+        scope,
+        district_col=Report.district_id,
+        street_col=Report.street_id,
+        community_col=Report.community_id,
+        department_col=Report.department_id,
+        owner_col=Report.reporter_id,
+    )
+    if principal.role == "grid_worker":
+        clause = clause | (Report.reporter_id == principal.id)
+    compiled = clause.compile(compile_kwargs={"render_postcompile": True})
+    sql = str(compiled).replace("report.", "r.")
+    return sql, dict(compiled.params)
+
+
+def get_report(
+    session: Session, report_id: uuid.UUID, principal: Principal, scope: str, *, lock: bool = False
+) -> dict[str, Any] | None:
+    """One report as the API shows it, or None when missing or outside the jurisdiction."""
+    cond, params = visibility(principal, scope)
+    sql = f"{REPORT_VIEW} WHERE r.id = :rid AND ({cond})"
+    if lock:
+        sql += " FOR UPDATE OF r"
+    row = session.execute(text(sql), {**params, "rid": report_id}).mappings().first()
+    return dict(row) if row else None
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    bbox: tuple[float, float, float, float] | None = None
+    status: str | None = None
+    statuses: tuple[str, ...] | None = None
+    category: str | None = None
+    since: datetime | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def list_reports(
+    session: Session, principal: Principal, scope: str, flt: ReportFilter
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of reports, newest first, with the total count under the same filters."""
+    cond, params = visibility(principal, scope)
+    where = [f"({cond})"]
+    if flt.bbox:
+        where.append("r.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
+        params.update(dict(zip(("x0", "y0", "x1", "y1"), flt.bbox, strict=True)))
+    if flt.status:
+        where.append("r.status = :status")
+        params["status"] = flt.status
+    if flt.statuses:
+        where.append("r.status = ANY(:statuses)")
+        params["statuses"] = list(flt.statuses)
+    if flt.category:
+        where.append("r.category_code = :category")
+        params["category"] = flt.category
+    if flt.since:
+        where.append("r.created_at >= :since")
+        params["since"] = flt.since
+    clause = " AND ".join(where)
+    count_sql = f"SELECT count(*) FROM report r WHERE {clause}"  # noqa: S608 (bound params only)
+    total = session.scalar(text(count_sql), params) or 0
+    rows = session.execute(
+        text(
+            f"{REPORT_VIEW} WHERE {clause} ORDER BY r.created_at DESC, r.id LIMIT :lim OFFSET :off"
+        ),
+        {**params, "lim": flt.limit, "off": flt.offset},
+    ).mappings()
+    return [dict(r) for r in rows], int(total)
+
+
+def nearby_open(
+    session: Session,
+    principal: Principal,
+    scope: str,
+    *,
+    category: str | None,
+    lon: float,
+    lat: float,
+    radius_m: float,
+) -> list[dict[str, Any]]:
+    """Open reports (optionally of one category) within radius_m metres, nearest first."""
+    cond, params = visibility(principal, scope)
+    params.update(
+        {
+            "lon": lon,
+            "lat": lat,
+            "r": radius_m,
+            "deg": radius_m / 80_000.0,
+            "cat": category,
+            "open": list(OPEN_STATUSES),
+        }
+    )
+    # cond comes from area_clause (bound parameters only); no value is formatted in.
+    sql = f"""
+      WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
+      SELECT v.*, ST_Distance(ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)::geography,
+                              p.g::geography) AS distance_m
+      FROM ({REPORT_VIEW} , p WHERE ({cond})
+            AND r.status = ANY(:open)
+            AND (CAST(:cat AS text) IS NULL OR r.category_code = :cat)
+            AND r.geom && ST_Expand(p.g, :deg)
+            AND ST_DWithin(r.geom::geography, p.g::geography, :r)) v, p
+      ORDER BY distance_m LIMIT 50
+    """  # noqa: S608
+    return [dict(r) for r in session.execute(text(sql), params).mappings()]
+
+
+def history(session: Session, report_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text(
+            "SELECT e.from_status, e.to_status, e.note, e.created_at, u.username AS actor"
+            " FROM report_event e LEFT JOIN app_user u ON u.id = e.actor_id"
+            " WHERE e.report_id = :id ORDER BY e.created_at, e.id"
+        ),
+        {"id": report_id},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def apply_transition(
+    session: Session,
+    report_id: uuid.UUID,
+    *,
+    current: str,
+    target: str,
+    actor: Principal,
+    note: str,
+    duplicate_of: uuid.UUID | None,
+) -> None:
+    """Move the (locked) report to `target` and append the history row, in one statement."""
+    session.execute(
+        text(
+            """
+            WITH up AS (
+              UPDATE report SET status = :to, updated_at = now(),
+                duplicate_of = COALESCE(CAST(:dup AS uuid), duplicate_of),
+                closed_at = CASE WHEN :to IN ('closed', 'rejected') THEN now() END
+              WHERE id = :id AND status = :from
+              RETURNING id, street_id, district_id)
+            INSERT INTO report_event (report_id, from_status, to_status, actor_id, note,
+                                      street_id, district_id)
+            SELECT id, :from, :to, :actor, :note, street_id, district_id FROM up
+            """
+        ),
+        {
+            "id": report_id,
+            "from": current,
+            "to": target,
+            "actor": actor.id,
+            "note": note,
+            "dup": duplicate_of,
+        },
+    )
+
+
+def has_evidence_photo(session: Session, report_id: uuid.UUID) -> bool:
+    found = session.scalar(
+        text("SELECT 1 FROM photo WHERE report_id = :id AND is_evidence LIMIT 1"), {"id": report_id}
+    )
+    return found is not None
+
+
+def photo_ids(session: Session, report_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text(
+            "SELECT id, is_evidence, width, height, created_at FROM photo"
+            " WHERE report_id = :id ORDER BY created_at, id"
+        ),
+        {"id": report_id},
+    ).mappings()
+    return [dict(r) for r in rows]
