@@ -17,7 +17,7 @@ demo_app = typer.Typer(help="Demo city", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
-app.add_typer(cli_reports.app, name="escalate")
+app.command(name="escalate")(cli_reports.escalate)
 app.add_typer(grids_app, name="grids")
 register_export_commands(app)
 app.add_typer(cli_ops.app)  # wangge backup FILE | wangge restore FILE

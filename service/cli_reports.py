@@ -7,11 +7,8 @@ import typer
 from service.escalation import run_escalation
 from service.settings import get_settings
 
-app = typer.Typer(help="Field reports")
 
-
-@app.callback(invoke_without_command=True)
 def escalate() -> None:
-    """Escalate every overdue open report one level and print how many."""
+    """Escalate every overdue open report one level (community → street → district)."""
     count = run_escalation(get_settings())
     typer.echo(f"escalated {count} overdue reports")

@@ -68,3 +68,11 @@ def test_catalogue_is_seeded(owner_conn) -> None:
     assert routed["illegal_construction"] == "urban_management"
     assert routed["elevator_safety"] == "market_regulation"
     assert len(routed) >= 30
+
+
+def test_history_has_one_head() -> None:
+    """Feature branches are joined: `alembic upgrade head` and the next revision are unambiguous."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"several heads: {heads}; add a merge revision"
