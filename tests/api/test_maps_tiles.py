@@ -80,6 +80,26 @@ def test_edit_changes_the_tile_at_once(maps_client, maps_headers, maps_city, tes
         engine.dispose()
 
 
+def test_unchanged_tile_revalidates_with_304(maps_client, maps_headers, maps_city, test_db) -> None:
+    h = maps_headers["m6-district"]
+    first = get_tile(maps_client, h, "residential_area", 14)
+    etag = first.headers["etag"]
+    again = get_tile(maps_client, {**h, "If-None-Match": etag}, "residential_area", 14)
+    assert again.status_code == 304 and again.content == b""
+    street1 = get_tile(maps_client, maps_headers["m6-street1"], "residential_area", 14)
+    assert street1.headers["etag"] != etag  # another jurisdiction, another tile
+    engine = create_engine(test_db.owner_url)
+    area = maps_city.area_ids[1]
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE residential_area SET households = households WHERE id = :i"), {"i": area}
+        )
+    engine.dispose()
+    changed = get_tile(maps_client, {**h, "If-None-Match": etag}, "residential_area", 14)
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert changed.content == first.content  # same rows, rendered again for the new version
+
+
 def test_area_popup_data_and_jurisdiction(maps_client, maps_headers, maps_city) -> None:
     first = maps_city.area_ids[0]
     r = maps_client.get(f"/api/map/residential-areas/{first}", headers=maps_headers["m6-street1"])

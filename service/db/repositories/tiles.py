@@ -113,7 +113,7 @@ def layer_clause(layer: TileLayer, principal: Principal, scope: str) -> ColumnEl
     )
 
 
-def render_tile(
+def render_tile_if_changed(
     session: Session,
     layer: TileLayer,
     principal: Principal,
@@ -124,23 +124,34 @@ def render_tile(
     *,
     cutoff: int,
     today: str,
-) -> bytes:
-    """One layer of one tile as MVT bytes (empty bytes when nothing is there)."""
+    known: tuple[int, ...] | None,
+) -> tuple[tuple[int, ...], bytes | None]:
+    """The data versions of the layer's tables and, unless they equal `known`, the tile.
+
+    One round trip: the version check and the rendering are one statement, and PostgreSQL
+    evaluates the tile subquery only when the versions differ from the cached tile's.
+    """
     if z < layer.min_zoom:
-        return b""
+        return (), b""
     where, params = compile_clause(layer_clause(layer, principal, scope))
     sql = text(
-        "WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"  # noqa: S608 - allow-listed layer
+        "WITH v AS (SELECT array_agg(coalesce(d.version, 0) ORDER BY n.ord) AS versions"  # noqa: S608 - allow-listed layer
+        " FROM unnest(CAST(:tables AS text[])) WITH ORDINALITY AS n(name, ord)"
+        " LEFT JOIN wangge_data_version d ON d.table_name = n.name),"
+        " b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"
         " ST_TileEnvelope(:z, :x, :y, margin => :margin) AS envm,"
         " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
-        f" SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
+        " SELECT v.versions, CASE WHEN v.versions IS DISTINCT FROM CAST(:known AS bigint[])"
+        f" THEN (SELECT coalesce(ST_AsMVT(t, :name, {EXTENT}, 'geom'), '') FROM ("
         f" SELECT {layer.columns}, ST_AsMVTGeom({layer.geom}, b.env,"
         f" {EXTENT}, {BUFFER}, true) AS geom"
         f" FROM {layer.source}, b WHERE {layer.in_tile} AND ({where})"
-        ") t WHERE t.geom IS NOT NULL"
+        ") t WHERE t.geom IS NOT NULL) END FROM v"
     )
     values = {
         **params,
+        "tables": list(layer.tables),
+        "known": None if known is None else list(known),
         "z": z,
         "x": x,
         "y": y,
@@ -153,5 +164,5 @@ def render_tile(
         values.pop("cutoff")
     if ":today" not in layer.columns:
         values.pop("today")
-    tile = session.execute(sql, values).scalar()
-    return bytes(tile or b"")
+    versions, tile = session.execute(sql, values).one()
+    return tuple(int(v) for v in versions), None if tile is None else bytes(tile)
