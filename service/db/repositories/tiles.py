@@ -35,6 +35,17 @@ class TileLayer:
     district: str
     street: str | None
     community: str | None
+    # below detail_zoom a feature is a few pixels: only what the map styles it by (its popup
+    # loads the facts by id), which halves the biggest tiles
+    overview_columns: str | None = None
+    detail_zoom: int = 0
+
+    def columns_at(self, z: int) -> str:
+        return (
+            self.overview_columns
+            if self.overview_columns and z < self.detail_zoom
+            else self.columns
+        )
 
 
 LAYERS: dict[str, TileLayer] = {
@@ -78,6 +89,10 @@ LAYERS: dict[str, TileLayer] = {
         "f.district_id",
         "f.street_id",
         "f.community_id",
+        overview_columns="f.residential_area_id AS id, f.property_service_mode,"
+        " f.party_org_status, f.owners_committee_status, f.renovation_status,"
+        " (f.build_year < :cutoff) AS renovation_eligible",
+        detail_zoom=13,
     ),
     "grid_cell": TileLayer(
         "grid_cell",
@@ -134,6 +149,7 @@ def render_tile_if_changed(
     if z < layer.min_zoom:
         return (), b""
     where, params = compile_clause(layer_clause(layer, principal, scope))
+    columns = layer.columns_at(z)
     sql = text(
         "WITH v AS (SELECT array_agg(coalesce(d.version, 0) ORDER BY n.ord) AS versions"  # noqa: S608 - allow-listed layer
         " FROM unnest(CAST(:tables AS text[])) WITH ORDINALITY AS n(name, ord)"
@@ -143,7 +159,7 @@ def render_tile_if_changed(
         " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
         " SELECT v.versions, CASE WHEN v.versions IS DISTINCT FROM CAST(:known AS bigint[])"
         f" THEN (SELECT coalesce(ST_AsMVT(t, :name, {EXTENT}, 'geom'), '') FROM ("
-        f" SELECT {layer.columns}, ST_AsMVTGeom({layer.geom}, b.env,"
+        f" SELECT {columns}, ST_AsMVTGeom({layer.geom}, b.env,"
         f" {EXTENT}, {BUFFER}, true) AS geom"
         f" FROM {layer.source}, b WHERE {layer.in_tile} AND ({where})"
         ") t WHERE t.geom IS NOT NULL) END FROM v"
@@ -160,9 +176,9 @@ def render_tile_if_changed(
         "cutoff": cutoff,
         "today": today,
     }
-    if ":cutoff" not in layer.columns:
+    if ":cutoff" not in columns:
         values.pop("cutoff")
-    if ":today" not in layer.columns:
+    if ":today" not in columns:
         values.pop("today")
     versions, tile = session.execute(sql, values).one()
     return tuple(int(v) for v in versions), None if tile is None else bytes(tile)
