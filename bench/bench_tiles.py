@@ -4,7 +4,8 @@ One run: loads the demo city at benchmark scale (gis_data.demo_loader, DemoScale
 20,000 cells, 2,000 小区, N reports) into a scratch database, starts wangge and tipg
 (PyPI, in its own venv under var/) on loopback ports against the same tables, and prints:
   * tile latency p50/p95 (cold = first request of each tile) and bytes per tile at zooms 10-18,
-    for wangge and tipg, plus throughput with 4 concurrent clients (cold tiles for both);
+    for wangge and tipg, plus throughput with 4 concurrent requests over one keep-alive client
+    (a second, disjoint set of cold tiles for both);
   * /api/stats/coverage p50/p95 against the same numbers computed with a spatial join at query
     time (SQL only, no HTTP: the baseline is not charged for HTTP or authentication).
 

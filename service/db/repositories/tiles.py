@@ -4,7 +4,8 @@ Layers come from an allow-list; each has a minimum zoom (a street office does no
 grid outlines at zoom 10), and geometry is clipped and quantised to the tile by ST_AsMVTGeom.
 The 小区 and cell layers read trigger-maintained fact tables whose geometry is already in
 EPSG:3857; the small boundary layers transform the tile envelope (the literal) to EPSG:4326 so
-the GiST index on geom is used.
+the GiST index on geom is used. Below a layer's detail zoom a tile carries only the attributes
+the map styles by. The data-version check (the cache tag) and the rendering are one statement.
 """
 
 from __future__ import annotations
