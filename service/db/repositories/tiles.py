@@ -129,7 +129,7 @@ def layer_clause(layer: TileLayer, principal: Principal, scope: str) -> ColumnEl
     )
 
 
-def render_tile_if_changed(
+def render_tile(
     session: Session,
     layer: TileLayer,
     principal: Principal,
@@ -140,13 +140,8 @@ def render_tile_if_changed(
     *,
     cutoff: int,
     today: str,
-    known: tuple[int, ...] | None,
-) -> tuple[tuple[int, ...], bytes | None]:
-    """The data versions of the layer's tables and, unless they equal `known`, the tile.
-
-    One round trip: the version check and the rendering are one statement, and PostgreSQL
-    evaluates the tile subquery only when the versions differ from the cached tile's.
-    """
+) -> tuple[tuple[int, ...], bytes]:
+    """The data versions of the layer's tables (the cache tag) and the tile, in one statement."""
     if z < layer.min_zoom:
         return (), b""
     where, params = compile_clause(layer_clause(layer, principal, scope))
@@ -158,17 +153,16 @@ def render_tile_if_changed(
         " b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"
         " ST_TileEnvelope(:z, :x, :y, margin => :margin) AS envm,"
         " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
-        " SELECT v.versions, CASE WHEN v.versions IS DISTINCT FROM CAST(:known AS bigint[])"
-        f" THEN (SELECT coalesce(ST_AsMVT(t, :name, {EXTENT}, 'geom'), '') FROM ("
+        " SELECT v.versions,"
+        f" (SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
         f" SELECT {columns}, ST_AsMVTGeom({layer.geom}, b.env,"
         f" {EXTENT}, {BUFFER}, true) AS geom"
         f" FROM {layer.source}, b WHERE {layer.in_tile} AND ({where})"
-        ") t WHERE t.geom IS NOT NULL) END FROM v"
+        ") t WHERE t.geom IS NOT NULL) FROM v"
     )
     values = {
         **params,
         "tables": list(layer.tables),
-        "known": None if known is None else list(known),
         "z": z,
         "x": x,
         "y": y,
@@ -182,4 +176,4 @@ def render_tile_if_changed(
     if ":today" not in columns:
         values.pop("today")
     versions, tile = session.execute(sql, values).one()
-    return tuple(int(v) for v in versions), None if tile is None else bytes(tile)
+    return tuple(int(v) for v in versions), bytes(tile or b"")
