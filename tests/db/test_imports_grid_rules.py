@@ -179,10 +179,15 @@ def test_a_recorded_split_is_accepted(session: Session, tmp_path: Path) -> None:
 
 
 def test_a_retired_code_is_refused_not_a_server_error(session: Session, tmp_path: Path) -> None:
-    path = _file(tmp_path, (RETIRED, box(120.51, 40.50, 120.52, 40.51)))
+    # bring cell 003 back where it was, shrinking 002 to make room: no overlap
+    path = _file(
+        tmp_path,
+        (CELL_E, box(120.51, 40.51, 120.52, 40.52)),
+        (RETIRED, box(120.51, 40.50, 120.52, 40.51)),
+    )
     report = _run(session, path, tmp_path)
     refused = _refused(report)
-    assert list(refused) == [RETIRED]
+    assert set(refused) == {RETIRED, CELL_E}  # 002 alone would leave a gap
     assert refused[RETIRED]["reasons"] == [
         f"code {RETIRED} belongs to a retired grid cell and is never reused"
         f" (网格编码 {RETIRED} 已退役，不得复用)"
