@@ -77,10 +77,16 @@ def _classify_retired(d: Decision, retired_geom: BaseGeometry) -> None:
     """A retired cell's code: history carried unchanged by an export, otherwise refused."""
     f = d.feature
     assert f is not None and f.geom is not None
-    if f.attrs.get("status") == "retired" and same_geometry(f.geom, retired_geom):
-        d.action = "unchanged"
-        return
     d.action = "refused"
+    if f.attrs.get("status") == "retired":
+        if same_geometry(f.geom, retired_geom):
+            d.action = "unchanged"
+        else:
+            d.reasons.append(
+                f"grid cell {f.code} is retired and kept for history; it cannot be redrawn"
+                " (已退役网格不可修改)"
+            )
+        return
     d.reasons.append(
         f"code {f.code} belongs to a retired grid cell and is never reused"
         f" (网格编码 {f.code} 已退役，不得复用)"

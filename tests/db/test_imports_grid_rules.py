@@ -210,6 +210,8 @@ def test_exported_history_comes_back_unchanged(session: Session, tmp_path: Path)
     )
     report = _run(session, path, tmp_path, apply=True)
     assert report["counts"] == {"added": 0, "changed": 0, "unchanged": 2, "refused": 0}
+    moved = _file(tmp_path, (RETIRED, box(120.51, 40.50, 120.52, 40.505), {"status": "retired"}))
+    assert "kept for history" in _refused(_run(session, moved, tmp_path))[RETIRED]["reasons"][0]
     retire = _file(tmp_path, (CELL_W, box(120.50, 40.50, 120.51, 40.52), {"status": "retired"}))
     assert "cannot retire" in _refused(_run(session, retire, tmp_path))[CELL_W]["reasons"][0]
 
