@@ -259,7 +259,7 @@ def main() -> None:
         "--naive-limit",
         type=int,
         default=250_000,
-        help="reports the naive export builds in memory (0 = all; ~8 GB RSS at 1,000,000)",
+        help="reports the naive export builds in memory (0 = all; ~6.5 GB RSS at 1,000,000)",
     )
     args = ap.parse_args()
     reports = 100_000 if args.quick else 1_000_000

@@ -149,6 +149,9 @@ def _print_report(result: dict, report: Path | None) -> None:
     for f in result["features"]:
         detail = "; ".join(f.get("reasons", []) or f.get("changed", []))
         console.print(f"  {f['action']:<8} {f['code']:<18} {detail} {f.get('location') or ''}")
+    for w in result.get("warnings", []):
+        codes = ",".join(w["codes"]) or w["community"]
+        console.print(f"  warning  {codes:<18} {w['reason']} ({w['reason_zh']}) {w['location']}")
     if report:
         report.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
 

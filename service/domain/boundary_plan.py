@@ -73,10 +73,42 @@ def _check_one(
     return d
 
 
-def _classify(layer: str, d: Decision, existing: dict[str, Existing]) -> None:
+def _classify_retired(d: Decision, retired_geom: BaseGeometry) -> None:
+    """A retired cell's code: history carried unchanged by an export, otherwise refused."""
     f = d.feature
     assert f is not None and f.geom is not None
+    d.action = "refused"
+    if f.attrs.get("status") == "retired":
+        if same_geometry(f.geom, retired_geom):
+            d.action = "unchanged"
+        else:
+            d.reasons.append(
+                f"grid cell {f.code} is retired and kept for history; it cannot be redrawn"
+                " (已退役网格不可修改)"
+            )
+        return
+    d.reasons.append(
+        f"code {f.code} belongs to a retired grid cell and is never reused"
+        f" (网格编码 {f.code} 已退役，不得复用)"
+    )
+
+
+def _classify(
+    layer: str, d: Decision, existing: dict[str, Existing], retired: dict[str, BaseGeometry]
+) -> None:
+    f = d.feature
+    assert f is not None and f.geom is not None
+    if f.code in retired:
+        _classify_retired(d, retired[f.code])
+        return
     old = existing.get(f.code)
+    if old is not None and f.attrs.get("status") == "retired":
+        d.action = "refused"
+        d.reasons.append(
+            "an import cannot retire a cell; split or merge it on the grids page"
+            " (网格只能通过拆分或合并退役)"
+        )
+        return
     if old is None:
         missing = [k for k in REQUIRED_ON_ADD.get(layer, ()) if f.attrs.get(k) is None]
         if missing:
@@ -123,8 +155,9 @@ def plan_import(
     allowed_prefix: str | None = None,
     max_vertices: int = 20_000,
     on_feature: Callable[[], None] | None = None,
+    retired: dict[str, BaseGeometry] | None = None,
 ) -> list[Decision]:
-    """One decision per incoming feature, in file order."""
+    """One decision per incoming feature, in file order (`retired`: retired cells by code)."""
     seen: set[str] = set()
     decisions = []
     for f in incoming:
@@ -133,7 +166,7 @@ def plan_import(
             d.reasons.append(f"code {f.code} appears twice in the file (编码重复)")
         seen.add(f.code)
         if not d.reasons:
-            _classify(layer, d, existing)
+            _classify(layer, d, existing, retired or {})
         decisions.append(d)
         if on_feature is not None:
             on_feature()

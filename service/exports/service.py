@@ -18,7 +18,7 @@ from service.db.repositories.export_layers import (
     feature_text_select,
     geojson_select,
 )
-from service.db.repositories.exports import Prepare, stream_batches
+from service.db.repositories.exports import Prepare, copy_lines, stream_batches
 from service.domain.export_formats import (
     CRS_CHOICES,
     FORMATS,
@@ -29,7 +29,7 @@ from service.domain.export_formats import (
 from service.domain.principal import Principal
 from service.errors import ValidationFailed
 from service.exports.files import shapefile_readme, write_layer_file, zip_shapefile
-from service.exports.streams import CoordFn, csv_chunks, geojson_chunks
+from service.exports.streams import CoordFn, csv_chunks, geojson_chunks, geojson_from_lines
 
 Batch = Sequence[Any]
 Progress = Callable[[int], None]
@@ -139,6 +139,15 @@ def _counted(batches: Iterable[Batch], progress: Progress | None) -> Iterator[Ba
             progress(len(batch))
 
 
+def _counted_lines(
+    chunks: Iterable[tuple[int, bytes]], progress: Progress | None
+) -> Iterator[bytes]:
+    for rows, lines in chunks:
+        yield lines
+        if progress is not None:
+            progress(rows)
+
+
 def stream_export(
     engine: Engine,
     principal: Principal,
@@ -151,10 +160,11 @@ def stream_export(
     """GeoJSON or CSV bytes straight from a server-side cursor."""
     fn = coord_fn_for(req.crs)
     if req.fmt == "geojson":
-        if fn is None:
-            stmt = feature_text_select(req.layer, principal, scope, req.flt)
-        else:
-            stmt = geojson_select(req.layer, principal, scope, req.flt)
+        if fn is None:  # PostgreSQL writes every Feature, COPY streams them
+            stmt = feature_text_select(req.layer, principal, scope, req.flt, separator=",")
+            lines = copy_lines(engine, stmt, prepare=prepare)
+            return geojson_from_lines(_counted_lines(lines, progress), req.metadata())
+        stmt = geojson_select(req.layer, principal, scope, req.flt)
         batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
         return geojson_chunks(_counted(batches, progress), req.metadata(), fn)
     stmt = export_select(req.layer, principal, scope, req.flt, "wkt")

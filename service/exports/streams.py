@@ -22,23 +22,35 @@ def _shift_geojson(geometry: str, fn: CoordFn) -> str:
     return str(shapely.to_geojson(shapely.transform(geom, fn)))
 
 
+def _opening(metadata: dict[str, Any]) -> bytes:
+    head = {"type": "FeatureCollection", "name": metadata.get("layer"), "metadata": metadata}
+    return (json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[\n').encode()
+
+
+def geojson_from_lines(chunks: Iterable[bytes], metadata: dict[str, Any]) -> Iterator[bytes]:
+    """An RFC 7946 FeatureCollection from chunks of lines b",{feature}\\n".
+
+    Every feature arrives with its comma in front; only the very first comma goes.
+    """
+    yield _opening(metadata)
+    first = True
+    for lines in chunks:
+        if lines:
+            yield lines[1:] if first else lines
+            first = False
+    yield b"]}\n"
+
+
 def geojson_chunks(
     batches: Iterable[Sequence[Any]], metadata: dict[str, Any], coord_fn: CoordFn | None = None
 ) -> Iterator[bytes]:
-    """An RFC 7946 FeatureCollection.
+    """An RFC 7946 FeatureCollection from (fid, properties JSON, geometry JSON) rows.
 
-    Rows are either (feature JSON,) as PostgreSQL assembled it, or (fid, properties JSON,
-    geometry JSON) when the geometry must be shifted here first (GCJ-02).
+    The geometry is shifted here first when `coord_fn` is given (GCJ-02).
     """
-    head = {"type": "FeatureCollection", "name": metadata.get("layer"), "metadata": metadata}
-    opening = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[\n'
-    yield opening.encode()
+    yield _opening(metadata)
     first = True
     for batch in batches:
-        if batch and len(batch[0]) == 1:
-            yield (("" if first else ",\n") + ",\n".join(r[0] for r in batch)).encode()
-            first = False
-            continue
         parts = []
         for fid, props, geometry in batch:
             if geometry is not None and coord_fn is not None:

@@ -81,6 +81,8 @@ def _to_incoming(layer: str, records: list[tuple[dict[str, Any], Any]]) -> list[
                 attrs[k] = int(attrs[k])
             elif attrs.get(k) == "":
                 attrs[k] = None
+        if layer == "grid_cells" and isinstance(named.get("status"), str):
+            attrs["status"] = named["status"].strip()  # "retired": history, never re-imported
         code = str(named.get("code") or "").strip()
         out.append(Incoming(code=code, attrs=attrs, geom=geom, row=row))
     return out

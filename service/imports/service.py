@@ -15,11 +15,13 @@ from service.db.repositories.boundary_import import (
     apply_plan,
     load_existing,
     load_parents,
+    load_retired,
 )
 from service.domain.boundary_plan import plan_import, summarise
 from service.domain.boundary_rules import Incoming
 from service.domain.principal import Principal
 from service.errors import OutsideJurisdiction, ValidationFailed
+from service.imports.grid_rules import check_grid_rules
 from service.imports.readers import read_features
 
 IMPORT_LAYERS = tuple(TABLES)
@@ -77,16 +79,20 @@ def run_import(
         on_read(len(incoming))
     prefix = _district_prefix(session, principal, scope)
     _refuse_foreign_codes(incoming, prefix)
+    existing = load_existing(session, layer, prefix)
     decisions = plan_import(
         layer,
         incoming,
-        load_existing(session, layer, prefix),
+        existing,
         load_parents(session, layer, prefix),
         allowed_prefix=prefix,
         max_vertices=max_vertices,
         on_feature=on_feature,
+        retired=load_retired(session, layer, prefix),
     )
+    warnings = check_grid_rules(session, layer, decisions, existing)
     report = {"layer": layer, "file": path.name, "applied": False, **summarise(decisions)}
+    report["warnings"] = warnings
     if not apply:
         return report
     if report["counts"]["refused"]:

@@ -182,3 +182,58 @@ def test_upload_size_limit(export_world, export_headers) -> None:
     with TestClient(create_app(small)) as c:
         r = _import(c, export_headers["x7district"], "streets", "big.geojson", b" " * 5000)
     assert r.status_code == 413
+
+
+def _grid_file(*cells: tuple[str, str]) -> bytes:
+    return _geojson(*(_feature(code, wkt, households=300) for code, wkt in cells))
+
+
+def _assert_refused_and_unwritten(client, h, body: bytes) -> dict[str, dict]:
+    before = client.get("/api/exports/grid_cells.geojson", headers=h).json()["features"]
+    dry = _import(client, h, "grid_cells", "cells.geojson", body)
+    assert dry.status_code == 200, dry.text
+    applied = _import(client, h, "grid_cells", "cells.geojson", body, apply=True)
+    assert applied.status_code == 422
+    refused = applied.json()["detail"]["where"]["refused"]
+    assert refused == [f for f in dry.json()["features"] if f["action"] == "refused"]
+    after = client.get("/api/exports/grid_cells.geojson", headers=h).json()["features"]
+    assert after == before  # nothing written
+    return {f["code"]: f for f in refused}
+
+
+def test_grid_import_that_leaves_a_gap_is_refused(export_client, export_headers) -> None:
+    h = export_headers["x7district"]
+    # the eastern cell of 南阳社区 stops 0.001° (~90 m) short of the community's edge
+    body = _grid_file(
+        (
+            "410108001001002",
+            "POLYGON((113.51 34.8,113.519 34.8,113.519 34.82,113.51 34.82,113.51 34.8))",
+        )
+    )
+    refused = _assert_refused_and_unwritten(export_client, h, body)
+    cell = refused["410108001001002"]
+    assert any("of community 410108001001 in no grid cell" in r for r in cell["reasons"])
+    assert any("社区内有区域不属于任何网格" in r for r in cell["reasons"])
+    assert 113.519 < cell["location"][0] < 113.52 and 34.80 < cell["location"][1] < 34.82
+
+
+def test_grid_import_that_splits_a_residential_area_is_refused(
+    export_client, export_headers
+) -> None:
+    h = export_headers["x7district"]
+    # the border between the two cells moves from 113.51 to 113.503, through 幸福家园小区 (R001)
+    body = _grid_file(
+        (
+            "410108001001001",
+            "POLYGON((113.5 34.8,113.503 34.8,113.503 34.82,113.5 34.82,113.5 34.8))",
+        ),
+        (
+            "410108001001002",
+            "POLYGON((113.503 34.8,113.52 34.8,113.52 34.82,113.503 34.82,113.503 34.8))",
+        ),
+    )
+    refused = _assert_refused_and_unwritten(export_client, h, body)
+    assert set(refused) == {"410108001001001", "410108001001002"}
+    for cell in refused.values():
+        assert any("splits 小区 410108001001R001 across cells" in r for r in cell["reasons"])
+        assert 113.501 <= cell["location"][0] <= 113.505

@@ -159,10 +159,24 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
     page.click("#pick-on-map")
     page.wait_for_selector("#home:not([hidden])")
     # the worker pans to the spot and taps it
+    # (re-centred until it holds: the page's own first zoom to the GPS fix may still be
+    # animating, and Leaflet ends that animation at its own target)
     page.evaluate(
-        "([lat, lon]) => { map.setView([lat, lon], 17, {animate: false}); }", [lat2, lon2]
+        """async ([lat, lon]) => {
+            for (let i = 0; i < 20; i++) {
+                map.setView([lat, lon], 17, {animate: false});
+                await new Promise((done) => setTimeout(done, 150));
+                const c = map.getCenter();
+                if (map.getZoom() === 17 && Math.abs(c.lat - lat) + Math.abs(c.lng - lon) < 1e-6) {
+                    return;
+                }
+            }
+        }""",
+        [lat2, lon2],
     )
     point = page.evaluate("([lat, lon]) => map.latLngToContainerPoint([lat, lon])", [lat2, lon2])
+    box = page.locator("#map").bounding_box()
+    assert box and 0 <= point["x"] < box["width"] and 0 <= point["y"] < box["height"], (point, box)
     page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
     page.wait_for_selector("#report:not([hidden])")
     assert "手动选点" in page.inner_text("#report-position")

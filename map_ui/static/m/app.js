@@ -52,7 +52,8 @@ function toast(text) {
 
 function show(id) {
   for (const s of ["login", "home", "report", "checklist", "queue"]) $(s).hidden = s !== id;
-  if (id === "home" && map) setTimeout(() => map.invalidateSize(), 0);
+  // the map was hidden: measure its size now, so a tap right away lands where it is drawn
+  if (id === "home" && map) map.invalidateSize({ pan: false });
 }
 
 function api(path, options = {}) {

@@ -50,6 +50,25 @@ def load_existing(session: Session, layer: str, prefix: str | None) -> dict[str,
     return out
 
 
+def load_retired(session: Session, layer: str, prefix: str | None) -> dict[str, BaseGeometry]:
+    """Retired grid cells by code (kept for history; their codes are never reused)."""
+    if layer != "grid_cells":
+        return {}
+    rows = session.execute(
+        text("SELECT code, ST_AsBinary(geom) FROM grid_cell WHERE NOT is_active AND code LIKE :p"),
+        {"p": (prefix or "") + "%"},
+    )
+    return {code: _geom(wkb) for code, wkb in rows}
+
+
+def community_ids(session: Session, codes: set[str]) -> list[int]:
+    """Ids of the communities with these codes."""
+    rows = session.execute(
+        text("SELECT id FROM community WHERE code = ANY(:c) ORDER BY id"), {"c": sorted(codes)}
+    )
+    return list(rows.scalars())
+
+
 def _params(d: Decision, layer: str) -> dict[str, Any]:
     f = d.feature
     assert f is not None and f.geom is not None

@@ -285,14 +285,17 @@ def geojson_select(
 
 
 def feature_text_select(
-    layer: str, principal: Principal, scope: str, flt: ExportFilter
+    layer: str, principal: Principal, scope: str, flt: ExportFilter, *, separator: str = ""
 ) -> Select[Any]:
-    """SELECT one ready GeoJSON Feature text per row, assembled by PostgreSQL (WGS84 only)."""
+    """SELECT one ready GeoJSON Feature text per row, assembled by PostgreSQL (WGS84 only).
+
+    `separator` goes before every feature (the streamed export puts the commas there).
+    """
     q = layer_query(layer)
     names = [f.name for f in LAYERS[layer].fields]
     props = func.json_build_object(*[x for n in names for x in (n, q.columns[n])])
     feature = func.concat(
-        '{"type":"Feature","id":',
+        separator + '{"type":"Feature","id":',
         cast(func.to_json(cast(q.feature_id, Text)), Text),
         ',"geometry":',
         func.coalesce(geometry_out(q, "geojson"), "null"),
