@@ -1,7 +1,9 @@
 """A small in-process LRU for rendered tiles, bounded by bytes.
 
-Keys include the data versions of the tables a layer reads, so an edit changes the key and the
-next request renders afresh: stale tiles are never served, they just age out.
+Either the key includes the data versions of the tables read (an edit changes the key, stale
+entries just age out), or an entry carries a tag (the versions it was rendered at) and `get`
+returns it only for the same tag — which lets the tile route learn the current versions and
+render a changed tile in one database round trip.
 """
 
 from __future__ import annotations
@@ -16,33 +18,40 @@ class TileCache:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable, tag: Hashable = None) -> bytes | None:
+        """The bytes stored under `key` with this `tag` (None when absent or tagged otherwise)."""
         with self._lock:
-            value = self._items.get(key)
-            if value is None:
+            entry = self._items.get(key)
+            if entry is None or entry[0] != tag:
                 self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return value
+            return entry[1]
 
-    def put(self, key: Hashable, value: bytes) -> None:
+    def tag_of(self, key: Hashable) -> Hashable:
+        """The tag the entry under `key` was stored with (None when there is none)."""
+        with self._lock:
+            entry = self._items.get(key)
+            return None if entry is None else entry[0]
+
+    def put(self, key: Hashable, value: bytes, tag: Hashable = None) -> None:
         if len(value) > self.max_bytes:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old)
-            self._items[key] = value
+                self._bytes -= len(old[1])
+            self._items[key] = (tag, value)
             self._bytes += len(value)
             while self._bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
+                _, (_, dropped) = self._items.popitem(last=False)
                 self._bytes -= len(dropped)
 
     def clear(self) -> None:

@@ -95,3 +95,12 @@ def test_tile_cache_evicts_least_recent_by_bytes() -> None:
 def test_script_json_cannot_close_the_script() -> None:
     text = script_json({"user": "</script><script>alert(1)</script>"})
     assert "<" not in text and ">" not in text
+
+
+def test_tile_cache_serves_a_tagged_entry_only_for_its_tag() -> None:
+    cache = TileCache(max_bytes=100)
+    cache.put("t", b"old", tag=(1, 2))
+    assert cache.tag_of("t") == (1, 2) and cache.tag_of("missing") is None
+    assert cache.get("t", tag=(1, 2)) == b"old"
+    assert cache.get("t", tag=(1, 3)) is None  # the data changed since it was rendered
+    assert cache.get("t") is None  # untagged lookups never see tagged entries

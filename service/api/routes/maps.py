@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.db.repositories import map_features as repo
 from service.db.repositories.stats import data_version
-from service.db.repositories.tiles import LAYERS, render_tile
+from service.db.repositories.tiles import LAYERS, TileLayer, render_tile
 from service.domain.principal import Principal
 from service.domain.tile_cache import TileCache
 from service.errors import OutsideJurisdiction, ValidationFailed
@@ -93,27 +95,54 @@ def read_tile(
         x,
         y,
         _jurisdiction_key(me, scope),
-        data_version(session, spec.tables),
         settings.renovation_cutoff_year,
         today if layer == "grid_cell" else None,
     )
-    cache = _tile_cache(request)
-    tile = cache.get(key)
-    if tile is None:
-        tile = render_tile(
-            session,
-            spec,
-            me,
-            scope,
-            z,
-            x,
-            y,
-            cutoff=settings.renovation_cutoff_year,
-            today=today,
-        )
-        cache.put(key, tile)
+    versions, tile = _current_tile(request, session, spec, me, key)
+    etag = _etag(key, versions)
     # private: tiles differ per jurisdiction; revalidated so edits show at once
-    return Response(tile, media_type=MVT, headers={"Cache-Control": "private, no-cache"})
+    headers = {"Cache-Control": "private, no-cache", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(tile, media_type=MVT, headers=headers)
+
+
+def _current_tile(
+    request: Request, session: Session, spec: TileLayer, me: Principal, key: tuple[Any, ...]
+) -> tuple[tuple[int, ...], bytes]:
+    """The tile at the current data versions: from the cache when they have not changed.
+
+    The cached entry is tagged with the versions it was rendered at. A tile in the cache costs
+    one small version query; one that is not (or changed) costs one statement that reads the
+    versions and renders the tile together.
+    """
+    layer, z, x, y, _, cutoff, today = key
+    if z < spec.min_zoom:
+        return (), b""
+    cache = _tile_cache(request)
+    if cache.tag_of(key) is not None:
+        versions = data_version(session, spec.tables)
+        cached = cache.get(key, tag=versions)
+        if cached is not None:
+            return versions, cached
+    versions, tile = render_tile(
+        session,
+        spec,
+        me,
+        request.state.scope,
+        z,
+        x,
+        y,
+        cutoff=cutoff,
+        today=today or "",
+    )
+    cache.put(key, tile, tag=versions)
+    return versions, tile
+
+
+def _etag(key: tuple[Any, ...], versions: tuple[int, ...]) -> str:
+    digest = hashlib.blake2b(repr((key, versions)).encode(), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
 
 
 @router.get("/api/map/extent", summary="Bounding box of the user's jurisdiction")

@@ -4,7 +4,8 @@ Layers come from an allow-list; each has a minimum zoom (a street office does no
 grid outlines at zoom 10), and geometry is clipped and quantised to the tile by ST_AsMVTGeom.
 The 小区 and cell layers read trigger-maintained fact tables whose geometry is already in
 EPSG:3857; the small boundary layers transform the tile envelope (the literal) to EPSG:4326 so
-the GiST index on geom is used.
+the GiST index on geom is used. Below a layer's detail zoom a tile carries only the attributes
+the map styles by. The data-version check (the cache tag) and the rendering are one statement.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ class TileLayer:
     district: str
     street: str | None
     community: str | None
+    # below detail_zoom a feature is a few pixels: only what the map styles it by (its popup
+    # loads the facts by id), which halves the biggest tiles
+    overview_columns: str | None = None
+    detail_zoom: int = 0
+
+    def columns_at(self, z: int) -> str:
+        return (
+            self.overview_columns
+            if self.overview_columns and z < self.detail_zoom
+            else self.columns
+        )
 
 
 LAYERS: dict[str, TileLayer] = {
@@ -78,6 +90,10 @@ LAYERS: dict[str, TileLayer] = {
         "f.district_id",
         "f.street_id",
         "f.community_id",
+        overview_columns="f.residential_area_id AS id, f.property_service_mode,"
+        " f.party_org_status, f.owners_committee_status, f.renovation_status,"
+        " (f.build_year < :cutoff) AS renovation_eligible",
+        detail_zoom=13,
     ),
     "grid_cell": TileLayer(
         "grid_cell",
@@ -124,23 +140,29 @@ def render_tile(
     *,
     cutoff: int,
     today: str,
-) -> bytes:
-    """One layer of one tile as MVT bytes (empty bytes when nothing is there)."""
+) -> tuple[tuple[int, ...], bytes]:
+    """The data versions of the layer's tables (the cache tag) and the tile, in one statement."""
     if z < layer.min_zoom:
-        return b""
+        return (), b""
     where, params = compile_clause(layer_clause(layer, principal, scope))
+    columns = layer.columns_at(z)
     sql = text(
-        "WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"  # noqa: S608 - allow-listed layer
+        "WITH v AS (SELECT array_agg(coalesce(d.version, 0) ORDER BY n.ord) AS versions"  # noqa: S608 - allow-listed layer
+        " FROM unnest(CAST(:tables AS text[])) WITH ORDINALITY AS n(name, ord)"
+        " LEFT JOIN wangge_data_version d ON d.table_name = n.name),"
+        " b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"
         " ST_TileEnvelope(:z, :x, :y, margin => :margin) AS envm,"
         " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
-        f" SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
-        f" SELECT {layer.columns}, ST_AsMVTGeom({layer.geom}, b.env,"
+        " SELECT v.versions,"
+        f" (SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
+        f" SELECT {columns}, ST_AsMVTGeom({layer.geom}, b.env,"
         f" {EXTENT}, {BUFFER}, true) AS geom"
         f" FROM {layer.source}, b WHERE {layer.in_tile} AND ({where})"
-        ") t WHERE t.geom IS NOT NULL"
+        ") t WHERE t.geom IS NOT NULL) FROM v"
     )
     values = {
         **params,
+        "tables": list(layer.tables),
         "z": z,
         "x": x,
         "y": y,
@@ -149,9 +171,9 @@ def render_tile(
         "cutoff": cutoff,
         "today": today,
     }
-    if ":cutoff" not in layer.columns:
+    if ":cutoff" not in columns:
         values.pop("cutoff")
-    if ":today" not in layer.columns:
+    if ":today" not in columns:
         values.pop("today")
-    tile = session.execute(sql, values).scalar()
-    return bytes(tile or b"")
+    versions, tile = session.execute(sql, values).one()
+    return tuple(int(v) for v in versions), bytes(tile or b"")
