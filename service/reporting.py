@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from service.api.report_schemas import ReportCreate
@@ -20,8 +22,9 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def file_report(session: Session, body: ReportCreate, me: Principal) -> bool:
-    """File the report; True when it is new, False for a retry of the same filing."""
+def file_report(session: Session, body: ReportCreate, me: Principal) -> dict[str, Any] | None:
+    """File the report: the stored report (as the repository's `get_report` shows it) when it
+    is new, None for a retry of the same filing (same id, same body)."""
     if me.district_id is None:
         # reports belong to a district; row-level security only lets a user file in their own
         raise ValidationFailed(
@@ -44,13 +47,14 @@ def file_report(session: Session, body: ReportCreate, me: Principal) -> bool:
         patrol_id=body.patrol_id,
         content_hash=fingerprint,
     )
-    if repo.file_report(session, new, me):
-        return True
+    stored = repo.file_report(session, new, me)
+    if stored is not None:
+        return stored
     existing = repo.stored_hash(session, body.id)
     if existing is not None:
         if existing != fingerprint:
             raise _reused_id()
-        return False
+        return None
     _explain_refusal(session, new, me)
     raise _reused_id()  # the id exists but belongs to a record this user cannot see
 

@@ -8,7 +8,7 @@ HTML pages: an anonymous browser is redirected to /login?next=<this page>.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.db.repositories.audit import record_write
-from service.db.repositories.users import principal_of, user_for_token
+from service.db.repositories.users import authenticate_token
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
 from service.errors import Forbidden, NotAuthenticated
@@ -29,7 +29,8 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # async: no I/O, so FastAPI calls it on the event loop instead of in a worker thread
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -71,20 +72,20 @@ def get_current_user(request: Request, session: SessionDep) -> Principal:
         raise NotAuthenticated(
             "authentication required", message_zh="请先登录", headers={"WWW-Authenticate": "Bearer"}
         )
-    found = user_for_token(session, token)
+    # one statement: the token's user and the row-level security settings (set only when the
+    # token is valid; transaction-local, so a refusal below rolls them back with the request)
+    found = authenticate_token(session, token)
     if found is None:
         raise NotAuthenticated(
             "invalid or expired token",
             message_zh="登录已失效，请重新登录",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user, stored = found
+    principal, csrf_token = found
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or ""
-        if not stored.csrf_token or not _same(sent, stored.csrf_token):
+        if not csrf_token or not _same(sent, csrf_token):
             raise Forbidden("missing or wrong CSRF token", message_zh="请求校验失败，请刷新页面")
-    principal = principal_of(user)
-    set_rls_identity(session, principal)
     request.state.principal = principal
     return principal
 
@@ -96,7 +97,9 @@ def _same(a: str, b: str) -> bool:
 
 
 def set_rls_identity(session: Session, principal: Principal) -> None:
-    """Transaction-local settings read by the row-level security policies."""
+    """Transaction-local settings read by the row-level security policies (a request's own
+    identity is set by `authenticate_token` in the same statement as the token lookup; this is
+    for code that acts for a principal outside that path, e.g. streamed exports)."""
     session.execute(
         text(
             "SELECT set_config('wangge.user_id', :uid, true),"
@@ -169,7 +172,7 @@ def _schedule_audit(principal: Principal, action: str, request: Request) -> None
         request.state.write_audit = lambda session: _audit(session, principal, action, request)
 
 
-def require(action: str) -> Callable[..., Principal]:
+def require(action: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the current user, if the policy table lets their role do `action`.
 
     For POST/PUT/PATCH/DELETE the audit row is written after the handler returns, in the same
@@ -178,7 +181,9 @@ def require(action: str) -> Callable[..., Principal]:
     """
     scope_for_check(action)
 
-    def dependency(principal: CurrentUserDep, request: Request) -> Principal:
+    # async: the policy check does no I/O, so it runs on the event loop instead of costing a
+    # hop to a worker thread (the database work is in get_current_user, which stays sync)
+    async def dependency(principal: CurrentUserDep, request: Request) -> Principal:
         _check(principal, action, request)
         _schedule_audit(principal, action, request)
         return principal

@@ -64,9 +64,13 @@ def test_residential_area_is_resolved_when_the_point_is_inside_one(
                 " WHERE u.username = 'worker1' ORDER BY ra.code LIMIT 1"
             )
         ).one()
-    r = client.post("/api/reports", json=report_body(x, y), headers=auth_headers["worker1"])
+    body = report_body(x, y)
+    r = client.post("/api/reports", json=body, headers=auth_headers["worker1"])
     assert r.status_code == 201, r.text
     assert r.json()["residential_area_code"] == code
+    # the 201 answer comes from the filing statement itself; a replay reads the stored report
+    again = client.post("/api/reports", json=body, headers=auth_headers["worker1"])
+    assert again.status_code == 200 and again.json() == r.json()
 
 
 def test_same_id_same_body_gives_the_original_answer(client, auth_headers, spots) -> None:

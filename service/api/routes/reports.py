@@ -54,11 +54,12 @@ def create_report(
     session: SessionDep,
     me: Annotated[Principal, Depends(require("report:create"))],
 ) -> ReportPublic:
-    created = file_report(session, body, me)
-    if not created:
+    row = file_report(session, body, me)
+    if row is None:
+        # a retry of the same filing: the original report, as it is now
         response.status_code = 200
         response.headers["Idempotent-Replay"] = "true"
-    row = repo.get_report(session, body.id, me, "self")
+        row = repo.get_report(session, body.id, me, "self")
     if row is None:  # pragma: no cover - the filer always sees their own report
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
     return report_public(row)

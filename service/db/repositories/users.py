@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from service.db.models import AppUser, AuthToken
@@ -74,6 +74,51 @@ def user_for_token(session: Session, token: str) -> tuple[AppUser, AuthToken] | 
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+# The token lookup and the transaction-local settings read by the row-level security policies
+# (see service.api.deps.set_rls_identity for the names) in one round trip. set_config runs only
+# for the row that passes the WHERE clause, so an unknown, revoked or expired token sets nothing;
+# is_local=true keeps the settings inside the request's transaction.
+_AUTHENTICATE_SQL = text(
+    """
+    SELECT u.id, u.username, u.role, u.district_id, u.street_id, u.community_id,
+      u.department_id, t.csrf_token,
+      set_config('wangge.user_id', u.id::text, true),
+      set_config('wangge.role', u.role, true),
+      set_config('wangge.district_id', COALESCE(u.district_id::text, ''), true),
+      set_config('wangge.street_id', COALESCE(u.street_id::text, ''), true),
+      set_config('wangge.community_id', COALESCE(u.community_id::text, ''), true),
+      set_config('wangge.department_id', COALESCE(u.department_id::text, ''), true)
+    FROM auth_token t JOIN app_user u ON u.id = t.user_id
+    WHERE t.token_sha256 = :digest AND t.revoked_at IS NULL AND t.expires_at > :now
+      AND u.is_active
+    """
+)
+
+
+def authenticate_token(session: Session, token: str) -> tuple[Principal, str | None] | None:
+    """The principal behind an unexpired, unrevoked token of an active user, and the token's
+    CSRF companion; also tells PostgreSQL who is asking for the rest of the transaction.
+
+    Every request reads the token row afresh (no cache), so a logout or a revocation takes
+    effect on the next request.
+    """
+    row = session.execute(
+        _AUTHENTICATE_SQL, {"digest": _digest(token), "now": datetime.now(UTC)}
+    ).first()
+    if row is None:
+        return None
+    principal = Principal(
+        id=row.id,
+        username=row.username,
+        role=row.role,
+        district_id=row.district_id,
+        street_id=row.street_id,
+        community_id=row.community_id,
+        department_id=row.department_id,
+    )
+    return principal, row.csrf_token
 
 
 def revoke_token(session: Session, token: str) -> None:
