@@ -40,10 +40,16 @@ def _phone(browser, lon: float, lat: float, accuracy: float = 12):
 
 def _log_in(page, base: str) -> None:
     page.goto(f"{base}/m")
+    # not logged in: the page sends the worker to the login page and back (session cookie)
+    page.wait_for_url("**/login?next=/m")
     page.fill("input[name=username]", "worker1")
     page.fill("input[name=password]", "demo")
-    page.click("#login-form button[type=submit]")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/m")
     page.wait_for_selector("#home:not([hidden])")
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["wangge_session"]["httpOnly"] and cookies["wangge_session"]["sameSite"] == "Lax"
+    assert page.evaluate("Object.keys(localStorage).every((k) => !k.includes('token'))")
     page.wait_for_function("document.querySelector('#position').textContent.includes('精度')")
 
 

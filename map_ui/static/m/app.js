@@ -20,7 +20,6 @@ const CHECKS = [["not_checked", "未检查"], ["ok", "正常"], ["issue", "有�
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  token: localStorage.getItem("wangge_token"),
   categories: JSON.parse(localStorage.getItem("wangge_categories") || "[]"),
   position: null,
   manualPoint: null,
@@ -56,33 +55,28 @@ function show(id) {
   if (id === "home" && map) map.invalidateSize({ pan: false });
 }
 
+/* The session is the app's HttpOnly cookie (set by /login); the page only reads the CSRF
+ * cookie beside it and echoes it on every state-changing request. */
+function cookie(name) {
+  const found = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+}
+
+function loggedIn() { return cookie("wangge_csrf") !== ""; }
+
+function goToLogin() {
+  if (navigator.onLine) location.assign("/login?next=/m"); else show("login");
+}
+
 function api(path, options = {}) {
   const headers = { ...(options.headers || {}) };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const method = options.method || "GET";
+  if (method !== "GET") headers["X-CSRF-Token"] = cookie("wangge_csrf");
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(options.json);
   }
-  return fetch(path, { method: options.method || "GET", headers, body: options.body });
-}
-
-/* ---------- login ---------- */
-async function login(event) {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  $("login-error").textContent = "";
-  try {
-    const resp = await fetch("/api/auth/token", { method: "POST", body: new URLSearchParams(form) });
-    if (!resp.ok) {
-      $("login-error").textContent = resp.status === 401 ? "用户名或密码错误" : "登录失败，请重试";
-      return;
-    }
-    state.token = (await resp.json()).access_token;
-    localStorage.setItem("wangge_token", state.token);
-    await start();
-  } catch (err) {
-    $("login-error").textContent = "网络不可用，无法登录";
-  }
+  return fetch(path, { method, headers, body: options.body, credentials: "same-origin" });
 }
 
 /* ---------- map ---------- */
@@ -104,6 +98,7 @@ function initMap() {
 async function loadCells() {
   try {
     const resp = await api("/api/field/cells");
+    if (resp.status === 401) { goToLogin(); return; } // the session expired or was revoked
     if (!resp.ok) return;
     const data = await resp.json();
     localStorage.setItem("wangge_cells", JSON.stringify(data));
@@ -492,7 +487,7 @@ function send(record) {
 }
 
 async function sync() {
-  if (state.syncing || !state.token) return;
+  if (state.syncing || !loggedIn()) return;
   state.syncing = true;
   try {
     for (const record of await Outbox.all()) {
@@ -500,7 +495,7 @@ async function sync() {
       let resp;
       try { resp = await send(record); } catch (err) { break; } // offline: try later
       if (resp.ok) { await Outbox.remove(record.seq); continue; }
-      if (resp.status === 401) { show("login"); break; }
+      if (resp.status === 401) { toast("登录已失效，请重新登录；待发送记录会保留"); goToLogin(); break; }
       if (resp.status >= 500 || resp.status === 429 || resp.status === 408) break;
       let message = `错误 ${resp.status}`;
       try { const d = (await resp.json()).detail; message = d.message_zh || d.message || message; } catch (e) { /* not JSON */ }
@@ -531,7 +526,6 @@ async function start() {
 }
 
 function wire() {
-  $("login-form").addEventListener("submit", login);
   $("report-btn").addEventListener("click", () => openReport(true));
   $("patrol-btn").addEventListener("click", togglePatrol);
   $("report-cancel").addEventListener("click", () => show("home"));
@@ -556,4 +550,4 @@ function wire() {
 }
 
 wire();
-if (state.token) start(); else show("login");
+if (loggedIn()) start(); else goToLogin();
