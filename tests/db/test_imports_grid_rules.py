@@ -1,6 +1,6 @@
 """Grid-cell imports keep DOMAIN.md's coverage rules and never reuse a retired code.
 
-A territory of our own (district 419901, far from every other test's places) is written inside
+A territory of our own (district 419807, far from every other test's places) is written inside
 the owner connection's transaction and rolled back after each test.
 """
 
@@ -21,7 +21,7 @@ from service.imports.service import run_import
 ADMIN = Principal(
     id=0, username="t", role="admin", district_id=None, street_id=None, community_id=None
 )
-COMMUNITY = "419901001001"
+COMMUNITY = "419807001001"
 CELL_W, CELL_E, RETIRED = COMMUNITY + "001", COMMUNITY + "002", COMMUNITY + "003"
 AREA = COMMUNITY + "R001"
 
@@ -36,24 +36,24 @@ def _insert(conn: Connection, sql: str, **params: object) -> None:
 
 @pytest.fixture
 def session(owner_conn: Connection) -> Session:
-    """Community 419901001001 (120.50–120.52 E, 40.50–40.52 N) in two cells, a 小区 in the
+    """Community 419807001001 (120.50–120.52 E, 40.50–40.52 N) in two cells, a 小区 in the
     western one, and a retired cell 003 kept for history."""
     g = "ST_GeomFromText(:g, 4326)"
     _insert(
         owner_conn,
-        f"INSERT INTO district (code, name, geom) VALUES ('419901', '测区', {g})",
+        f"INSERT INTO district (code, name, geom) VALUES ('419807', '测区', {g})",
         g=box(120.49, 40.49, 120.53, 40.53),
     )
     _insert(
         owner_conn,
-        "INSERT INTO street (code, name, district_id, geom) SELECT '419901001',"
-        f" '测街', id, {g} FROM district WHERE code = '419901'",
+        "INSERT INTO street (code, name, district_id, geom) SELECT '419807001',"
+        f" '测街', id, {g} FROM district WHERE code = '419807'",
         g=box(120.49, 40.49, 120.53, 40.53),
     )
     _insert(
         owner_conn,
         "INSERT INTO community (code, name, street_id, geom) SELECT :c, '测社区',"
-        f" id, {g} FROM street WHERE code = '419901001'",
+        f" id, {g} FROM street WHERE code = '419807001'",
         c=COMMUNITY,
         g=box(120.50, 40.50, 120.52, 40.52),
     )
