@@ -131,3 +131,25 @@ def test_gdal_oapif_reads_every_collection(
     features = _ogrinfo(ogc_server, h, "residential_areas")
     assert "幸福家园小区" in features.stdout and "MULTIPOLYGON" in features.stdout
     assert _ogrinfo(ogc_server, None, "-q", "").returncode != 0  # no token, no data
+
+
+def test_items_datetime_instant_and_intervals(export_client: TestClient, export_headers) -> None:
+    """`datetime` filters on the report's created_at: counts match the features' own times."""
+    h = export_headers["x7planner"]
+    url = "/ogc/collections/reports/items?limit=1000"
+    everything = export_client.get(url, headers=h).json()["features"]
+    times = sorted({f["properties"]["created_at"] for f in everything})
+    first = times[0]
+
+    def count(value: str) -> int:
+        r = export_client.get(url, params={"datetime": value}, headers=h)
+        assert r.status_code == 200, r.text
+        return int(r.json()["numberMatched"])
+
+    at_first = sum(f["properties"]["created_at"] == first for f in everything)
+    assert count(first) == at_first > 0
+    assert count(f"../{first}") == at_first  # the end of an interval is included
+    assert count(f"{first}/..") == len(everything)
+    assert count("2000-01-01T00:00:00Z/2000-12-31T00:00:00Z") == 0
+    bad = export_client.get(url, params={"datetime": "last week"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["detail"]["where"]["field"] == "datetime"

@@ -13,6 +13,7 @@ from service.api.routes.ogc_html import render_html
 from service.db.repositories.export_layers import ExportFilter
 from service.db.repositories.ogc import feature_by_id, features_page, layer_extent
 from service.domain.export_formats import LAYERS
+from service.domain.ogc_datetime import parse_ogc_datetime
 from service.domain.principal import Principal
 from service.errors import NotFound, ValidationFailed
 from service.exports.service import parse_bbox
@@ -161,13 +162,21 @@ def items(
     settings: SettingsDep,
     me: OgcUser,
     bbox: str | None = None,
+    datetime: Annotated[
+        str | None,
+        Query(
+            description="an instant or an interval start/end ('..' open) on the layer's time"
+            " (reports and grid cells: created; patrols: started; boundaries: updated)"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
     f: str | None = None,
 ) -> Response:
     name = _known(collection_id)
     limit = min(limit, settings.max_page_size)
-    flt = ExportFilter(bbox=parse_bbox(bbox))
+    since, until = parse_ogc_datetime(datetime)
+    flt = ExportFilter(bbox=parse_bbox(bbox), since=since, until=until)
     feats, matched = features_page(
         session, name, me, request.state.scope, flt, limit=limit, offset=offset
     )
