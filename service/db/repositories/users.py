@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Row, select, text, update
 from sqlalchemy.orm import Session
 
 from service.db.models import AppUser, AuthToken
@@ -14,7 +15,8 @@ from service.domain.passwords import hash_password, verify_password
 from service.domain.principal import Principal
 
 
-def principal_of(user: AppUser) -> Principal:
+def principal_of(user: AppUser | Row[Any]) -> Principal:
+    """The principal of a user: an ORM object or a row with the same column names."""
     return Principal(
         id=user.id,
         username=user.username,
@@ -109,16 +111,7 @@ def authenticate_token(session: Session, token: str) -> tuple[Principal, str | N
     ).first()
     if row is None:
         return None
-    principal = Principal(
-        id=row.id,
-        username=row.username,
-        role=row.role,
-        district_id=row.district_id,
-        street_id=row.street_id,
-        community_id=row.community_id,
-        department_id=row.department_id,
-    )
-    return principal, row.csrf_token
+    return principal_of(row), row.csrf_token
 
 
 def revoke_token(session: Session, token: str) -> None:
