@@ -165,6 +165,9 @@ def _crash_during(app: AppProcess, cluster: Cluster, workload, headers) -> dict[
     cluster.crash()
     down_at = time.monotonic()
     time.sleep(OUTAGE_S)
+    # The database accepts connections a little before `pg_ctl start` returns: an answer counts
+    # as "during the outage" only if it came before the restart began.
+    restart_at = time.monotonic()
     cluster.start()
     up_at = time.monotonic()
     for t in threads:
@@ -176,7 +179,7 @@ def _crash_during(app: AppProcess, cluster: Cluster, workload, headers) -> dict[
         found = workload.verify(tally.acked)
     else:
         found = workload.verify_over_http(app.url, tally.acked)
-    outage = [a for a in tally.answers if down_at <= a[0] - a[2] and a[0] <= up_at]
+    outage = [a for a in tally.answers if down_at <= a[0] - a[2] and a[0] <= restart_at]
     recovered = next((t for t, status in probe_log if t >= up_at and status == 200), None)
     return {
         "workload": workload.name,
