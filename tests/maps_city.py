@@ -221,11 +221,14 @@ def _add_reports_and_patrols(conn: Connection, city: City) -> None:
 
 
 def _add_history(conn: Connection, city: City, now: datetime) -> None:
-    """Two 小区 gained a party branch two months ago; one lost its property service last month."""
-    for area, attr, old, new, days in (
-        (city.area_ids[0], "party_org_status", "none", None, 65),
-        (city.area_ids[4], "party_org_status", "none", None, 70),
-        (city.area_ids[2], "property_service_mode", "professional", None, 35),
+    """Two 小区 gained a party branch two months ago; one lost its property service last month.
+
+    The dates are mid-month in calendar months before this one (not a number of days back), so
+    every run, whatever the day of the month, puts them inside a 4-month trend window."""
+    for area, attr, old, new, at in (
+        (city.area_ids[0], "party_org_status", "none", None, _mid_month(now, 2, day=12)),
+        (city.area_ids[4], "party_org_status", "none", None, _mid_month(now, 2, day=8)),
+        (city.area_ids[2], "property_service_mode", "professional", None, _mid_month(now, 1)),
     ):
         current = conn.execute(
             text(f"SELECT {attr} FROM residential_area WHERE id = :id"), {"id": area}
@@ -240,6 +243,12 @@ def _add_history(conn: Connection, city: City, now: datetime) -> None:
                 "attr": attr,
                 "old": old,
                 "new": new or current,
-                "at": now - timedelta(days=days),
+                "at": at,
             },
         )
+
+
+def _mid_month(now: datetime, months_back: int, day: int = 15) -> datetime:
+    """Noon UTC on `day` of the calendar month `months_back` months before `now`'s."""
+    index = now.year * 12 + now.month - 1 - months_back
+    return datetime(index // 12, index % 12 + 1, day, 12, tzinfo=UTC)
