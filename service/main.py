@@ -10,9 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from psycopg import DataError as PsycopgDataError
+from psycopg import OperationalError as PsycopgOperationalError
+from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
 from service.api.routes import (
     auth,
@@ -35,6 +39,7 @@ from service.api.routes import (
     stats,
     users,
 )
+from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.escalation import escalation_loop
@@ -52,12 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_db_engine(settings)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        async_pool = create_async_pool(settings)
+        await async_pool.open(wait=False)  # a database that is down now is a 503 later
+        app.state.async_pool = async_pool
         escalation = _start_escalation(settings)
         try:
             yield
         finally:
             if escalation is not None:
                 escalation.cancel()
+            await async_pool.close()
             engine.dispose()
 
     app = FastAPI(
@@ -125,6 +134,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
         return _unavailable("the database is unavailable")
+
+    # the same two failures on the asynchronous pool (raw psycopg, report filing)
+    @app.exception_handler(AsyncPoolTimeout)
+    async def async_pool_exhausted(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
+        return _unavailable("all database connections are busy")
+
+    @app.exception_handler(PsycopgOperationalError)
+    async def async_database_down(_: Request, exc: PsycopgOperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return _unavailable("the database is unavailable")
+
+    app.add_exception_handler(PsycopgDataError, data_error)  # type: ignore[arg-type]
 
     @app.exception_handler(DBAPIError)
     async def database_error(_: Request, exc: DBAPIError) -> JSONResponse:

@@ -1,17 +1,34 @@
-"""Filing a report: coordinate conversion, idempotency and the reasons a filing is refused."""
+"""Filing a report: coordinate conversion, idempotency and the reasons a filing is refused.
+
+The filing itself is one database statement (service.db.repositories.filing); this module
+prepares what it is given and turns each outcome into the answer: 201 with the stored report,
+200 with the original report for a retry, or the refusal that says what and where.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy.orm import Session
+from psycopg import AsyncConnection
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from service.api.report_schemas import ReportCreate
+from service.db.repositories import filing
 from service.db.repositories import reports as repo
+from service.db.repositories.users import authenticate_token
 from service.domain import coords
 from service.domain.field_input import content_hash, in_china, looks_swapped
-from service.domain.principal import Principal
-from service.errors import Conflict, OutsideArea, ValidationFailed
+from service.domain.principal import Filer, Principal
+from service.errors import (
+    Conflict,
+    Forbidden,
+    NotAuthenticated,
+    OutsideArea,
+    OutsideJurisdiction,
+    ValidationFailed,
+)
 
 
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -22,44 +39,69 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def file_report(session: Session, body: ReportCreate, me: Principal) -> dict[str, Any] | None:
-    """File the report: the stored report (as the repository's `get_report` shows it) when it
-    is new, None for a retry of the same filing (same id, same body)."""
-    if me.district_id is None:
-        # reports belong to a district; row-level security only lets a user file in their own
-        raise ValidationFailed(
-            "an account without a district cannot file reports",
-            message_zh="该账号不属于任何区县，不能上报事件",
-        )
+async def file_report(
+    conn: AsyncConnection[Any],
+    sessions: sessionmaker[Session],
+    body: ReportCreate,
+    filer: Filer,
+) -> tuple[dict[str, Any], bool]:
+    """File the report: (the stored report, True) when it is new, (the original report as it
+    is now, False) for a retry of the same filing (same id, same body, same filer)."""
     lon_in, lat_in = body.location.coordinates
     _check_plausible(lon_in, lat_in)
     lon, lat = to_wgs84(lon_in, lat_in, body.crs)
-    fingerprint = content_hash({**body.model_dump(mode="json"), "reporter": me.id})
-    new = repo.NewReport(
-        id=body.id,
-        category=body.category,
-        lon=lon,
-        lat=lat,
-        crs=body.crs,
-        accuracy_m=body.accuracy_m,
-        placed_by_hand=body.placed_by_hand,
-        description=body.description,
-        patrol_id=body.patrol_id,
-        content_hash=fingerprint,
+    row = await filing.file_report(
+        conn,
+        filing.FilingCall(
+            digest=filer.digest,
+            csrf=filer.csrf,
+            roles=filer.roles,
+            action=filer.action,
+            path=filer.path,
+            client_addr=filer.client_addr,
+            id=body.id,
+            lon=lon,
+            lat=lat,
+            crs=body.crs,
+            accuracy_m=body.accuracy_m,
+            placed_by_hand=body.placed_by_hand,
+            category=body.category,
+            description=body.description,
+            patrol_id=body.patrol_id,
+            content_hash=content_hash(body.model_dump(mode="json")),
+        ),
     )
-    stored = repo.file_report(session, new, me)
-    if stored is not None:
-        return stored
-    existing = repo.stored_hash(session, body.id)
-    if existing is not None:
-        if existing != fingerprint:
-            raise _reused_id()
-        return None
-    _explain_refusal(session, new, me)
-    raise _reused_id()  # the id exists but belongs to a record this user cannot see
+    outcome = row["outcome"]
+    if outcome == "created":
+        return row, True
+    if outcome == "replay":
+        return await run_in_threadpool(_read_original, sessions, filer.token, body.id), False
+    if outcome == "refused":
+        await run_in_threadpool(_explain_refusal, sessions, filer.token, body, lon, lat)
+    raise _refusal(outcome, row)
 
 
-def _reused_id() -> Conflict:
+def _refusal(outcome: str, row: dict[str, Any]) -> Exception:
+    if outcome == "unauthenticated":
+        return NotAuthenticated(
+            "invalid or expired token",
+            message_zh="登录已失效，请重新登录",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if outcome == "csrf":
+        return Forbidden("missing or wrong CSRF token", message_zh="请求校验失败，请刷新页面")
+    if outcome == "forbidden":
+        return Forbidden(
+            f"role {row['actor_role']} may not report:create", message_zh="无权执行此操作"
+        )
+    if outcome == "no_district":
+        # reports belong to a district; row-level security only lets a user file in their own
+        return ValidationFailed(
+            "an account without a district cannot file reports",
+            message_zh="该账号不属于任何区县，不能上报事件",
+        )
+    # "conflict", or "refused" with no lookup to blame: the id is taken by a report this
+    # user did not file with this body, or cannot see
     return Conflict(
         "this report id was already used for a different report",
         message_zh="该编号已用于另一条上报内容不同的事件",
@@ -82,25 +124,47 @@ def _check_plausible(lon: float, lat: float) -> None:
         )
 
 
-def _explain_refusal(session: Session, new: repo.NewReport, me: Principal) -> None:
-    if not repo.category_exists(session, new.category):
-        raise ValidationFailed(
-            f"unknown category {new.category!r}",
-            message_zh="未知的事件类别",
-            where={"field": "category", "value": new.category},
-        )
-    if new.patrol_id is not None and not repo.patrol_is_mine(session, new.patrol_id, me):
-        raise ValidationFailed(
-            "patrol not found among your patrols",
-            message_zh="巡查记录不存在",
-            where={"field": "patrol_id", "value": str(new.patrol_id)},
-        )
-    if not repo.point_in_district(session, new.lon, new.lat, me.district_id):
-        hint = ""
-        if repo.point_in_district(session, new.lat, new.lon, me.district_id):
-            hint = "; latitude and longitude look swapped"
-        raise OutsideArea(
-            f"position ({new.lon:.6f}, {new.lat:.6f}) is outside your district{hint}",
-            message_zh="位置不在本辖区内" + ("（经纬度疑似颠倒）" if hint else ""),
-            where={"field": "location.coordinates", "coordinates": [new.lon, new.lat]},
-        )
+def _principal(session: Session, token: str) -> Principal:
+    found = authenticate_token(session, token)
+    if found is None:  # the token was revoked between the two statements
+        raise _refusal("unauthenticated", {})
+    return found[0]
+
+
+def _read_original(
+    sessions: sessionmaker[Session], token: str, report_id: uuid.UUID
+) -> dict[str, Any]:
+    with sessions() as session, session.begin():
+        row = repo.get_report(session, report_id, _principal(session, token), "self")
+    if row is None:  # pragma: no cover - the filer always sees their own report
+        raise OutsideJurisdiction("report not found", message_zh="事件不存在")
+    return row
+
+
+def _explain_refusal(
+    sessions: sessionmaker[Session], token: str, body: ReportCreate, lon: float, lat: float
+) -> None:
+    """Raise the reason the filing statement inserted nothing, if a lookup is to blame."""
+    with sessions() as session, session.begin():
+        me = _principal(session, token)
+        if not repo.category_exists(session, body.category):
+            raise ValidationFailed(
+                f"unknown category {body.category!r}",
+                message_zh="未知的事件类别",
+                where={"field": "category", "value": body.category},
+            )
+        if body.patrol_id is not None and not repo.patrol_is_mine(session, body.patrol_id, me):
+            raise ValidationFailed(
+                "patrol not found among your patrols",
+                message_zh="巡查记录不存在",
+                where={"field": "patrol_id", "value": str(body.patrol_id)},
+            )
+        if not repo.point_in_district(session, lon, lat, me.district_id):
+            hint = ""
+            if repo.point_in_district(session, lat, lon, me.district_id):
+                hint = "; latitude and longitude look swapped"
+            raise OutsideArea(
+                f"position ({lon:.6f}, {lat:.6f}) is outside your district{hint}",
+                message_zh="位置不在本辖区内" + ("（经纬度疑似颠倒）" if hint else ""),
+                where={"field": "location.coordinates", "coordinates": [lon, lat]},
+            )

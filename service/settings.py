@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     db_pool_max_overflow: int = 10
     db_pool_timeout_s: float = 5.0
     db_statement_timeout_ms: int = 15_000
+    # connections per process of the asynchronous pool that files reports (service.db.async_pool)
+    db_async_pool_size: int = 10
     # A report acknowledged with 201 must survive a database crash: commits wait for the WAL
     # whatever the server's default (the local dev cluster runs with synchronous_commit=off).
     db_synchronous_commit: Literal["on", "local", "remote_write", "remote_apply"] = "on"

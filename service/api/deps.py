@@ -17,9 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.db.repositories.audit import record_write
-from service.db.repositories.users import authenticate_token
-from service.domain.policy import scope_for
-from service.domain.principal import Principal
+from service.db.repositories.users import authenticate_token, token_digest
+from service.domain.policy import POLICY, scope_for
+from service.domain.principal import Filer, Principal
 from service.errors import Forbidden, NotAuthenticated
 from service.settings import Settings
 
@@ -198,6 +198,36 @@ def scope_for_check(action: str) -> None:
 
     if action not in POLICY:
         raise KeyError(f"no policy rule for action {action!r} (add it to service/domain/policy.py)")
+
+
+def require_in_statement(action: str) -> Callable[..., Awaitable[Filer]]:
+    """Like `require`, for a write that authenticates inside its own database statement (report
+    filing, service.reporting): this only reads the credentials, with no I/O; the statement
+    checks the token, the CSRF echo and the roles POLICY allows, sets the row-level security
+    identity and writes the audit row, all in the write's own transaction."""
+    scope_for_check(action)
+    roles = sorted(POLICY[action])
+
+    async def dependency(request: Request) -> Filer:
+        token, from_cookie = _token_from(request)
+        if not token:
+            raise NotAuthenticated(
+                "authentication required",
+                message_zh="请先登录",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return Filer(
+            token=token,
+            digest=token_digest(token),
+            csrf=(request.headers.get(CSRF_HEADER) or "") if from_cookie else None,
+            roles=roles,
+            action=action,
+            path=request.url.path,
+            client_addr=client_address(request),
+        )
+
+    dependency.__wangge_action__ = action  # type: ignore[attr-defined]
+    return dependency
 
 
 def login_redirect_url(request: Request) -> str:

@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -16,13 +17,13 @@ log = logging.getLogger("wangge.errors")
 MAX_ECHOED_INPUT_CHARS = 200
 
 
-async def data_error(request: Request, exc: DataError) -> JSONResponse:
+async def data_error(request: Request, exc: DataError | psycopg.DataError) -> JSONResponse:
     """PostgreSQL refused a value (SQLSTATE class 22: out of range, malformed): the client's.
 
     E.g. /api/users/99999999999 overflows int4, ?offset=10**30 overflows int8. Without this
     such requests were 500s; schemathesis finds them on every new route.
     """
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     log.warning("data error on %s %s: %s", request.method, request.url.path, sqlstate)
     return AsciiJSONResponse(
         {

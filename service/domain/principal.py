@@ -35,3 +35,17 @@ class Principal:
         if self.street_id is not None:
             return "street"
         return "district"
+
+
+@dataclass(frozen=True, slots=True)
+class Filer:
+    """Who asks for a write that is authenticated inside its own statement (report filing):
+    the credentials as sent, not yet checked, and the facts of the audit row."""
+
+    token: str
+    digest: str  # what the database keeps of the token
+    csrf: str | None  # the CSRF echo of a cookie session; None for a bearer token
+    roles: list[str]  # the roles POLICY allows to do `action`
+    action: str
+    path: str
+    client_addr: str

@@ -1,5 +1,5 @@
-"""Reports: filing (one statement resolves the position and writes the first history row),
-reading with the jurisdiction filter, nearby open reports, and life-cycle updates."""
+"""Reports: reading with the jurisdiction filter, nearby open reports, life-cycle updates, and
+the checks that explain a refused filing (the filing itself is service.db.repositories.filing)."""
 
 from __future__ import annotations
 
@@ -13,69 +13,6 @@ from sqlalchemy.orm import Session
 
 from service.domain.principal import Principal
 from service.domain.report_lifecycle import OPEN_STATUSES
-
-# One statement: the point's cell, 小区, community, street and district, the category's
-# department and deadline, the INSERT, and the stored report in the shape of REPORT_VIEW (codes
-# and names included, so the answer needs no second query). The literal is built in WGS84 so
-# the GiST indexes on the territory tables are used as they are. The first history row is a
-# second statement in the same transaction: under row-level security the report_event INSERT
-# policy checks that its report is visible, and a row inserted by a CTE is not visible within
-# its own statement.
-FILE_REPORT_SQL = text(
-    """
-    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-    cat AS (SELECT ec.department_id, ec.deadline_hours, ec.name_zh,
-              dep.code AS department_code, dep.name_zh AS department_name_zh
-            FROM event_category ec JOIN department dep ON dep.id = ec.department_id
-            WHERE ec.code = :category AND ec.is_active),
-    st AS (SELECT s.id, s.code, s.district_id FROM street s, p
-           WHERE ST_Intersects(s.geom, p.g)
-             AND (CAST(:district_id AS integer) IS NULL OR s.district_id = :district_id)
-           LIMIT 1),
-    -- Streets tile their district, so the street gives the district; the (large) district
-    -- polygon is only tested for a point that lies in no street.
-    dis AS (SELECT d.id, d.code FROM st JOIN district d ON d.id = st.district_id
-            UNION ALL
-            SELECT d.id, d.code FROM district d, p
-            WHERE NOT EXISTS (SELECT 1 FROM st) AND ST_Intersects(d.geom, p.g)
-              AND (CAST(:district_id AS integer) IS NULL OR d.id = :district_id)
-            LIMIT 1),
-    com AS (SELECT c.id, c.code FROM community c, p, st
-            WHERE c.street_id = st.id AND ST_Intersects(c.geom, p.g) LIMIT 1),
-    cell AS (SELECT gc.id, gc.code FROM grid_cell gc, p
-             WHERE gc.is_active AND ST_Intersects(gc.geom, p.g) ORDER BY gc.id LIMIT 1),
-    ra AS (SELECT r.id, r.code FROM residential_area r, p
-           WHERE ST_Intersects(r.geom, p.g) ORDER BY r.id LIMIT 1),
-    pat AS (SELECT CAST(:patrol_id AS uuid) AS id
-            WHERE CAST(:patrol_id AS uuid) IS NULL
-               OR EXISTS (SELECT 1 FROM patrol WHERE id = CAST(:patrol_id AS uuid)
-                          AND worker_id = :actor)),
-    ins AS (
-      INSERT INTO report (id, geom, accuracy_m, coordinate_system, placed_by_hand,
-        category_code, description, reporter_id, patrol_id, grid_cell_id, residential_area_id,
-        community_id, street_id, district_id, department_id, deadline_at, content_hash)
-      SELECT :id, p.g, :accuracy, :crs, :by_hand, :category, :description, :actor, pat.id,
-        (SELECT id FROM cell), (SELECT id FROM ra), (SELECT id FROM com), (SELECT id FROM st),
-        dis.id, cat.department_id, now() + cat.deadline_hours * interval '1 hour', :hash
-      FROM p, cat, dis, pat
-      ON CONFLICT (id) DO NOTHING
-      RETURNING *)
-    SELECT r.id, r.category_code AS category, cat.name_zh AS category_name_zh,
-      ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat, r.coordinate_system AS crs, r.accuracy_m,
-      r.placed_by_hand, r.description, r.status, r.patrol_id, r.duplicate_of,
-      (SELECT code FROM cell) AS grid_code, (SELECT code FROM ra) AS residential_area_code,
-      (SELECT code FROM com) AS community_code, (SELECT code FROM st) AS street_code,
-      dis.code AS district_code, cat.department_code AS department, cat.department_name_zh,
-      r.deadline_at AS deadline, r.escalation_level, r.created_at, r.updated_at,
-      r.closed_at, r.content_hash, r.category_code, r.deadline_at, r.district_id,
-      r.street_id, r.community_id, r.grid_cell_id, r.department_id, r.reporter_id
-    FROM ins r, cat, dis
-    """
-)
-FIRST_EVENT_SQL = text(
-    "INSERT INTO report_event (report_id, from_status, to_status, actor_id, note, street_id,"
-    " district_id) VALUES (:id, NULL, 'reported', :actor, '', :street_id, :district_id)"
-)
 
 REPORT_VIEW = """
     SELECT r.id, r.category_code AS category, ec.name_zh AS category_name_zh,
@@ -97,63 +34,6 @@ REPORT_VIEW = """
     LEFT JOIN community c ON c.id = r.community_id
     LEFT JOIN street s ON s.id = r.street_id
 """
-
-
-@dataclass(frozen=True)
-class NewReport:
-    id: uuid.UUID
-    category: str
-    lon: float
-    lat: float
-    crs: str
-    accuracy_m: float | None
-    placed_by_hand: bool
-    description: str
-    patrol_id: uuid.UUID | None
-    content_hash: str
-
-
-def file_report(session: Session, new: NewReport, actor: Principal) -> dict[str, Any] | None:
-    """Insert the report and its first history row; the stored report as `get_report` shows
-    it, or None when no report was inserted (the id exists, or a lookup refused the filing)."""
-    row = (
-        session.execute(
-            FILE_REPORT_SQL,
-            {
-                "id": new.id,
-                "lon": new.lon,
-                "lat": new.lat,
-                "category": new.category,
-                "district_id": actor.district_id,
-                "patrol_id": new.patrol_id,
-                "actor": actor.id,
-                "accuracy": new.accuracy_m,
-                "crs": new.crs,
-                "by_hand": new.placed_by_hand,
-                "description": new.description,
-                "hash": new.content_hash,
-            },
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        return None
-    session.execute(
-        FIRST_EVENT_SQL,
-        {
-            "id": row["id"],
-            "actor": actor.id,
-            "street_id": row["street_id"],
-            "district_id": row["district_id"],
-        },
-    )
-    return {**row, "reporter": actor.username}
-
-
-def stored_hash(session: Session, report_id: uuid.UUID) -> str | None:
-    """The content hash of an existing report (as visible to the current user), if any."""
-    return session.scalar(text("SELECT content_hash FROM report WHERE id = :id"), {"id": report_id})
 
 
 def category_exists(session: Session, code: str) -> bool:

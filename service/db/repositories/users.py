@@ -28,7 +28,8 @@ def principal_of(user: AppUser | Row[Any]) -> Principal:
     )
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the database keeps of a token (its SHA-256, hex)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -52,7 +53,7 @@ def issue_token(session: Session, user: AppUser, *, kind: str, ttl_minutes: int)
     session.add(
         AuthToken(
             user_id=user.id,
-            token_sha256=_digest(token),
+            token_sha256=token_digest(token),
             kind=kind,
             csrf_token=csrf,
             created_at=now,
@@ -69,7 +70,7 @@ def user_for_token(session: Session, token: str) -> tuple[AppUser, AuthToken] | 
         select(AppUser, AuthToken)
         .join(AuthToken, AuthToken.user_id == AppUser.id)
         .where(
-            AuthToken.token_sha256 == _digest(token),
+            AuthToken.token_sha256 == token_digest(token),
             AuthToken.revoked_at.is_(None),
             AuthToken.expires_at > datetime.now(UTC),
             AppUser.is_active.is_(True),
@@ -79,24 +80,11 @@ def user_for_token(session: Session, token: str) -> tuple[AppUser, AuthToken] | 
 
 
 # The token lookup and the transaction-local settings read by the row-level security policies
-# (see service.api.deps.set_rls_identity for the names) in one round trip. set_config runs only
-# for the row that passes the WHERE clause, so an unknown, revoked or expired token sets nothing;
-# is_local=true keeps the settings inside the request's transaction.
-_AUTHENTICATE_SQL = text(
-    """
-    SELECT u.id, u.username, u.role, u.district_id, u.street_id, u.community_id,
-      u.department_id, t.csrf_token,
-      set_config('wangge.user_id', u.id::text, true),
-      set_config('wangge.role', u.role, true),
-      set_config('wangge.district_id', COALESCE(u.district_id::text, ''), true),
-      set_config('wangge.street_id', COALESCE(u.street_id::text, ''), true),
-      set_config('wangge.community_id', COALESCE(u.community_id::text, ''), true),
-      set_config('wangge.department_id', COALESCE(u.department_id::text, ''), true)
-    FROM auth_token t JOIN app_user u ON u.id = t.user_id
-    WHERE t.token_sha256 = :digest AND t.revoked_at IS NULL AND t.expires_at > :now
-      AND u.is_active
-    """
-)
+# (see service.api.deps.set_rls_identity for the names) in one round trip: the database function
+# wangge_authenticate (migration 011) is the one definition of a valid token, shared with the
+# report-filing statement. It sets nothing for an unknown, revoked or expired token; the
+# settings are transaction-local (they end with the request's transaction).
+_AUTHENTICATE_SQL = text("SELECT * FROM wangge_authenticate(:digest)")
 
 
 def authenticate_token(session: Session, token: str) -> tuple[Principal, str | None] | None:
@@ -106,9 +94,7 @@ def authenticate_token(session: Session, token: str) -> tuple[Principal, str | N
     Every request reads the token row afresh (no cache), so a logout or a revocation takes
     effect on the next request.
     """
-    row = session.execute(
-        _AUTHENTICATE_SQL, {"digest": _digest(token), "now": datetime.now(UTC)}
-    ).first()
+    row = session.execute(_AUTHENTICATE_SQL, {"digest": token_digest(token)}).first()
     if row is None:
         return None
     return principal_of(row), row.csrf_token
@@ -117,7 +103,7 @@ def authenticate_token(session: Session, token: str) -> tuple[Principal, str | N
 def revoke_token(session: Session, token: str) -> None:
     session.execute(
         update(AuthToken)
-        .where(AuthToken.token_sha256 == _digest(token), AuthToken.revoked_at.is_(None))
+        .where(AuthToken.token_sha256 == token_digest(token), AuthToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
 
@@ -129,6 +115,6 @@ def revoke_user_tokens(session: Session, user_id: int, *, keep_token: str | None
     """Revoke every live token of a user (except `keep_token`); returns how many."""
     stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
     if keep_token is not None:
-        stmt = stmt.where(AuthToken.token_sha256 != _digest(keep_token))
+        stmt = stmt.where(AuthToken.token_sha256 != token_digest(keep_token))
     result = session.execute(stmt.values(revoked_at=datetime.now(UTC)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
