@@ -51,4 +51,5 @@ format: setup
 
 ## make bench: every benchmark in bench/, each printing its table
 bench: migrate
+	@bash .ci/setup.sh --bench
 	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b" || exit 1; done

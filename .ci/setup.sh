@@ -3,9 +3,13 @@
 # the virtual environment with the project, and the browser assets from npm.
 #   setup.sh          what the app needs (make demo)
 #   setup.sh --tests  also what the tests need: GDAL's command-line tools and Chromium
+#   setup.sh --bench  also what `make bench` needs: wrk, GDAL's ogr2ogr and the baselines
+#                     (tipg from PyPI in its own venv, var/bench-tipg-venv)
 set -euo pipefail
 for_tests=0
+for_bench=0
 [ "${1:-}" = "--tests" ] && for_tests=1
+[ "${1:-}" = "--bench" ] && for_bench=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
@@ -16,6 +20,10 @@ if [ "$for_tests" = 1 ]; then
   [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
   # Chinese glyphs in the screenshots the browser tests save
   dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need_pkgs+=(fonts-wqy-microhei)
+fi
+if [ "$for_bench" = 1 ]; then
+  command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+  command -v ogr2ogr >/dev/null 2>&1 || need_pkgs+=(gdal-bin)
 fi
 command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
@@ -56,5 +64,17 @@ if [ -f map_ui/package-lock.json ]; then
   if [ ! -d map_ui/node_modules ] || [ map_ui/package-lock.json -nt map_ui/node_modules/.package-lock.json ]; then
     echo "setup: installing browser assets (npm ci)"
     (cd map_ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi
+
+# Benchmark baselines: tipg (issue 6) with the same ASGI server stack as wangge, pinned.
+if [ "$for_bench" = 1 ]; then
+  tipg=var/bench-tipg-venv
+  if [ ! -x "$tipg/bin/uvicorn" ]; then
+    echo "setup: installing the tipg baseline into $tipg"
+    rm -rf "$tipg"
+    python3 -m venv "$tipg"
+    "$tipg/bin/pip" install -q --disable-pip-version-check "tipg==1.6.1" "uvicorn[standard]" \
+      >"$tipg.log" 2>&1 || { cat "$tipg.log" >&2; exit 1; }
   fi
 fi

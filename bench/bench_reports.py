@@ -43,7 +43,7 @@ from bench.reports_setup import (  # noqa: E402
     libpq,
     prepare_database,
 )
-from service.db.repositories.filing import FILE_REPORT_SQL  # noqa: E402
+from service.db.repositories.filing import FILE_REPORT_SQL, FilingCall  # noqa: E402
 from service.domain.policy import POLICY  # noqa: E402
 from service.settings import LOCAL_SOCKET_DIR, Settings  # noqa: E402
 
@@ -251,7 +251,8 @@ def pgbench_script(token: str, npoints: int) -> str:
         "patrol_id": "NULL",
         "content_hash": "md5(random()::text)",
     }
-    sql = re.sub(r"%\((\w+)\)s", lambda m: literals[m.group(1)], FILE_REPORT_SQL)
+    values = iter(literals[name] for name in FilingCall._fields)
+    sql = re.sub(r"%s", lambda _: next(values), FILE_REPORT_SQL)
     return f"\\set k random(1, {npoints})\n{' '.join(sql.split())};\n"
 
 

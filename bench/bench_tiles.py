@@ -15,13 +15,14 @@ One run: loads the demo city at benchmark scale (gis_data.demo_loader, DemoScale
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,12 +34,16 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import CpuMeter  # noqa: E402
+from bench.http_load import each_once  # noqa: E402
 from service.settings import LOCAL_SOCKET_DIR, local_database_url  # noqa: E402
 
 DB = "wangge_bench"
 OURS_PORT, TIPG_PORT = 8106, 8206
 TIPG_VENV = ROOT / "var" / "bench-tipg-venv"
 ZOOMS = range(10, 19)
+# throughput set: up to this many tiles per zoom, none of them in the latency set
+THROUGHPUT_PER_ZOOM = 80
 LAYERS = {
     "residential_area": "id,code,name,households,build_year,property_service_mode,"
     "party_org_status,owners_committee_status,renovation_status,renovation_planned_year",
@@ -113,8 +118,12 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return int((lon + 180) / 360 * n), int(y)
 
 
-def tile_sets(per_zoom: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
-    """Two disjoint sets of tiles with data (around 小区), per zoom."""
+def tile_sets(
+    per_zoom: int, throughput_per_zoom: int
+) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """Two disjoint sets of tiles with data (around 小区), per zoom: the latency set and the
+    throughput set (a zoom with too few tiles for both gives the throughput set none, so
+    every throughput request is a cold tile for wangge's cache too)."""
     engine = create_engine(local_database_url("wangge", DB))
     with engine.connect() as conn:
         points = conn.execute(
@@ -129,7 +138,7 @@ def tile_sets(per_zoom: int) -> tuple[list[tuple[int, int, int]], list[tuple[int
         rng.shuffle(tiles)
         half = max(1, min(per_zoom, len(tiles) // 2))
         first += tiles[:half]
-        second += tiles[half : 2 * half] or tiles[:half]
+        second += tiles[half : half + throughput_per_zoom]
     return first, second
 
 
@@ -142,16 +151,24 @@ def fetch(client: httpx.Client, url: str) -> tuple[float, int]:
     return elapsed, len(r.content)
 
 
-def url_for(server: str, layer: str, z: int, x: int, y: int) -> str:
-    if server == "wangge":
-        return f"http://127.0.0.1:{OURS_PORT}/tiles/{layer}/{z}/{x}/{y}.pbf"
+PORTS = {"wangge": OURS_PORT, "wangge-nocache": OURS_PORT + 1, "tipg": TIPG_PORT}
+THROUGHPUT_ROUNDS = 3
+
+
+def path_for(server: str, layer: str, z: int, x: int, y: int) -> str:
+    if server.startswith("wangge"):
+        return f"/tiles/{layer}/{z}/{x}/{y}.pbf"
     return (
-        f"http://127.0.0.1:{TIPG_PORT}/collections/public.{layer}/tiles/WebMercatorQuad/"
-        f"{z}/{x}/{y}?properties={LAYERS[layer]}"
+        f"/collections/public.{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={LAYERS[layer]}"
     )
 
 
-def run_tiles(server: str, layer: str, tiles, throughput_tiles, headers) -> dict:
+def url_for(server: str, layer: str, z: int, x: int, y: int) -> str:
+    return f"http://127.0.0.1:{PORTS[server]}{path_for(server, layer, z, x, y)}"
+
+
+def run_latency(server: str, layer: str, tiles, headers) -> dict:  # type: ignore[no-untyped-def]
+    """Each tile of the latency set once (cold), in order; for wangge again (cached)."""
     out: dict = {"by_zoom": {}}
     with httpx.Client(headers=headers, timeout=60) as client:
         for z in ZOOMS:
@@ -159,16 +176,39 @@ def run_tiles(server: str, layer: str, tiles, throughput_tiles, headers) -> dict
             out["by_zoom"][z] = samples
         if server == "wangge":
             out["warm"] = [fetch(client, url_for(server, layer, *t))[0] for t in tiles]
-
-    # one keep-alive client shared by the 4 workers: a new httpx.Client per tile builds an SSL
-    # context each time (~20 ms of the benchmark's own CPU), which capped both servers alike
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-    with httpx.Client(headers=headers, timeout=60, limits=limits) as shared:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda t: fetch(shared, url_for(server, layer, *t)), throughput_tiles))
-        out["throughput"] = len(throughput_tiles) / (time.perf_counter() - started)
     return out
+
+
+def run_throughput(layer: str, tiles, headers, pids) -> dict[str, list[tuple[float, dict]]]:  # type: ignore[no-untyped-def]
+    """Tiles per second and CPU per tile with 4 connections, each tile of the set once per
+    round, rounds alternating between tipg and wangge with its tile cache off (so every
+    request renders, as every tipg request does). The lean asyncio client of
+    bench/http_load.py keeps the benchmark's own CPU small (httpx cost ~1-2 ms per tile)."""
+    out: dict[str, list[tuple[float, dict]]] = {"tipg": [], "wangge-nocache": []}
+    for _ in range(THROUGHPUT_ROUNDS):
+        for server in out:
+            h = headers if server.startswith("wangge") else {}
+            paths = [path_for(server, layer, *t) for t in tiles]
+            meter = CpuMeter(app_pid=pids[server], own=True)
+            result = asyncio.run(each_once("127.0.0.1", PORTS[server], h, paths, 4))
+            bad = {s: n for s, n in result.statuses.items() if s not in (200, 204)}
+            if bad:
+                raise RuntimeError(f"{server} {layer}: answers {bad}")
+            out[server].append((len(paths) / result.elapsed_s, meter.per_item(len(paths))))
+    return out
+
+
+def warm_up(tiles: list[tuple[int, int, int]], headers: dict[str, str]) -> None:
+    """Give every server warm connections and plans before anything is timed: empty tiles
+    (the measured ones shifted 64 tiles east, outside the district) at every zoom and layer,
+    8 at a time, so each pooled connection has run each statement. Nothing measured is in
+    wangge's tile cache afterwards."""
+    for server, port in PORTS.items():
+        h = headers if server.startswith("wangge") else {}
+        for layer in LAYERS:
+            paths = [path_for(server, layer, z, x + 64, y) for z, x, y in tiles if x + 64 < 2**z]
+            for _ in range(3):
+                asyncio.run(each_once("127.0.0.1", port, h, paths, 8))
 
 
 def run_stats(headers, repeats: int) -> list[tuple[str, float, float, float, float, bool]]:
@@ -247,18 +287,34 @@ def print_tables(results: dict, stats_rows, reports: int, points=()) -> None:
             )
     print(
         "\n| layer | wangge cold p95 ms (all zooms) | wangge warm p95 ms | max KB |"
-        " wangge tiles/s | tipg tiles/s | ratio |"
+        " throughput tiles | wangge tiles/s (cache off) | tipg tiles/s | ratio |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for layer in LAYERS:
-        ours, tipg = results[("wangge", layer)], results[("tipg", layer)]
+        ours = results[("wangge", layer)]
+        rounds = results[("throughput", layer)]
         cold = [a for s in ours["by_zoom"].values() for a, _ in s]
         kb = max(b for s in ours["by_zoom"].values() for _, b in s) / 1024
+        w = statistics.median(r for r, _ in rounds["wangge-nocache"])
+        t = statistics.median(r for r, _ in rounds["tipg"])
         print(
             f"| {layer} | {pct(cold, 0.95):.1f} | {pct(ours['warm'], 0.95):.1f} | {kb:.1f} |"
-            f" {ours['throughput']:.0f} | {tipg['throughput']:.0f} |"
-            f" {ours['throughput'] / tipg['throughput']:.1f}× |"
+            f" {results[('throughput_tiles', layer)]} | {w:.0f} | {t:.0f} | {w / t:.1f}× |"
         )
+    print(
+        f"\nThroughput rounds ({THROUGHPUT_ROUNDS} per server, alternating; tiles/s) and CPU per"
+        " tile (ms, /proc counters, median of the rounds)\n"
+    )
+    print("| layer | server | tiles/s per round | server ms | PostgreSQL ms | load generator ms |")
+    print("|---|---|---|---|---|---|")
+    for layer in LAYERS:
+        for server, rounds_of in results[("throughput", layer)].items():
+            rates = ", ".join(f"{r:.0f}" for r, _ in rounds_of)
+            cpu = {k: statistics.median(c[k] for _, c in rounds_of) for k in rounds_of[0][1]}
+            print(
+                f"| {layer} | {server} | {rates} | {cpu['app']:.2f} | {cpu['postgres']:.2f} |"
+                f" {cpu['client']:.2f} |"
+            )
     print("\n### Open-report points for /map (district user)\n")
     print("| view | zoom | features | p50 ms | p95 ms |")
     print("|---|---|---|---|---|")
@@ -298,24 +354,18 @@ def main() -> None:
             proc.wait(timeout=20)
 
 
-def _serve_and_measure(args, headers, per_zoom: int, repeats: int, procs: list) -> None:
+def _serve_and_measure(args, headers, per_zoom: int, repeats: int, procs: list) -> None:  # type: ignore[no-untyped-def]
     app_url = local_database_url("wangge_app", DB)
-    ours = start(
-        [
-            str(ROOT / ".venv/bin/uvicorn"),
-            "service.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(OURS_PORT),
-            "--log-level",
-            "warning",
-        ],
-        {"WANGGE_DATABASE_URL": app_url},
-        f"http://127.0.0.1:{OURS_PORT}/health",
-    )
-    procs.append(ours)
+    pids = {}
+    for server, cache_bytes in (("wangge", None), ("wangge-nocache", "0")):
+        env = {"WANGGE_DATABASE_URL": app_url, "WANGGE_ESCALATION_INTERVAL_S": "0"}
+        if cache_bytes is not None:
+            env["WANGGE_TILE_CACHE_BYTES"] = cache_bytes
+        cmd = [str(ROOT / ".venv/bin/uvicorn"), "service.main:create_app", "--factory"]
+        cmd += ["--host", "127.0.0.1", "--port", str(PORTS[server]), "--log-level", "warning"]
+        proc = start(cmd, env, f"http://127.0.0.1:{PORTS[server]}/health")
+        procs.append(proc)
+        pids[server] = proc.pid
     tipg = start(
         [
             str(TIPG_VENV / "bin/uvicorn"),
@@ -336,12 +386,16 @@ def _serve_and_measure(args, headers, per_zoom: int, repeats: int, procs: list) 
         f"http://127.0.0.1:{TIPG_PORT}/collections",
     )
     procs.append(tipg)
-    first, second = tile_sets(per_zoom)
-    results = {}
+    pids["tipg"] = tipg.pid
+    first, second = tile_sets(per_zoom, THROUGHPUT_PER_ZOOM)
+    warm_up(first, headers)
+    results: dict = {}
     for layer in LAYERS:
         for server in ("tipg", "wangge"):
             h = headers if server == "wangge" else {}
-            results[(server, layer)] = run_tiles(server, layer, first, second, h)
+            results[(server, layer)] = run_latency(server, layer, first, h)
+        results[("throughput", layer)] = run_throughput(layer, second, headers, pids)
+        results[("throughput_tiles", layer)] = len(second)
     stats_rows = run_stats(headers, repeats)
     points = run_report_points(headers, max(5, repeats // 4))
     print_tables(results, stats_rows, args.reports, points)

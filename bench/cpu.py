@@ -60,11 +60,12 @@ class CpuMeter:
 
     app: the uvicorn process tree; postgres: the local cluster (live backends plus those that
     exited, through the postmaster's reaped-children counters); client: this process's reaped
-    children, i.e. wrk or pgbench once they have exited.
+    children, i.e. wrk or pgbench once they have exited (or, with `own`, this process).
     """
 
-    def __init__(self, app_pid: int | None) -> None:
+    def __init__(self, app_pid: int | None, own: bool = False) -> None:
         self.app_pid = app_pid
+        self.own = own  # the load generator is this process (bench/http_load.py), not a child
         self.pg_pid = postmaster_pid()
         self.start = self._sample()
 
@@ -72,6 +73,8 @@ class CpuMeter:
         tree = _children()
         times = os.times()
         out = {"client": times.children_user + times.children_system}
+        if self.own:
+            out["client"] = times.user + times.system
         if self.pg_pid is not None:
             out["postgres"] = _tree_cpu_s(self.pg_pid, tree, reaped=True)
         if self.app_pid is not None:

@@ -36,16 +36,24 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes) -> int:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        status, _ = await self._exchange(head.encode() + body)
+        return status
+
+    async def get(self, path: str) -> tuple[int, int]:
+        """(status, body bytes) of a GET."""
+        return await self._exchange(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}\r\n".encode()
+        )
+
+    async def _exchange(self, request: bytes) -> tuple[int, int]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(
-            (
-                f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode()
-            + body
-        )
+        self.writer.write(request)
         status_line = await self.reader.readline()
         status = int(status_line.split()[1])
         length = 0
@@ -53,7 +61,7 @@ class Connection:
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
         await self.reader.readexactly(length)
-        return status
+        return status, length
 
 
 async def closed_loop(
@@ -118,4 +126,24 @@ async def fixed_rate(
         tasks.append(asyncio.create_task(one(due)))
     await asyncio.gather(*tasks)
     result.elapsed_s = time.perf_counter() - start
+    return result
+
+
+async def each_once(
+    host: str, port: int, headers: dict[str, str], paths: list[str], clients: int
+) -> Result:
+    """GET every path once over `clients` keep-alive connections (as fast as answered)."""
+    result = Result()
+    todo = iter(paths)
+
+    async def client() -> None:
+        conn = Connection(host, port, headers)
+        for path in todo:
+            began = time.perf_counter()
+            status, _ = await conn.get(path)
+            result.record(status, (time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    result.elapsed_s = time.perf_counter() - began
     return result

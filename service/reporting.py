@@ -20,7 +20,7 @@ from service.db.repositories import reports as repo
 from service.db.repositories.users import authenticate_token
 from service.domain import coords
 from service.domain.field_input import content_hash, in_china, looks_swapped
-from service.domain.principal import Filer, Principal
+from service.domain.principal import Caller, Principal
 from service.errors import (
     Conflict,
     Forbidden,
@@ -43,22 +43,22 @@ async def file_report(
     conn: AsyncConnection[Any],
     sessions: sessionmaker[Session],
     body: ReportCreate,
-    filer: Filer,
+    caller: Caller,
 ) -> tuple[dict[str, Any], bool]:
     """File the report: (the stored report, True) when it is new, (the original report as it
-    is now, False) for a retry of the same filing (same id, same body, same filer)."""
+    is now, False) for a retry of the same filing (same id, same body, same caller)."""
     lon_in, lat_in = body.location.coordinates
     _check_plausible(lon_in, lat_in)
     lon, lat = to_wgs84(lon_in, lat_in, body.crs)
     row = await filing.file_report(
         conn,
         filing.FilingCall(
-            digest=filer.digest,
-            csrf=filer.csrf,
-            roles=filer.roles,
-            action=filer.action,
-            path=filer.path,
-            client_addr=filer.client_addr,
+            digest=caller.digest,
+            csrf=caller.csrf,
+            roles=caller.roles,
+            action=caller.action,
+            path=caller.path,
+            client_addr=caller.client_addr,
             id=body.id,
             lon=lon,
             lat=lat,
@@ -75,9 +75,9 @@ async def file_report(
     if outcome == "created":
         return row, True
     if outcome == "replay":
-        return await run_in_threadpool(_read_original, sessions, filer.token, body.id), False
+        return await run_in_threadpool(_read_original, sessions, caller.token, body.id), False
     if outcome == "refused":
-        await run_in_threadpool(_explain_refusal, sessions, filer.token, body, lon, lat)
+        await run_in_threadpool(_explain_refusal, sessions, caller.token, body, lon, lat)
     raise _refusal(outcome, row)
 
 
@@ -136,7 +136,7 @@ def _read_original(
 ) -> dict[str, Any]:
     with sessions() as session, session.begin():
         row = repo.get_report(session, report_id, _principal(session, token), "self")
-    if row is None:  # pragma: no cover - the filer always sees their own report
+    if row is None:  # pragma: no cover - the caller always sees their own report
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
     return row
 

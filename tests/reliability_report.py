@@ -42,6 +42,7 @@ def figures() -> str:
     faults = _load("faults_summary.json")
     crash = faults.get("database_crash", {})
     pool = faults.get("pool_exhaustion", {})
+    filing_pool = faults.get("pool_exhaustion_filing", {})
     rows = [
         "| figure | last run | must be |",
         "|---|---|---|",
@@ -85,6 +86,18 @@ def figures() -> str:
             f"{pool['fastest_503_s']} / {pool['slowest_s']}" if pool else None,
         ),
         _row("pool exhaustion: requests that hung", pool.get("hung"), "0"),
+        _row(
+            "filing pool exhaustion: requests / pool size",
+            f"{filing_pool['concurrent_requests']} / {filing_pool['pool_size']}"
+            if filing_pool
+            else None,
+        ),
+        _row("filing pool exhaustion: answered 503", filing_pool.get("answered_503")),
+        _row(
+            "filing pool exhaustion: fastest / slowest answer (s)",
+            f"{filing_pool['fastest_503_s']} / {filing_pool['slowest_s']}" if filing_pool else None,
+        ),
+        _row("filing pool exhaustion: requests that hung", filing_pool.get("hung"), "0"),
     ]
     return "\n".join(rows)
 

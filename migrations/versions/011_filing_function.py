@@ -28,7 +28,7 @@ AUTHENTICATE = """
 CREATE FUNCTION wangge_authenticate(p_digest text)
 RETURNS TABLE (id integer, username text, role text, district_id integer, street_id integer,
                community_id integer, department_id integer, csrf_token text)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE ROWS 1 AS $$
 DECLARE
   u record;
 BEGIN
@@ -67,7 +67,7 @@ RETURNS TABLE (
   department_name_zh text, escalation_level text, created_at timestamptz,
   updated_at timestamptz, closed_at timestamptz, deadline_at timestamptz, district_id integer,
   street_id integer, community_id integer, grid_cell_id integer, department_id integer)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE ROWS 1 AS $$
 DECLARE
   me record;
   cat record;

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from service.db.repositories.audit import record_write
 from service.db.repositories.users import authenticate_token, token_digest
 from service.domain.policy import POLICY, scope_for
-from service.domain.principal import Filer, Principal
+from service.domain.principal import Caller, Principal
 from service.errors import Forbidden, NotAuthenticated
 from service.settings import Settings
 
@@ -200,15 +200,15 @@ def scope_for_check(action: str) -> None:
         raise KeyError(f"no policy rule for action {action!r} (add it to service/domain/policy.py)")
 
 
-def require_in_statement(action: str) -> Callable[..., Awaitable[Filer]]:
-    """Like `require`, for a write that authenticates inside its own database statement (report
-    filing, service.reporting): this only reads the credentials, with no I/O; the statement
-    checks the token, the CSRF echo and the roles POLICY allows, sets the row-level security
-    identity and writes the audit row, all in the write's own transaction."""
+def require_in_statement(action: str) -> Callable[..., Awaitable[Caller]]:
+    """Like `require`, for a route that authenticates inside its own database statement (report
+    filing, vector tiles): this only reads the credentials, with no I/O. The statement checks
+    the token (wangge_authenticate) and, for a write, the CSRF echo, the roles POLICY allows
+    and the audit row, all in the statement's own transaction."""
     scope_for_check(action)
     roles = sorted(POLICY[action])
 
-    async def dependency(request: Request) -> Filer:
+    async def dependency(request: Request) -> Caller:
         token, from_cookie = _token_from(request)
         if not token:
             raise NotAuthenticated(
@@ -216,7 +216,7 @@ def require_in_statement(action: str) -> Callable[..., Awaitable[Filer]]:
                 message_zh="请先登录",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return Filer(
+        return Caller(
             token=token,
             digest=token_digest(token),
             csrf=(request.headers.get(CSRF_HEADER) or "") if from_cookie else None,

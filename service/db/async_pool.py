@@ -1,4 +1,5 @@
-"""The asynchronous connection pool of the hot write path (report filing); made by the lifespan.
+"""The asynchronous connection pool of the hot paths (report filing, vector tiles); made by the
+lifespan.
 
 Raw psycopg in autocommit mode: the filing is one statement, so its own transaction commits
 before the answer arrives (no BEGIN/COMMIT round trips, no ORM, no worker thread). Every other
@@ -37,7 +38,9 @@ def create_async_pool(settings: Settings) -> AsyncConnectionPool[AsyncConnection
             "prepare_threshold": 0,
             "connect_timeout": 5,
             "application_name": "wangge",
+            # no JIT: these statements take a few milliseconds, and compiling one took ~200 ms
+            # whenever a cost estimate crossed jit_above_cost
             "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
-            f" -c synchronous_commit={settings.db_synchronous_commit}",
+            f" -c synchronous_commit={settings.db_synchronous_commit} -c jit=off",
         },
     )

@@ -57,3 +57,50 @@ def _level_clause(
             return false()
         return street_col == principal.street_id  # type: ignore[no-any-return]
     return district_col == principal.district_id  # type: ignore[no-any-return]
+
+
+def area_sql(
+    action: str,
+    *,
+    district: str,
+    street: str | None = None,
+    community: str | None = None,
+    me: str = "me",
+) -> str:
+    """`area_clause` as SQL over an authenticated row `me` (wangge_authenticate's columns), for
+    a statement that authenticates and reads at once; the scopes come from POLICY[action].
+
+    Column names come from allow-listed layer definitions and role names from POLICY: no input
+    is formatted in. Like `area_clause` for tables without department or owner columns.
+    """
+    from service.domain.policy import POLICY
+
+    by_scope: dict[str, list[str]] = {}
+    for role, scope in sorted(POLICY[action].items()):
+        by_scope.setdefault(scope, []).append(role)
+
+    def roles(scope: str) -> str:
+        return ", ".join(f"'{r}'" for r in by_scope.get(scope, [])) or "NULL"
+
+    allowed = ", ".join(f"'{r}'" for r in sorted(POLICY[action]))
+    community_test = f"{community} = {me}.community_id" if community else "false"
+    street_test = f"{street} = {me}.street_id" if street else "false"
+    return f"""(CASE
+      WHEN {me}.role IS NULL OR {me}.role NOT IN ({allowed}) THEN false
+      WHEN {me}.role IN ({roles("all")}) THEN true
+      WHEN {me}.role = 'admin' AND {me}.district_id IS NULL THEN true
+      WHEN {me}.district_id IS NULL THEN false
+      WHEN {me}.role IN ({roles("district")}) THEN {district} = {me}.district_id
+      WHEN {me}.role IN ({roles("self")}) THEN false
+      WHEN {me}.community_id IS NOT NULL THEN {community_test}
+      WHEN {me}.street_id IS NOT NULL THEN {street_test}
+      ELSE {district} = {me}.district_id END)"""
+
+
+def compile_clause(clause: ColumnElement[bool]) -> tuple[str, dict[str, Any]]:
+    """SQL text and bound values of a jurisdiction clause, for a hand-written query."""
+    from sqlalchemy.dialects.postgresql.base import PGDialect
+
+    dialect = PGDialect(paramstyle="named")  # no driver bind casts: text() must parse it
+    compiled = clause.compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)

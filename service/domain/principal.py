@@ -38,9 +38,9 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
-class Filer:
-    """Who asks for a write that is authenticated inside its own statement (report filing):
-    the credentials as sent, not yet checked, and the facts of the audit row."""
+class Caller:
+    """Who asks, for a route that authenticates inside its own statement (report filing,
+    vector tiles): the credentials as sent, not yet checked, and the facts of an audit row."""
 
     token: str
     digest: str  # what the database keeps of the token

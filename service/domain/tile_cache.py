@@ -42,7 +42,7 @@ class TileCache:
             return None if entry is None else entry[0]
 
     def put(self, key: Hashable, value: bytes, tag: Hashable = None) -> None:
-        if len(value) > self.max_bytes:
+        if len(value) > self.max_bytes or self.max_bytes <= 0:
             return
         with self._lock:
             old = self._items.pop(key, None)
@@ -58,3 +58,28 @@ class TileCache:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+
+class JurisdictionHints:
+    """A bounded map token digest → the jurisdiction key last seen for it (least recent out).
+
+    Only a hint for finding a cached tile: the token itself is checked on every request."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, Hashable] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Hashable | None:
+        with self._lock:
+            found = self._items.get(digest)
+            if found is not None:
+                self._items.move_to_end(digest)
+            return found
+
+    def __setitem__(self, digest: str, key: Hashable) -> None:
+        with self._lock:
+            self._items[digest] = key
+            self._items.move_to_end(digest)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)

@@ -8,20 +8,25 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
+from psycopg import AsyncConnection
 
-from service.api.deps import SessionDep, SettingsDep, require, require_page
+from service.api.deps import SessionDep, SettingsDep, require, require_in_statement, require_page
 from service.db.repositories import map_features as repo
-from service.db.repositories.stats import data_version
-from service.db.repositories.tiles import LAYERS, TileLayer, render_tile
-from service.domain.principal import Principal
-from service.domain.tile_cache import TileCache
-from service.errors import OutsideJurisdiction, ValidationFailed
+from service.db.repositories.tiles import (
+    LAYERS,
+    TileAnswer,
+    TileLayer,
+    check_tile,
+    render_tile,
+)
+from service.domain.policy import scope_for
+from service.domain.principal import Caller, Principal
+from service.domain.tile_cache import JurisdictionHints, TileCache
+from service.errors import Forbidden, NotAuthenticated, OutsideJurisdiction, ValidationFailed
 from service.settings import Settings
 
 router = APIRouter(tags=["map"])
 MapReader = Annotated[Principal, Depends(require("map:read"))]
-TileReader = Annotated[Principal, Depends(require("tile:read"))]
 MVT = "application/vnd.mapbox-vector-tile"
 
 
@@ -57,25 +62,35 @@ def map_page(
 def _tile_cache(request: Request) -> TileCache:
     cache = getattr(request.app.state, "tile_cache", None)
     if cache is None:
-        cache = request.app.state.tile_cache = TileCache()
+        limit = request.app.state.settings.tile_cache_bytes
+        cache = request.app.state.tile_cache = TileCache(max_bytes=limit)
     return cache
 
 
-def _jurisdiction_key(me: Principal, scope: str) -> tuple[Any, ...]:
-    return (scope, me.role, me.district_id, me.street_id, me.community_id, me.department_id)
+def _jurisdiction_key(me: Principal) -> tuple[Any, ...]:
+    return (me.role, me.district_id, me.street_id, me.community_id, me.department_id)
+
+
+def _jurisdiction_hints(request: Request) -> JurisdictionHints:
+    """token digest → the jurisdiction key it had at its last tile (bounded, like the cache)."""
+    hints = getattr(request.app.state, "tile_hints", None)
+    if hints is None:
+        hints = request.app.state.tile_hints = JurisdictionHints()
+    return hints
 
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", summary="A vector tile of one layer")
-def read_tile(
+async def read_tile(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
-    me: TileReader,
+    caller: Annotated[Caller, Depends(require_in_statement("tile:read"))],
     layer: str,
     z: Annotated[int, Path(ge=0, le=22)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
+    # Every map pan asks for dozens of these: one statement on the asynchronous pool checks the
+    # token, reads the data versions and renders (or only checks, for a cached tile).
     spec = LAYERS.get(layer)
     if spec is None:
         raise ValidationFailed(
@@ -87,18 +102,17 @@ def read_tile(
         raise ValidationFailed(
             "tile x/y outside the zoom level", message_zh="瓦片坐标超出范围", where=[z, x, y]
         )
-    scope = request.state.scope
     today = _today(settings)
-    key = (
+    tile_key = (
         layer,
         z,
         x,
         y,
-        _jurisdiction_key(me, scope),
         settings.renovation_cutoff_year,
         today if layer == "grid_cell" else None,
     )
-    versions, tile = _current_tile(request, session, spec, me, key)
+    async with request.app.state.async_pool.connection() as conn:
+        me, key, versions, tile = await _current_tile(request, conn, spec, caller, tile_key)
     etag = _etag(key, versions)
     # private: tiles differ per jurisdiction; revalidated so edits show at once
     headers = {"Cache-Control": "private, no-cache", "ETag": etag}
@@ -107,37 +121,53 @@ def read_tile(
     return Response(tile, media_type=MVT, headers=headers)
 
 
-def _current_tile(
-    request: Request, session: Session, spec: TileLayer, me: Principal, key: tuple[Any, ...]
-) -> tuple[tuple[int, ...], bytes]:
-    """The tile at the current data versions: from the cache when they have not changed.
+def _authorised(answer: TileAnswer) -> Principal:
+    if answer.principal is None:
+        raise NotAuthenticated(
+            "invalid or expired token",
+            message_zh="登录已失效，请重新登录",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if scope_for(answer.principal, "tile:read") is None:
+        raise Forbidden(
+            f"role {answer.principal.role} may not tile:read", message_zh="无权执行此操作"
+        )
+    return answer.principal
 
-    The cached entry is tagged with the versions it was rendered at. A tile in the cache costs
-    one small version query; one that is not (or changed) costs one statement that reads the
-    versions and renders the tile together.
+
+async def _current_tile(
+    request: Request,
+    conn: AsyncConnection[Any],
+    spec: TileLayer,
+    caller: Caller,
+    tile_key: tuple[Any, ...],
+) -> tuple[Principal, tuple[Any, ...], tuple[int, ...], bytes]:
+    """(who asks, the cache key, the data versions, the tile): from the cache when neither
+    the versions nor the asker's jurisdiction changed, else rendered.
+
+    A cached entry is tagged with the versions it was rendered at and keyed by jurisdiction.
+    Which jurisdiction a token has is remembered only as a hint to find its entries: the token
+    is checked by the database on every request, in the same statement as the versions.
     """
-    layer, z, x, y, _, cutoff, today = key
-    if z < spec.min_zoom:
-        return (), b""
-    cache = _tile_cache(request)
-    if cache.tag_of(key) is not None:
-        versions = data_version(session, spec.tables)
-        cached = cache.get(key, tag=versions)
+    layer, z, x, y, cutoff, today = tile_key
+    cache, hints = _tile_cache(request), _jurisdiction_hints(request)
+    hint = hints.get(caller.digest)
+    if z < spec.min_zoom or (hint is not None and cache.tag_of((*tile_key, hint)) is not None):
+        answer = await check_tile(conn, spec, caller.digest)
+        me = _authorised(answer)
+        key = (*tile_key, _jurisdiction_key(me))
+        if z < spec.min_zoom:
+            return me, key, (), b""
+        cached = cache.get(key, tag=answer.versions)
         if cached is not None:
-            return versions, cached
-    versions, tile = render_tile(
-        session,
-        spec,
-        me,
-        request.state.scope,
-        z,
-        x,
-        y,
-        cutoff=cutoff,
-        today=today or "",
-    )
-    cache.put(key, tile, tag=versions)
-    return versions, tile
+            return me, key, answer.versions, cached
+    answer = await render_tile(conn, spec, caller.digest, z, x, y, cutoff=cutoff, today=today or "")
+    me = _authorised(answer)
+    key = (*tile_key, _jurisdiction_key(me))
+    hints[caller.digest] = key[-1]
+    tile = answer.tile or b""
+    cache.put(key, tile, tag=answer.versions)
+    return me, key, answer.versions, tile
 
 
 def _etag(key: tuple[Any, ...], versions: tuple[int, ...]) -> str:

@@ -19,7 +19,7 @@ from service.api.report_schemas import (
     report_public,
 )
 from service.db.repositories import reports as repo
-from service.domain.principal import Filer, Principal
+from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import (
     TransitionRefused,
     TransitionRequest,
@@ -50,13 +50,13 @@ def _load(session: SessionDep, rid: uuid.UUID, me: Principal, scope: str, lock: 
 async def create_report(
     body: ReportCreate,
     request: Request,
-    filer: Annotated[Filer, Depends(require_in_statement("report:create"))],
+    caller: Annotated[Caller, Depends(require_in_statement("report:create"))],
 ) -> Response:
     # The hot path of the field workers: one statement on the asynchronous pool authenticates,
     # resolves, inserts the report, its history and audit rows and commits (service.reporting).
     app = request.app.state
     async with app.async_pool.connection() as conn:
-        row, created = await file_report(conn, app.session_factory, body, filer)
+        row, created = await file_report(conn, app.session_factory, body, caller)
     if created:
         row = {
             **row,

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import literal_column, text
 from sqlalchemy.orm import Session
 
-from service.db.jurisdiction import area_clause
-from service.db.repositories.tiles import compile_clause
+from service.db.jurisdiction import area_clause, compile_clause
 from service.domain.principal import Principal
 
 # the partial index report_map_open_idx (migration 010) has the same list

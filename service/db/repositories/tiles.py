@@ -5,7 +5,9 @@ grid outlines at zoom 10), and geometry is clipped and quantised to the tile by 
 The 小区 and cell layers read trigger-maintained fact tables whose geometry is already in
 EPSG:3857; the small boundary layers transform the tile envelope (the literal) to EPSG:4326 so
 the GiST index on geom is used. Below a layer's detail zoom a tile carries only the attributes
-the map styles by. The data-version check (the cache tag) and the rendering are one statement.
+the map styles by. The token check, the data versions (the cache tag) and the rendering are
+one statement on the asynchronous pool; a cached tile costs one small statement (token check
+and versions).
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, text
-from sqlalchemy.dialects.postgresql.base import PGDialect
-from sqlalchemy.orm import Session
+from psycopg import AsyncConnection
 
-from service.db.jurisdiction import area_clause
+from service.db.jurisdiction import area_sql
 from service.domain.principal import Principal
 
 EXTENT = 4096
@@ -111,69 +111,114 @@ LAYERS: dict[str, TileLayer] = {
 }
 
 
-def compile_clause(clause: ColumnElement[bool]) -> tuple[str, dict[str, Any]]:
-    """SQL text and bound values of a jurisdiction clause, for a hand-written tile query."""
-    dialect = PGDialect(paramstyle="named")  # no driver bind casts: text() must parse it
-    compiled = clause.compile(dialect=dialect)
-    return str(compiled), dict(compiled.params)
+WHO_AND_VERSIONS = """
+    WITH me AS MATERIALIZED (SELECT * FROM wangge_authenticate(%(digest)s::text)),
+    v AS (SELECT array_agg(coalesce(d.version, 0) ORDER BY n.ord) AS versions
+          FROM unnest(%(tables)s::text[]) WITH ORDINALITY AS n(name, ord)
+          LEFT JOIN wangge_data_version d ON d.table_name = n.name)"""
+WHO_COLUMNS = (
+    "me.id, me.username, me.role, me.district_id, me.street_id, me.community_id,"
+    " me.department_id, v.versions"
+)
+_statements: dict[tuple[str, bool], str] = {}
 
 
-def layer_clause(layer: TileLayer, principal: Principal, scope: str) -> ColumnElement[bool]:
-    """The jurisdiction filter on the layer's own id columns."""
-    return area_clause(
-        principal,
-        scope,
-        district_col=literal_column(layer.district),
-        street_col=literal_column(layer.street) if layer.street else None,
-        community_col=literal_column(layer.community) if layer.community else None,
+def tile_statement(layer: TileLayer, z: int) -> str:
+    """One statement: who asks (an unknown token gives NULLs and an empty tile), the data
+    versions of the layer's tables (the cache tag) and the tile, clipped to the jurisdiction
+    of the token's user (`area_sql` over POLICY["tile:read"])."""
+    detail = not layer.overview_columns or z >= layer.detail_zoom
+    cached = _statements.get((layer.name, detail))
+    if cached is not None:
+        return cached
+    where = area_sql(
+        "tile:read", district=layer.district, street=layer.street, community=layer.community
     )
+    columns = (
+        (layer.columns if detail else layer.overview_columns or layer.columns)
+        .replace(":cutoff", "%(cutoff)s::integer")
+        .replace(":today", "%(today)s::date")
+    )
+    # allow-listed layer text, POLICY's role names and constants only; every value is bound
+    sql = (
+        f"{WHO_AND_VERSIONS},"  # noqa: S608
+        " b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,"
+        " ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS envm,"
+        " ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326)"
+        " AS env4326)"
+        f" SELECT {WHO_COLUMNS},"
+        f" (SELECT ST_AsMVT(t, %(name)s, {EXTENT}, 'geom') FROM ("
+        f" SELECT {columns}, ST_AsMVTGeom({layer.geom}, b.env, {EXTENT}, {BUFFER}, true) AS geom"
+        f" FROM {layer.source}, b WHERE {layer.in_tile} AND {where}"
+        ") t WHERE t.geom IS NOT NULL) AS tile"
+        " FROM v LEFT JOIN me ON true"
+    )
+    _statements[(layer.name, detail)] = sql
+    return sql
 
 
-def render_tile(
-    session: Session,
+@dataclass(frozen=True)
+class TileAnswer:
+    """Who asked (None: the token is not valid), the data versions and the tile (if rendered)."""
+
+    principal: Principal | None
+    versions: tuple[int, ...]
+    tile: bytes | None
+
+
+def _answer(row: dict[str, Any], with_tile: bool) -> TileAnswer:
+    principal = None
+    if row["id"] is not None:
+        principal = Principal(
+            id=row["id"],
+            username=row["username"],
+            role=row["role"],
+            district_id=row["district_id"],
+            street_id=row["street_id"],
+            community_id=row["community_id"],
+            department_id=row["department_id"],
+        )
+    tile = bytes(row["tile"] or b"") if with_tile else None
+    return TileAnswer(principal, tuple(int(v) for v in row["versions"]), tile)
+
+
+async def check_tile(conn: AsyncConnection[Any], layer: TileLayer, digest: str) -> TileAnswer:
+    """Who asks and the layer's data versions, without rendering (a cached or empty tile)."""
+    cursor = await conn.execute(
+        f"{WHO_AND_VERSIONS} SELECT {WHO_COLUMNS} FROM v LEFT JOIN me ON true",  # noqa: S608
+        {"digest": digest, "tables": list(layer.tables)},
+    )
+    row = await cursor.fetchone()
+    return _answer(row, with_tile=False)  # type: ignore[arg-type]
+
+
+async def render_tile(
+    conn: AsyncConnection[Any],
     layer: TileLayer,
-    principal: Principal,
-    scope: str,
+    digest: str,
     z: int,
     x: int,
     y: int,
     *,
     cutoff: int,
     today: str,
-) -> tuple[tuple[int, ...], bytes]:
-    """The data versions of the layer's tables (the cache tag) and the tile, in one statement."""
-    if z < layer.min_zoom:
-        return (), b""
-    where, params = compile_clause(layer_clause(layer, principal, scope))
-    columns = layer.columns_at(z)
-    sql = text(
-        "WITH v AS (SELECT array_agg(coalesce(d.version, 0) ORDER BY n.ord) AS versions"  # noqa: S608 - allow-listed layer
-        " FROM unnest(CAST(:tables AS text[])) WITH ORDINALITY AS n(name, ord)"
-        " LEFT JOIN wangge_data_version d ON d.table_name = n.name),"
-        " b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env,"
-        " ST_TileEnvelope(:z, :x, :y, margin => :margin) AS envm,"
-        " ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326)"
-        " SELECT v.versions,"
-        f" (SELECT ST_AsMVT(t, :name, {EXTENT}, 'geom') FROM ("
-        f" SELECT {columns}, ST_AsMVTGeom({layer.geom}, b.env,"
-        f" {EXTENT}, {BUFFER}, true) AS geom"
-        f" FROM {layer.source}, b WHERE {layer.in_tile} AND ({where})"
-        ") t WHERE t.geom IS NOT NULL) FROM v"
-    )
-    values = {
-        **params,
+) -> TileAnswer:
+    """Who asks, the data versions and the tile, in one statement (one round trip)."""
+    sql = tile_statement(layer, z)
+    values: dict[str, Any] = {
+        "digest": digest,
         "tables": list(layer.tables),
         "z": z,
         "x": x,
         "y": y,
         "margin": BUFFER / EXTENT,
         "name": layer.name,
-        "cutoff": cutoff,
-        "today": today,
     }
-    if ":cutoff" not in columns:
-        values.pop("cutoff")
-    if ":today" not in columns:
-        values.pop("today")
-    versions, tile = session.execute(sql, values).one()
-    return tuple(int(v) for v in versions), bytes(tile or b"")
+    if "%(cutoff)s" in sql:
+        values["cutoff"] = cutoff
+    if "%(today)s" in sql:
+        values["today"] = today
+    # binary results: the tile arrives as its bytes, not as hex text twice its size
+    cursor = await conn.execute(sql, values, binary=True)
+    row = await cursor.fetchone()
+    return _answer(row, with_tile=True)  # type: ignore[arg-type]
