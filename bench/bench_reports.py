@@ -54,6 +54,7 @@ WORKER = "worker1"
 PATHS = {
     "wangge (one statement)": "/api/reports",
     "naive (four lookups)": "/bench/naive-reports",
+    "naive, lean path (four lookups)": "/bench/naive-lean-reports",
 }
 CEILING = "pgbench (same statement, no HTTP)"
 
@@ -306,9 +307,10 @@ def table(rows: dict[str, dict[str, Run]], rate: float) -> str:
             f"| {name} | {r['c4'].rate:,.0f} | {r['c32'].rate:,.0f} | "
             f"{r['rate'].p50_ms:.1f} / {r['rate'].p95_ms:.1f} |"
         )
-    for other in (CEILING, "naive (four lookups)"):
+    for other in (CEILING, "naive (four lookups)", "naive, lean path (four lookups)"):
         ratios = [ours[f"c{c}"].rate / rows[other][f"c{c}"].rate for c in CONCURRENCY]
-        lines.append(f"| wangge ÷ {other.split(' ')[0]} | {ratios[0]:.2f}× | {ratios[1]:.2f}× | |")
+        label = other.split(" (")[0]
+        lines.append(f"| wangge ÷ {label} | {ratios[0]:.2f}× | {ratios[1]:.2f}× | |")
     return "\n".join(lines)
 
 
