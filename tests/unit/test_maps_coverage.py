@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from map_ui.map_page import script_json
 from service.domain import coverage
-from service.domain.tile_cache import TileCache
+from service.domain.tile_cache import JurisdictionHints, TileCache
 
 TARGETS = {"property_service": 1.0, "party_org": 0.9, "owners_committee": 0.8, "renovation": 1.0}
 
@@ -104,3 +104,18 @@ def test_tile_cache_serves_a_tagged_entry_only_for_its_tag() -> None:
     assert cache.get("t", tag=(1, 2)) == b"old"
     assert cache.get("t", tag=(1, 3)) is None  # the data changed since it was rendered
     assert cache.get("t") is None  # untagged lookups never see tagged entries
+
+
+def test_tile_cache_of_size_zero_keeps_nothing() -> None:
+    cache = TileCache(max_bytes=0)
+    cache.put("t", b"", tag=(1,))
+    assert cache.tag_of("t") is None and cache.get("t", tag=(1,)) is None
+
+
+def test_jurisdiction_hints_are_bounded_least_recent_out() -> None:
+    hints = JurisdictionHints(max_entries=2)
+    hints["a"] = ("street_office", 1, 2, None, None)
+    hints["b"] = ("district_bureau", 1, None, None, None)
+    assert hints.get("a") is not None  # a is now the most recent
+    hints["c"] = ("grid_worker", 1, 2, 3, None)
+    assert hints.get("b") is None and hints.get("a") and hints.get("c")
