@@ -112,7 +112,7 @@ async def read_tile(
         today if layer == "grid_cell" else None,
     )
     async with request.app.state.async_pool.connection() as conn:
-        me, key, versions, tile = await _current_tile(request, conn, spec, caller, tile_key)
+        key, versions, tile = await _current_tile(request, conn, spec, caller, tile_key)
     etag = _etag(key, versions)
     # private: tiles differ per jurisdiction; revalidated so edits show at once
     headers = {"Cache-Control": "private, no-cache", "ETag": etag}
@@ -141,8 +141,8 @@ async def _current_tile(
     spec: TileLayer,
     caller: Caller,
     tile_key: tuple[Any, ...],
-) -> tuple[Principal, tuple[Any, ...], tuple[int, ...], bytes]:
-    """(who asks, the cache key, the data versions, the tile): from the cache when neither
+) -> tuple[tuple[Any, ...], tuple[int, ...], bytes]:
+    """(the cache key, the data versions, the tile): from the cache when neither
     the versions nor the asker's jurisdiction changed, else rendered.
 
     A cached entry is tagged with the versions it was rendered at and keyed by jurisdiction.
@@ -157,17 +157,17 @@ async def _current_tile(
         me = _authorised(answer)
         key = (*tile_key, _jurisdiction_key(me))
         if z < spec.min_zoom:
-            return me, key, (), b""
+            return key, (), b""
         cached = cache.get(key, tag=answer.versions)
         if cached is not None:
-            return me, key, answer.versions, cached
+            return key, answer.versions, cached
     answer = await render_tile(conn, spec, caller.digest, z, x, y, cutoff=cutoff, today=today or "")
     me = _authorised(answer)
     key = (*tile_key, _jurisdiction_key(me))
     hints[caller.digest] = key[-1]
     tile = answer.tile or b""
     cache.put(key, tile, tag=answer.versions)
-    return me, key, answer.versions, tile
+    return key, answer.versions, tile
 
 
 def _etag(key: tuple[Any, ...], versions: tuple[int, ...]) -> str:
