@@ -8,14 +8,17 @@ route uses the SQLAlchemy engine in service.db.engine.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
 from service.settings import Settings
+
+T = TypeVar("T")
 
 
 def libpq_conninfo(url: str) -> str:
@@ -44,3 +47,24 @@ def create_async_pool(settings: Settings) -> AsyncConnectionPool[AsyncConnection
             f" -c synchronous_commit={settings.db_synchronous_commit} -c jit=off",
         },
     )
+
+
+async def on_live_connection(
+    pool: AsyncConnectionPool[AsyncConnection[Any]],
+    work: Callable[[AsyncConnection[Any]], Awaitable[T]],
+) -> T:
+    """`work(conn)` on a pooled connection; once more on a new one if that connection was dead.
+
+    A pooled connection is not checked before use (no pre-ping round trip), so after a database
+    restart each stale one fails once. Only the two one-statement routes use this pool, and
+    both are safe to repeat: a tile is a read, and a filing is idempotent by its client UUID (a
+    filing that committed before its connection broke answers as a replay).
+    """
+    for attempt in (1, 2):
+        async with pool.connection() as conn:
+            try:
+                return await work(conn)
+            except OperationalError:
+                if attempt == 2 or not conn.broken:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover

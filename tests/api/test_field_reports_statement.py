@@ -4,15 +4,18 @@ session's CSRF echo, and that the report, its history row and its audit row comm
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import uuid
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from service.main import create_app
-from service.settings import Settings
+from service.settings import Settings, local_database_url
 from tests.api.field_helpers import points_in_community_of, report_body
 
 
@@ -128,3 +131,31 @@ def test_two_filers_cannot_share_an_id(
     assert other.status_code == 409 and other.json()["detail"]["where"] == {"field": "id"}
     assert _rows(owner_engine, body["id"]) == (1, 1, 1)
     assert uuid.UUID(body["id"])
+
+
+def test_filing_and_tiles_survive_a_dropped_pooled_connection(
+    client: TestClient, auth_headers, spots, owner_engine: Engine
+) -> None:
+    """After the database drops the app's connections (a restart, an admin), the next filing
+    and the next tile still succeed: a dead pooled connection is replaced and the statement
+    sent again (both are safe to repeat)."""
+    if os.environ.get("WANGGE_TEST_OWNER_URL"):
+        pytest.skip("needs the local cluster's superuser to cut the app's connections")
+    headers = auth_headers["worker1"]
+    assert (
+        client.post("/api/reports", json=report_body(*spots[5]), headers=headers).status_code == 201
+    )
+    assert client.get("/tiles/street/12/3340/1650.pbf", headers=headers).status_code == 200
+    superuser = make_url(local_database_url("postgres", "postgres")).set(drivername="postgresql")
+    with psycopg.connect(superuser.render_as_string(hide_password=False), autocommit=True) as su:
+        cut = su.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE usename = 'wangge_app' AND datname = %s",
+            (make_url(str(owner_engine.url)).database,),
+        ).fetchone()[0]  # type: ignore[index]
+    assert cut >= 1
+    body = report_body(*spots[6])
+    r = client.post("/api/reports", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    assert _rows(owner_engine, body["id"]) == (1, 1, 1)
+    assert client.get("/tiles/street/12/3340/1651.pbf", headers=headers).status_code == 200

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from psycopg import AsyncConnection
 
 from service.api.deps import SessionDep, SettingsDep, require, require_in_statement, require_page
+from service.db.async_pool import on_live_connection
 from service.db.repositories import map_features as repo
 from service.db.repositories.tiles import (
     LAYERS,
@@ -111,8 +112,10 @@ async def read_tile(
         settings.renovation_cutoff_year,
         today if layer == "grid_cell" else None,
     )
-    async with request.app.state.async_pool.connection() as conn:
-        key, versions, tile = await _current_tile(request, conn, spec, caller, tile_key)
+    key, versions, tile = await on_live_connection(
+        request.app.state.async_pool,
+        lambda conn: _current_tile(request, conn, spec, caller, tile_key),
+    )
     etag = _etag(key, versions)
     # private: tiles differ per jurisdiction; revalidated so edits show at once
     headers = {"Cache-Control": "private, no-cache", "ETag": etag}

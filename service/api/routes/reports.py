@@ -18,6 +18,7 @@ from service.api.report_schemas import (
     TransitionCreate,
     report_public,
 )
+from service.db.async_pool import on_live_connection
 from service.db.repositories import reports as repo
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import (
@@ -55,8 +56,9 @@ async def create_report(
     # The hot path of the field workers: one statement on the asynchronous pool authenticates,
     # resolves, inserts the report, its history and audit rows and commits (service.reporting).
     app = request.app.state
-    async with app.async_pool.connection() as conn:
-        row, created = await file_report(conn, app.session_factory, body, caller)
+    row, created = await on_live_connection(
+        app.async_pool, lambda conn: file_report(conn, app.session_factory, body, caller)
+    )
     if created:
         row = {
             **row,
