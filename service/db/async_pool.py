@@ -53,12 +53,14 @@ async def on_live_connection(
     pool: AsyncConnectionPool[AsyncConnection[Any]],
     work: Callable[[AsyncConnection[Any]], Awaitable[T]],
 ) -> T:
-    """`work(conn)` on a pooled connection; once more on a new one if that connection was dead.
+    """`work(conn)` on a pooled connection; once more if that connection was dead.
 
-    A pooled connection is not checked before use (no pre-ping round trip), so after a database
-    restart each stale one fails once. Only the two one-statement routes use this pool, and
-    both are safe to repeat: a tile is a read, and a filing is idempotent by its client UUID (a
-    filing that committed before its connection broke answers as a replay).
+    A pooled connection is not checked before use (no pre-ping round trip). When one turns out
+    dead (a database restart drops them all), every idle connection is checked and the dead
+    ones replaced (`pool.check()`), then the work is sent once more. Only the two one-statement
+    routes use this pool, and both are safe to repeat: a tile is a read, and a filing is
+    idempotent by its client UUID (one that committed before its connection broke answers as
+    a replay).
     """
     for attempt in (1, 2):
         async with pool.connection() as conn:
@@ -67,4 +69,5 @@ async def on_live_connection(
             except OperationalError:
                 if attempt == 2 or not conn.broken:
                     raise
+        await pool.check()
     raise AssertionError("unreachable")  # pragma: no cover
