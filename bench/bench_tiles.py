@@ -1,11 +1,13 @@
 """Vector tiles and coverage statistics at benchmark size, side by side with their baselines.
 
 One run: loads the demo city at benchmark scale (gis_data.demo_loader, DemoScale.benchmark():
-20,000 cells, 2,000 小区, N reports) into a scratch database, starts wangge and tipg
-(PyPI, in its own venv under var/) on loopback ports against the same tables, and prints:
+20,000 cells, 2,000 小区, N reports) into a scratch database, starts wangge twice (as shipped,
+and with its tile cache off) and tipg (PyPI, its own venv under var/, `make bench` installs it)
+on loopback ports against the same tables, warms every server up, and prints:
   * tile latency p50/p95 (cold = first request of each tile) and bytes per tile at zooms 10-18,
-    for wangge and tipg, plus throughput with 4 concurrent requests over one keep-alive client
-    (a second, disjoint set of cold tiles for both);
+    for wangge and tipg, and wangge's warm (cached) p95;
+  * throughput with 4 connections over a second, disjoint tile set, three rounds alternating
+    tipg and wangge with its cache off (every request renders), with CPU per tile from /proc;
   * /api/stats/coverage p50/p95 against the same numbers computed with a spatial join at query
     time (SQL only, no HTTP: the baseline is not charged for HTTP or authentication).
 
