@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -56,9 +57,15 @@ for _path in EXCLUDED_PATHS:
 
 @pytest.fixture(scope="module", autouse=True)
 def running_app(demo_db: TestDatabase) -> Iterator[None]:
-    """The app's lifespan (engine and pool) runs once the demo database is ready."""
+    """The app's lifespan (engine and pool) runs once the demo database is ready.
+
+    Generated logins fail (random names and passwords), and each failure counts against the
+    test client's address for 15 minutes: they are removed afterwards, so that the tests after
+    this module are not locked out (a varying ~10-20 failures; the limit is 20)."""
     with TestClient(APP):
         yield
+    with psycopg.connect(demo_db.libpq()) as conn:
+        conn.execute("DELETE FROM login_attempt WHERE client_addr = 'testclient'")
 
 
 @schema.parametrize()
