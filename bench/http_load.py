@@ -64,32 +64,6 @@ class Connection:
         return status, length
 
 
-async def closed_loop(
-    host: str,
-    port: int,
-    headers: dict[str, str],
-    path: str,
-    make_body: Callable[[], bytes],
-    clients: int,
-    seconds: float,
-) -> Result:
-    """`clients` connections each sending the next request as soon as the last is answered."""
-    result = Result()
-    stop = time.perf_counter() + seconds
-
-    async def client() -> None:
-        conn = Connection(host, port, headers)
-        while time.perf_counter() < stop:
-            began = time.perf_counter()
-            status = await conn.post(path, make_body())
-            result.record(status, (time.perf_counter() - began) * 1000)
-
-    began = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    result.elapsed_s = time.perf_counter() - began
-    return result
-
-
 async def fixed_rate(
     host: str,
     port: int,

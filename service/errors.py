@@ -47,10 +47,29 @@ class NotAuthenticated(WanggeError):
     status_code = 401
     code = "not_authenticated"
 
+    @classmethod
+    def invalid_token(cls) -> NotAuthenticated:
+        """A token that is unknown, revoked, expired, or of a deactivated user."""
+        return cls(
+            "invalid or expired token",
+            message_zh="登录已失效，请重新登录",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
 
 class Forbidden(WanggeError):
     status_code = 403
     code = "forbidden"
+
+    @classmethod
+    def for_action(cls, role: str, action: str) -> Forbidden:
+        """A role that POLICY does not give `action`."""
+        return cls(f"role {role} may not {action}", message_zh="无权执行此操作")
+
+    @classmethod
+    def csrf(cls) -> Forbidden:
+        """A cookie session's write without the matching CSRF echo."""
+        return cls("missing or wrong CSRF token", message_zh="请求校验失败，请刷新页面")
 
 
 class Conflict(WanggeError):

@@ -1,8 +1,10 @@
 """Filing a report: coordinate conversion, idempotency and the reasons a filing is refused.
 
 The filing itself is one database statement (service.db.repositories.filing); this module
-prepares what it is given and turns each outcome into the answer: 201 with the stored report,
-200 with the original report for a retry, or the refusal that says what and where.
+prepares what it is given (`filing_call`) and turns its outcome into the answer
+(`answer_filing`): 201 with the stored report, 200 with the original report for a retry, or
+the refusal that says what and where. The route holds a pooled connection only for the
+statement itself.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from psycopg import AsyncConnection
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -39,61 +40,59 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-async def file_report(
-    conn: AsyncConnection[Any],
-    sessions: sessionmaker[Session],
-    body: ReportCreate,
-    caller: Caller,
-) -> tuple[dict[str, Any], bool]:
-    """File the report: (the stored report, True) when it is new, (the original report as it
-    is now, False) for a retry of the same filing (same id, same body, same caller)."""
+def filing_call(body: ReportCreate, caller: Caller) -> filing.FilingCall:
+    """What the filing statement is given: the position checked and in WGS84, the fingerprint
+    of the body (a retry is told from a different record by it), and who asks."""
     lon_in, lat_in = body.location.coordinates
     _check_plausible(lon_in, lat_in)
     lon, lat = to_wgs84(lon_in, lat_in, body.crs)
-    row = await filing.file_report(
-        conn,
-        filing.FilingCall(
-            digest=caller.digest,
-            csrf=caller.csrf,
-            roles=caller.roles,
-            action=caller.action,
-            path=caller.path,
-            client_addr=caller.client_addr,
-            id=body.id,
-            lon=lon,
-            lat=lat,
-            crs=body.crs,
-            accuracy_m=body.accuracy_m,
-            placed_by_hand=body.placed_by_hand,
-            category=body.category,
-            description=body.description,
-            patrol_id=body.patrol_id,
-            content_hash=content_hash(body.model_dump(mode="json")),
-        ),
+    return filing.FilingCall(
+        digest=caller.digest,
+        csrf=caller.csrf,
+        roles=caller.roles,
+        action=caller.action,
+        path=caller.path,
+        client_addr=caller.client_addr,
+        id=body.id,
+        lon=lon,
+        lat=lat,
+        crs=body.crs,
+        accuracy_m=body.accuracy_m,
+        placed_by_hand=body.placed_by_hand,
+        category=body.category,
+        description=body.description,
+        patrol_id=body.patrol_id,
+        content_hash=content_hash(body.model_dump(mode="json")),
     )
+
+
+async def answer_filing(
+    row: dict[str, Any],
+    sessions: sessionmaker[Session],
+    body: ReportCreate,
+    caller: Caller,
+    call: filing.FilingCall,
+) -> tuple[dict[str, Any], bool]:
+    """(the stored report, True) for a new filing, (the original report as it is now, False)
+    for a retry of the same filing (same id, body and filer); else the refusal, raised. The
+    rare outcomes ask the ordinary session a few small questions (which lookup failed)."""
     outcome = row["outcome"]
     if outcome == "created":
         return row, True
     if outcome == "replay":
         return await run_in_threadpool(_read_original, sessions, caller.token, body.id), False
     if outcome == "refused":
-        await run_in_threadpool(_explain_refusal, sessions, caller.token, body, lon, lat)
+        await run_in_threadpool(_explain_refusal, sessions, caller.token, body, call.lon, call.lat)
     raise _refusal(outcome, row)
 
 
 def _refusal(outcome: str, row: dict[str, Any]) -> Exception:
     if outcome == "unauthenticated":
-        return NotAuthenticated(
-            "invalid or expired token",
-            message_zh="登录已失效，请重新登录",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        return NotAuthenticated.invalid_token()
     if outcome == "csrf":
-        return Forbidden("missing or wrong CSRF token", message_zh="请求校验失败，请刷新页面")
+        return Forbidden.csrf()
     if outcome == "forbidden":
-        return Forbidden(
-            f"role {row['actor_role']} may not report:create", message_zh="无权执行此操作"
-        )
+        return Forbidden.for_action(row["actor_role"], "report:create")
     if outcome == "no_district":
         # reports belong to a district; row-level security only lets a user file in their own
         return ValidationFailed(
@@ -127,7 +126,7 @@ def _check_plausible(lon: float, lat: float) -> None:
 def _principal(session: Session, token: str) -> Principal:
     found = authenticate_token(session, token)
     if found is None:  # the token was revoked between the two statements
-        raise _refusal("unauthenticated", {})
+        raise NotAuthenticated.invalid_token()
     return found[0]
 
 

@@ -76,16 +76,12 @@ def get_current_user(request: Request, session: SessionDep) -> Principal:
     # token is valid; transaction-local, so a refusal below rolls them back with the request)
     found = authenticate_token(session, token)
     if found is None:
-        raise NotAuthenticated(
-            "invalid or expired token",
-            message_zh="登录已失效，请重新登录",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise NotAuthenticated.invalid_token()
     principal, csrf_token = found
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or ""
         if not csrf_token or not _same(sent, csrf_token):
-            raise Forbidden("missing or wrong CSRF token", message_zh="请求校验失败，请刷新页面")
+            raise Forbidden.csrf()
     request.state.principal = principal
     return principal
 
@@ -143,7 +139,7 @@ def audit_note(
 def _check(principal: Principal, action: str, request: Request) -> str:
     scope = scope_for(principal, action)
     if scope is None:
-        raise Forbidden(f"role {principal.role} may not {action}", message_zh="无权执行此操作")
+        raise Forbidden.for_action(principal.role, action)
     request.state.scope = scope
     request.state.action = action
     return scope

@@ -24,7 +24,7 @@ from service.api.pages.html import (
     login_form_html,
     page_html,
 )
-from service.db.repositories.users import issue_token, revoke_token, user_for_token
+from service.db.repositories.users import authenticate_token, issue_token, revoke_token
 from service.errors import NotAuthenticated, TooManyRequests
 from service.settings import Settings
 
@@ -117,9 +117,9 @@ def logout_submit(
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        found = user_for_token(session, token)
+        found = authenticate_token(session, token)
         if found is not None:
-            stored = found[1].csrf_token or ""
+            stored = found[1] or ""
             if not csrf or not _same(csrf, stored):
                 return HTMLResponse(
                     page_html("请求校验失败", "<p>请求校验失败，请刷新页面后重试。</p>"),

@@ -126,15 +126,9 @@ async def read_tile(
 
 def _authorised(answer: TileAnswer) -> Principal:
     if answer.principal is None:
-        raise NotAuthenticated(
-            "invalid or expired token",
-            message_zh="登录已失效，请重新登录",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise NotAuthenticated.invalid_token()
     if scope_for(answer.principal, "tile:read") is None:
-        raise Forbidden(
-            f"role {answer.principal.role} may not tile:read", message_zh="无权执行此操作"
-        )
+        raise Forbidden.for_action(answer.principal.role, "tile:read")
     return answer.principal
 
 

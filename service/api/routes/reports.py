@@ -19,6 +19,7 @@ from service.api.report_schemas import (
     report_public,
 )
 from service.db.async_pool import on_live_connection
+from service.db.repositories import filing
 from service.db.repositories import reports as repo
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import (
@@ -28,7 +29,7 @@ from service.domain.report_lifecycle import (
     check_transition,
 )
 from service.errors import Conflict, Forbidden, OutsideJurisdiction, ValidationFailed
-from service.reporting import file_report
+from service.reporting import answer_filing, filing_call
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -56,9 +57,9 @@ async def create_report(
     # The hot path of the field workers: one statement on the asynchronous pool authenticates,
     # resolves, inserts the report, its history and audit rows and commits (service.reporting).
     app = request.app.state
-    row, created = await on_live_connection(
-        app.async_pool, lambda conn: file_report(conn, app.session_factory, body, caller)
-    )
+    call = filing_call(body, caller)
+    stored = await on_live_connection(app.async_pool, lambda conn: filing.file_report(conn, call))
+    row, created = await answer_filing(stored, app.session_factory, body, caller, call)
     if created:
         row = {
             **row,

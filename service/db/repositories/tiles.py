@@ -120,6 +120,8 @@ WHO_COLUMNS = (
     "me.id, me.username, me.role, me.district_id, me.street_id, me.community_id,"
     " me.department_id, v.versions"
 )
+# who asks and the versions only: a cached tile, or one below its layer's minimum zoom
+CHECK_SQL = f"{WHO_AND_VERSIONS} SELECT {WHO_COLUMNS} FROM v LEFT JOIN me ON true"  # noqa: S608
 _statements: dict[tuple[str, bool], str] = {}
 
 
@@ -184,10 +186,7 @@ def _answer(row: dict[str, Any], with_tile: bool) -> TileAnswer:
 
 async def check_tile(conn: AsyncConnection[Any], layer: TileLayer, digest: str) -> TileAnswer:
     """Who asks and the layer's data versions, without rendering (a cached or empty tile)."""
-    cursor = await conn.execute(
-        f"{WHO_AND_VERSIONS} SELECT {WHO_COLUMNS} FROM v LEFT JOIN me ON true",  # noqa: S608
-        {"digest": digest, "tables": list(layer.tables)},
-    )
+    cursor = await conn.execute(CHECK_SQL, {"digest": digest, "tables": list(layer.tables)})
     row = await cursor.fetchone()
     return _answer(row, with_tile=False)  # type: ignore[arg-type]
 

@@ -64,21 +64,6 @@ def issue_token(session: Session, user: AppUser, *, kind: str, ttl_minutes: int)
     return token, csrf
 
 
-def user_for_token(session: Session, token: str) -> tuple[AppUser, AuthToken] | None:
-    """The active user behind an unexpired, unrevoked token."""
-    row = session.execute(
-        select(AppUser, AuthToken)
-        .join(AuthToken, AuthToken.user_id == AppUser.id)
-        .where(
-            AuthToken.token_sha256 == token_digest(token),
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > datetime.now(UTC),
-            AppUser.is_active.is_(True),
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
 # The token lookup and the transaction-local settings read by the row-level security policies
 # (see service.api.deps.set_rls_identity for the names) in one round trip: the database function
 # wangge_authenticate (migration 011) is the one definition of a valid token, shared with the
