@@ -18,7 +18,7 @@ demo: migrate
 	@echo "  demo accounts: admin, district, planner, street1, street2, community1, worker1, dept-fire (password: demo)"
 	@echo "  Ctrl-C stops the app; 'make stop' stops the local database."
 	@echo ""
-	@$(BIN)/uvicorn service.main:create_app --factory --host $(HOST) --port $(PORT)
+	@$(BIN)/python -m service.http_server --host $(HOST) --port $(PORT)
 
 ## make test: the same set-up, then lint (ruff, mypy) and the whole test suite; leaves nothing running
 test:

@@ -13,9 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from psycopg import DataError as PsycopgDataError
 from psycopg import OperationalError as PsycopgOperationalError
 from psycopg_pool import PoolTimeout as AsyncPoolTimeout
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service.api.client_address import install_trusted_proxies
 from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
 from service.api.routes import (
@@ -39,8 +41,10 @@ from service.api.routes import (
     stats,
     users,
 )
+from service.api.stream_budget import StreamBudget
 from service.db.async_pool import create_async_pool
-from service.db.engine import create_db_engine, create_session_factory
+from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
+from service.db.role_check import RlsBypassed, install_role_guard
 from service.errors import WanggeError
 from service.escalation import escalation_loop
 from service.settings import PROJECT_ROOT, Settings, get_settings
@@ -55,7 +59,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_db_engine(settings)
+        stream_engine = create_stream_engine(settings)
+        for each in (engine, stream_engine):
+            install_role_guard(each, settings.allow_rls_bypass)
+        _refuse_rls_bypass_at_start(engine)
         app.state.engine = engine
+        app.state.stream_engine = stream_engine
+        app.state.stream_budget = StreamBudget(
+            settings.export_max_concurrent,
+            settings.export_max_per_user,
+            settings.export_retry_after_s,
+        )
         app.state.session_factory = create_session_factory(engine)
         async_pool = create_async_pool(settings)
         await async_pool.open(wait=False)  # a database that is down now is a 503 later
@@ -68,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 escalation.cancel()
             await async_pool.close()
             engine.dispose()
+            stream_engine.dispose()
 
     app = FastAPI(
         title="wangge 网格",
@@ -78,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     _install_error_handlers(app)
     install_request_limits(app, settings)
+    install_trusted_proxies(app, settings)
     for module in (
         health,
         auth,
@@ -104,6 +120,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _refuse_rls_bypass_at_start(engine: Engine) -> None:
+    """Connect once at start-up: a role that bypasses row-level security stops the process
+    (uvicorn exits non-zero). A database that is down now is checked on its first connection.
+    """
+    try:
+        with engine.connect():
+            pass
+    except RlsBypassed as exc:
+        log.error("%s", exc)
+        raise
+    except OperationalError as exc:
+        log.warning("database not reachable at start-up (%s); role checked later", exc.orig)
+
+
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
     """The periodic overdue-report escalation (issue 5); 0 seconds disables it."""
     if settings.escalation_interval_s <= 0:
@@ -125,6 +155,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WanggeError)
     async def domain_error(_: Request, exc: WanggeError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RlsBypassed)
+    async def rls_bypassed(_: Request, exc: RlsBypassed) -> JSONResponse:
+        log.error("%s", exc)
+        return _unavailable("the service refuses its database role (row-level security bypassed)")
 
     @app.exception_handler(PoolTimeout)
     async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # A report acknowledged with 201 must survive a database crash: commits wait for the WAL
     # whatever the server's default (the local dev cluster runs with synchronous_commit=off).
     db_synchronous_commit: Literal["on", "local", "remote_write", "remote_apply"] = "on"
+    # Row-level security is the second line of defence: the app refuses to start when its role
+    # bypasses it (superuser, BYPASSRLS, owner of the tables) unless this is set (tests, tools).
+    allow_rls_bypass: bool = False
 
     data_dir: Path = PROJECT_ROOT / "var"
     photo_dir: Path | None = None
@@ -71,6 +74,23 @@ class Settings(BaseSettings):
     max_json_depth: int = 64
     max_json_items: int = 50_000
     max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
+
+    # Long downloads (exports) run on a pool of their own, never the shared one: at most
+    # export_max_concurrent at once per process, export_max_per_user per account (more: 429
+    # with Retry-After). A client that takes no bytes for stream_send_timeout_s is cut off.
+    export_max_concurrent: int = 8
+    export_max_per_user: int = 2
+    export_retry_after_s: int = 15
+    stream_send_timeout_s: float = 30.0
+
+    # HTTP server limits (service.http_server): request line + headers, the time a client may
+    # take to send them, and how long an idle keep-alive connection stays open.
+    http_max_header_bytes: int = 32 * 1024
+    http_header_timeout_s: float = 10.0
+    http_keep_alive_s: int = 5
+    # Reverse proxies (comma-separated addresses or CIDRs) whose X-Forwarded-For is believed;
+    # empty (the default): the peer address is the client address, whatever headers say.
+    trusted_proxies: str = ""
 
     tianditu_key: str | None = None
     # Rendered vector tiles kept in each app process (bytes; 0 turns the cache off).

@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
+from service.db.role_check import check_async_connection
 from service.settings import Settings
 
 T = TypeVar("T")
@@ -27,13 +28,20 @@ def libpq_conninfo(url: str) -> str:
 
 
 def create_async_pool(settings: Settings) -> AsyncConnectionPool[AsyncConnection[Any]]:
-    """A closed pool (the lifespan opens it) of autocommit connections with the app's timeouts."""
+    """A closed pool (the lifespan opens it) of autocommit connections with the app's timeouts;
+    each new connection is checked to be subject to row-level security (service.db.role_check).
+    """
+
+    async def configure(conn: AsyncConnection[Any]) -> None:
+        await check_async_connection(conn, settings.allow_rls_bypass)
+
     return AsyncConnectionPool(
         libpq_conninfo(settings.database_url),
         min_size=0,  # nothing connects before the first filing (as the engine)
         max_size=settings.db_async_pool_size,
         timeout=settings.db_pool_timeout_s,
         open=False,
+        configure=configure,
         kwargs={
             "autocommit": True,
             "row_factory": dict_row,

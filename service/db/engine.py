@@ -8,18 +8,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.settings import Settings
 
 
-def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
-    """A pooled engine whose connections carry the statement timeout from the settings."""
+def create_db_engine(
+    settings: Settings,
+    url: str | None = None,
+    *,
+    pool: tuple[int, int] | None = None,
+    application_name: str = "wangge",
+) -> Engine:
+    """A pooled engine whose connections carry the statement timeout from the settings.
+
+    `pool` is (size, overflow); the settings' db_pool_size and db_pool_max_overflow by default.
+    """
+    size, overflow = pool or (settings.db_pool_size, settings.db_pool_max_overflow)
     engine = create_engine(
         url or settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_max_overflow,
+        pool_size=size,
+        max_overflow=overflow,
         pool_timeout=settings.db_pool_timeout_s,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={
             "connect_timeout": 5,
-            "application_name": "wangge",
+            "application_name": application_name,
             "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
             f" -c synchronous_commit={settings.db_synchronous_commit}",
         },
@@ -30,6 +40,14 @@ def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
         dbapi_conn.autocommit = False
 
     return engine
+
+
+def create_stream_engine(settings: Settings) -> Engine:
+    """The pool of long downloads: one connection per allowed concurrent export, never shared
+    with requests, so clients that read slowly cannot take the connections others need."""
+    return create_db_engine(
+        settings, pool=(settings.export_max_concurrent, 0), application_name="wangge-stream"
+    )
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

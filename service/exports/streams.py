@@ -15,6 +15,9 @@ from service.domain.export_formats import LayerInfo, neutralise_cell
 
 CoordFn = Callable[[np.ndarray], np.ndarray]  # (N, 2) lon/lat -> (N, 2)
 BOM = "\ufeff"
+# CSV text is handed on in pieces of about this size, not a whole batch at once: a batch of
+# long WKT rows could be megabytes, held once as text and once as bytes for every download.
+CSV_CHUNK_CHARS = 64 * 1024
 
 
 def _shift_geojson(geometry: str, fn: CoordFn) -> str:
@@ -78,12 +81,17 @@ def csv_chunks(
     buf.write(BOM)
     writer.writerow([f.name for f in info.fields] + ["wkt"])
     yield buf.getvalue().encode()
+    buf.seek(0)
+    buf.truncate()
     for batch in batches:
-        buf.seek(0)
-        buf.truncate()
         for row in batch:
             *values, wkt = row
             if wkt is not None and coord_fn is not None:
                 wkt = _shift_wkt(wkt, coord_fn)
             writer.writerow([neutralise_cell(v) for v in values] + [wkt or ""])
+            if buf.tell() >= CSV_CHUNK_CHARS:
+                yield buf.getvalue().encode()
+                buf.seek(0)
+                buf.truncate()
+    if buf.tell():
         yield buf.getvalue().encode()

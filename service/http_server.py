@@ -1,0 +1,154 @@
+"""Serve the app with uvicorn under the HTTP limits of the settings (python -m service.http_server).
+
+Every place that starts the app (make demo, the fault tests, the live-server tests) goes
+through `uvicorn_options`, so none of them can forget a limit:
+
+- h11, not httptools: h11 caps the request line plus headers (http_max_header_bytes; a larger
+  head is answered 400 and the connection closed). httptools accepted a 60 MB header.
+- A client must finish sending its request head within http_header_timeout_s of connecting
+  (or of its previous request): uvicorn only times out idle keep-alive connections, so a
+  client sending a header a byte at a time was never cut off.
+- A client whose socket takes no data for stream_send_timeout_s while a response is waiting
+  to be written is aborted (this covers every response; GuardedStream also stops producing).
+- Idle keep-alive connections close after http_keep_alive_s.
+- uvicorn's X-Forwarded-For handling is off; service.api.client_address decides, from
+  WANGGE_TRUSTED_PROXIES only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from service.settings import Settings, get_settings
+
+log = logging.getLogger("wangge.http")
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a request-head timeout and a stalled-write abort.
+
+    Its timeouts come from the environment's settings (so it can be named by import string
+    in worker processes); `protocol_for(settings)` binds other settings.
+    """
+
+    settings: Settings | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = self.settings or _env_settings()
+        self.head_timeout_s = settings.http_header_timeout_s
+        self.write_timeout_s = settings.stream_send_timeout_s
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._write_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE:
+            self._arm_head_timer()  # a (next) request head is arriving: it gets a deadline
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._cancel("_head_timer")  # the whole head has arrived
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel("_head_timer")
+        self._cancel("_write_timer")
+        super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(self.write_timeout_s, self._abort_stalled)
+
+    def resume_writing(self) -> None:
+        self._cancel("_write_timer")
+        super().resume_writing()
+
+    def _arm_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout_s, self._abort_slow_head)
+
+    def _cancel(self, name: str) -> None:
+        timer = getattr(self, name)
+        if timer is not None:
+            timer.cancel()
+            setattr(self, name, None)
+
+    def _abort_slow_head(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            log.warning(
+                "client %s: request head not complete in %ss", self.client, self.head_timeout_s
+            )
+            self.transport.abort()
+
+    def _abort_stalled(self) -> None:
+        # abort, not close: close() would wait for the client to take the buffered bytes
+        self._write_timer = None
+        log.warning(
+            "client %s took no data for %ss: connection aborted", self.client, self.write_timeout_s
+        )
+        self.transport.abort()
+
+
+_env: list[Settings] = []
+
+
+def _env_settings() -> Settings:
+    if not _env:
+        _env.append(get_settings())
+    return _env[0]
+
+
+def protocol_for(settings: Settings) -> type[GuardedH11Protocol]:
+    """The protocol class with these settings' timeouts."""
+    return type("BoundGuardedH11Protocol", (GuardedH11Protocol,), {"settings": settings})
+
+
+def uvicorn_options(settings: Settings, *, import_string: bool = False) -> dict[str, Any]:
+    """Keyword arguments for uvicorn.run / uvicorn.Config that apply the HTTP limits.
+
+    `import_string=True` names the protocol by module path (for several worker processes,
+    which read their timeouts from the environment like the app's settings).
+    """
+    http: Any = (
+        "service.http_server:GuardedH11Protocol" if import_string else protocol_for(settings)
+    )
+    return {
+        "http": http,
+        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+        "timeout_keep_alive": settings.http_keep_alive_s,
+        "proxy_headers": False,
+        "server_header": False,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve service.main:create_app on one process with the limits (make demo)."""
+    ap = argparse.ArgumentParser(prog="python -m service.http_server")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--log-level", default="info")
+    args = ap.parse_args(argv)
+    settings = get_settings()
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        **uvicorn_options(settings),
+    )
+
+
+if __name__ == "__main__":
+    main()
