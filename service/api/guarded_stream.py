@@ -65,6 +65,8 @@ class GuardedStream(Response):
         self.outcome = "pending"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # stays "disconnected" when the watcher cancels the pump before it returns
+        self.outcome = "disconnected"
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._watch_disconnect, receive, tg.cancel_scope)
@@ -74,13 +76,12 @@ class GuardedStream(Response):
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self._clean_up)
             if self.outcome != "complete":
-                log.warning("download %s on %s: stopped", self.outcome, scope.get("path"))
+                log.warning("download on %s cut short: %s", scope.get("path"), self.outcome)
 
     async def _watch_disconnect(self, receive: Receive, cancel_scope: anyio.CancelScope) -> None:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                self.outcome = "disconnected"
                 cancel_scope.cancel()
                 return
 
