@@ -101,6 +101,10 @@ class StalledClient:
         """Read whatever arrives until the server closes or resets the connection (or wait_s
         passes): whether that was the whole response (chunked: the terminating chunk;
         otherwise Content-Length bytes). A stalled client cut off gets an incomplete one."""
+        return is_complete(self.read_all(wait_s))
+
+    def read_all(self, wait_s: float) -> bytes:
+        """The response so far plus whatever arrives until close, reset or `wait_s`."""
         data = bytearray(self.head)
         self.sock.settimeout(1.0)
         deadline = time.monotonic() + wait_s
@@ -114,15 +118,20 @@ class StalledClient:
             if not chunk:
                 break
             data += chunk
-        head, _, body = bytes(data).partition(b"\r\n\r\n")
-        for line in head.split(b"\r\n")[1:]:
-            key, _, value = line.partition(b":")
-            if key.strip().lower() == b"content-length":
-                return len(body) >= int(value)
-        return body.endswith(b"\r\n0\r\n\r\n")
+        return bytes(data)
 
     def close(self) -> None:
         self.sock.close()
+
+
+def is_complete(response: bytes) -> bool:
+    """Whether raw HTTP/1.1 response bytes hold the whole body."""
+    head, _, body = response.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return body.endswith(b"\r\n0\r\n\r\n")
 
 
 def open_stalled(port: int, path: str, bearer: str) -> StalledClient:
@@ -139,20 +148,21 @@ def open_stalled(port: int, path: str, bearer: str) -> StalledClient:
     return StalledClient(sock, head)
 
 
-def app_sessions(db: TestDatabase) -> list[tuple[str, str, str]]:
-    """(application_name, state, query) of the app role's other sessions (a role sees its own
-    sessions' state and query in pg_stat_activity without extra privileges)."""
+def app_sessions(db: TestDatabase) -> list[tuple[str, str, str, str]]:
+    """(application_name, state, query, backend_type) of the app role's other sessions (a role
+    sees its own sessions' state and query in pg_stat_activity without extra privileges).
+    Parallel workers of a query show up too, as backend_type 'parallel worker'."""
     with psycopg.connect(db.libpq("app")) as conn:
         rows = conn.execute(
-            "SELECT application_name, coalesce(state, ''), left(query, 60)"
+            "SELECT application_name, coalesce(state, ''), left(query, 60), backend_type"
             " FROM pg_stat_activity"
             " WHERE usename = current_user AND pid <> pg_backend_pid()"
             " ORDER BY application_name"
         ).fetchall()
-    return [(str(a), str(s), str(q)) for a, s, q in rows]
+    return [(str(a), str(s), str(q), str(b)) for a, s, q, b in rows]
 
 
-def busy_sessions(db: TestDatabase) -> list[tuple[str, str, str]]:
+def busy_sessions(db: TestDatabase) -> list[tuple[str, str, str, str]]:
     """The app's sessions that are not idle: running a query (a COPY waiting to send, say) or
     holding a transaction open (a cursor between fetches)."""
     return [r for r in app_sessions(db) if r[1] != "idle"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from service.http_server import uvicorn_options
 from service.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,7 +40,11 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            **uvicorn_options(settings),  # served as in production: the same HTTP limits
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -74,7 +74,8 @@ def _free_port() -> int:
 
 
 class AppProcess:
-    """`uvicorn service.main:create_app --factory` in its own process, configured by env."""
+    """The app served as `make demo` serves it (service.http_server: uvicorn with the HTTP
+    limits) in its own process, configured by env."""
 
     def __init__(self, db: TestDatabase, tmp: Path, **settings: object) -> None:
         self.port = _free_port()
@@ -93,9 +94,7 @@ class AppProcess:
         cmd = [
             sys.executable,
             "-m",
-            "uvicorn",
-            "service.main:create_app",
-            "--factory",
+            "service.http_server",
             "--host",
             "127.0.0.1",
             "--port",
