@@ -166,9 +166,10 @@ def start_app(port: int) -> subprocess.Popen[bytes]:
         "PYTHONPATH": str(ROOT),
     }
     cmd = [
-        str(ROOT / ".venv/bin/uvicorn"),
-        "bench.naive_export_app:create_bench_app",
-        "--factory",
+        str(ROOT / ".venv/bin/python"),
+        "-m",
+        "service.http_server",  # uvicorn with the production HTTP limits
+        "--app=bench.naive_export_app:create_bench_app",
         "--host=127.0.0.1",
         f"--port={port}",
         "--log-level=warning",

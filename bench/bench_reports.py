@@ -122,9 +122,11 @@ def start_server(workers: int) -> tuple[subprocess.Popen[bytes], int]:
     }
     proc = subprocess.Popen(  # noqa: S603
         [
-            str(ROOT / ".venv/bin/uvicorn"),
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "service.http_server",  # uvicorn with the production HTTP limits
+            "--app",
             "bench.naive_filing:create_bench_app",
-            "--factory",
             "--port",
             str(port),
             "--workers",

@@ -363,7 +363,7 @@ def _serve_and_measure(args, headers, per_zoom: int, repeats: int, procs: list) 
         env = {"WANGGE_DATABASE_URL": app_url, "WANGGE_ESCALATION_INTERVAL_S": "0"}
         if cache_bytes is not None:
             env["WANGGE_TILE_CACHE_BYTES"] = cache_bytes
-        cmd = [str(ROOT / ".venv/bin/uvicorn"), "service.main:create_app", "--factory"]
+        cmd = [str(ROOT / ".venv/bin/python"), "-m", "service.http_server"]
         cmd += ["--host", "127.0.0.1", "--port", str(PORTS[server]), "--log-level", "warning"]
         proc = start(cmd, env, f"http://127.0.0.1:{PORTS[server]}/health")
         procs.append(proc)

@@ -133,20 +133,26 @@ def uvicorn_options(settings: Settings, *, import_string: bool = False) -> dict[
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve service.main:create_app on one process with the limits (make demo)."""
+    """Serve an app factory (service.main:create_app) with the limits: make demo, the fault
+    tests and the benchmarks all start the app this way."""
     ap = argparse.ArgumentParser(prog="python -m service.http_server")
+    ap.add_argument("--app", default="service.main:create_app", help="app factory import path")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--log-level", default="info")
+    ap.add_argument("--no-access-log", action="store_true")
     args = ap.parse_args(argv)
     settings = get_settings()
     uvicorn.run(
-        "service.main:create_app",
+        args.app,
         factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         log_level=args.log_level,
-        **uvicorn_options(settings),
+        access_log=not args.no_access_log,
+        **uvicorn_options(settings, import_string=args.workers > 1),
     )
 
 
