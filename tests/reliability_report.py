@@ -43,6 +43,7 @@ def figures() -> str:
     crash = faults.get("database_crash", {})
     pool = faults.get("pool_exhaustion", {})
     filing_pool = faults.get("pool_exhaustion_filing", {})
+    stalled = faults.get("stalled_exports", {})
     rows = [
         "| figure | last run | must be |",
         "|---|---|---|",
@@ -98,8 +99,53 @@ def figures() -> str:
             f"{filing_pool['fastest_503_s']} / {filing_pool['slowest_s']}" if filing_pool else None,
         ),
         _row("filing pool exhaustion: requests that hung", filing_pool.get("hung"), "0"),
+        *_stalled_rows(stalled),
     ]
     return "\n".join(rows)
+
+
+def _stalled_rows(st: dict[str, Any]) -> list[str]:
+    """Stalled export downloads (tests/faults/test_stalled_exports.py)."""
+    caps = f"{st['export_max_concurrent']} / {st['export_max_per_user']}" if st else None
+    return [
+        _row(
+            "stalled downloads: opened / streaming / refused 429",
+            f"{st['stalled_downloads']} / {st['downloads_streaming']} / "
+            f"{st['downloads_refused_429']}"
+            if st
+            else None,
+        ),
+        _row("stalled downloads: caps (global / per account)", caps),
+        _row(
+            "stalled downloads: stream sessions busy at once",
+            st.get("stream_sessions_busy_during_stall"),
+            "≤ global cap",
+        ),
+        _row(
+            "stalled downloads: other users' answers (not 200)",
+            f"{st['others_answers']} ({st['others_not_200']})" if st else None,
+            "0 not 200",
+        ),
+        _row("stalled downloads: slowest other answer (s)", st.get("others_slowest_s"), "< 5"),
+        _row(
+            "stalled downloads: all sessions idle after (s; send timeout)",
+            f"{st['all_sessions_idle_after_s']} ({st['send_timeout_s']})" if st else None,
+        ),
+        _row("stalled downloads: sessions left busy after", st.get("busy_sessions_after"), "0"),
+        _row("stalled downloads: export right after", st.get("export_after_stall"), "200"),
+        _row(
+            "60 concurrent CSV exports: statuses",
+            json.dumps(st["csv_burst_statuses"]) if st else None,
+            "200 / 429 only",
+        ),
+        _row(
+            "app memory: before / peak / after (MiB)",
+            f"{st['rss_before_mib']} / {st['rss_peak_mib']} / {st['rss_after_mib']}"
+            if st
+            else None,
+            "bounded",
+        ),
+    ]
 
 
 def main() -> None:

@@ -53,7 +53,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_address(request: Request) -> str:
-    """The peer address (behind a proxy, run uvicorn with --proxy-headers to get the client's)."""
+    """The client address: the peer's, or from X-Forwarded-For of a trusted proxy only."""
     return request.client.host if request.client else "unknown"
 
 
