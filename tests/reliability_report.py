@@ -139,11 +139,12 @@ def _stalled_rows(st: dict[str, Any]) -> list[str]:
             "200 / 429 only",
         ),
         _row(
-            "app memory: before / peak / after (MiB)",
-            f"{st['rss_before_mib']} / {st['rss_peak_mib']} / {st['rss_after_mib']}"
+            "app memory: at start / warmed up / peak / after (MiB)",
+            f"{st.get('rss_at_start_mib')} / {st['rss_before_mib']} / {st['rss_peak_mib']}"
+            f" / {st['rss_after_mib']}"
             if st
             else None,
-            "bounded",
+            "peak − warmed up < 200",
         ),
     ]
 

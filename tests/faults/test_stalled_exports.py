@@ -4,7 +4,8 @@ The app runs as its own process (service.http_server) with a shared pool of 5 + 
 stream budget (8 at once, 2 per account, send timeout 5 s), over a database of its own whose
 exports are several MB (bigger than what loopback sockets absorb). 25 downloads (GeoJSON and
 CSV, 11 accounts) are opened from sockets with a 1 KiB receive buffer that read only the status
-line. Meanwhile other users log in and read; the app's memory is sampled from /proc. Afterwards
+line (after one complete GeoJSON and CSV export have warmed the process up). Meanwhile other
+users log in and read; the app's memory is sampled from /proc. Afterwards
 no database session of the app may be left busy, and the next export must complete. A second
 phase sends 60 concurrent CSV exports from clients that do read, for the memory figure.
 """
@@ -124,12 +125,18 @@ def test_stalled_exports_do_not_starve_the_service(tmp_path: Path) -> None:
     assert summary["stalled_cut_off"] == summary["downloads_streaming"]
     assert summary["export_after_stall"] == 200
     assert summary["csv_burst_statuses"].keys() <= {"200", "429"}
-    assert summary["rss_peak_mib"] - summary["rss_before_mib"] < 400, summary
+    # 8 stalled downloads and the burst on top of a warmed-up process (the review saw 60 CSV
+    # exports take it from 167 MB to 1.25 GB)
+    assert summary["rss_peak_mib"] - summary["rss_before_mib"] < 200, summary
 
 
 def _run(app: AppProcess, db) -> dict:  # type: ignore[no-untyped-def]
     assert app.proc is not None
     tokens = {u: token(app.url, u) for u in ACCOUNTS}
+    rss_start = RssSampler(app.proc.pid).now()
+    with httpx.Client(timeout=120) as http:  # warm up: libraries loaded, pools filled once
+        for path in PATHS:
+            assert http.get(f"{app.url}{path}", headers=_bearer(tokens["admin"])).is_success
     with RssSampler(app.proc.pid) as rss:
         rss_before = rss.now()
         began = time.monotonic()
@@ -177,6 +184,7 @@ def _run(app: AppProcess, db) -> dict:  # type: ignore[no-untyped-def]
         "export_after_stall_bytes": len(after.content),
         "csv_burst": CSV_BURST,
         "csv_burst_statuses": {str(k): v for k, v in sorted(burst.items())},
+        "rss_at_start_mib": round(rss_start, 1),
         "rss_before_mib": round(rss_before, 1),
         "rss_peak_during_stall_mib": round(stall_rss_peak, 1),
         "rss_peak_mib": round(rss.peak, 1),
