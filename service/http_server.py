@@ -7,7 +7,8 @@ through `uvicorn_options`, so none of them can forget a limit:
   head is answered 400 and the connection closed). httptools accepted a 60 MB header.
 - A client must finish sending its request head within http_header_timeout_s of connecting
   (or of its previous request): uvicorn only times out idle keep-alive connections, so a
-  client sending a header a byte at a time was never cut off.
+  client sending a header a byte at a time was never cut off. A request body may pause at most
+  http_body_timeout_s between two pieces (a slow upload is fine, a silent one is not).
 - A client whose socket takes no data for stream_send_timeout_s while a response is waiting
   to be written is aborted (this covers every response; GuardedStream also stops producing).
 - Idle keep-alive connections close after http_keep_alive_s.
@@ -44,8 +45,10 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         settings = self.settings or _env_settings()
         self.head_timeout_s = settings.http_header_timeout_s
+        self.body_timeout_s = settings.http_body_timeout_s
         self.write_timeout_s = settings.stream_send_timeout_s
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -58,10 +61,13 @@ class GuardedH11Protocol(H11Protocol):
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._cancel("_head_timer")  # the whole head has arrived
+        self._cancel("_body_timer")
+        if self.conn.their_state is h11.SEND_BODY:  # more body to come: within the timeout
+            self._body_timer = self.loop.call_later(self.body_timeout_s, self._abort_slow_body)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel("_head_timer")
-        self._cancel("_write_timer")
+        for timer in ("_head_timer", "_body_timer", "_write_timer"):
+            self._cancel(timer)
         super().connection_lost(exc)
 
     def pause_writing(self) -> None:
@@ -89,6 +95,16 @@ class GuardedH11Protocol(H11Protocol):
             log.warning(
                 "client %s: request head not complete in %ss", self.client, self.head_timeout_s
             )
+            self.transport.abort()
+
+    def _abort_slow_body(self) -> None:
+        self._body_timer = None
+        if self.flow.read_paused:
+            # the app has not taken the body read so far: the wait is ours, not the client's
+            self._body_timer = self.loop.call_later(self.body_timeout_s, self._abort_slow_body)
+            return
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+            log.warning("client %s: no request body for %ss", self.client, self.body_timeout_s)
             self.transport.abort()
 
     def _abort_stalled(self) -> None:

@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     # take to send them, and how long an idle keep-alive connection stays open.
     http_max_header_bytes: int = 32 * 1024
     http_header_timeout_s: float = 10.0
+    http_body_timeout_s: float = 30.0  # longest pause between two pieces of a request body
     http_keep_alive_s: int = 5
     # Reverse proxies (comma-separated addresses or CIDRs) whose X-Forwarded-For is believed;
     # empty (the default): the peer address is the client address, whatever headers say.

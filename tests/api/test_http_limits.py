@@ -19,7 +19,7 @@ from service.settings import Settings
 from tests.conftest import TestDatabase
 from tests.stream_world import ThreadServer
 
-HEAD_TIMEOUT_S, KEEP_ALIVE_S, MAX_HEADER = 1.5, 1, 16 * 1024
+HEAD_TIMEOUT_S, BODY_TIMEOUT_S, KEEP_ALIVE_S, MAX_HEADER = 1.5, 1.5, 1, 16 * 1024
 
 
 def _server_settings(settings: Settings, **extra: object) -> Settings:
@@ -27,6 +27,7 @@ def _server_settings(settings: Settings, **extra: object) -> Settings:
         update={
             "http_header_timeout_s": HEAD_TIMEOUT_S,
             "http_keep_alive_s": KEEP_ALIVE_S,
+            "http_body_timeout_s": BODY_TIMEOUT_S,
             "http_max_header_bytes": MAX_HEADER,
             "escalation_interval_s": 0,
             **extra,
@@ -99,6 +100,37 @@ def test_a_request_head_sent_slowly_is_cut_off(server: ThreadServer) -> None:
     sock.close()
     assert closed
     assert time.monotonic() - began < HEAD_TIMEOUT_S + 4
+
+
+def test_a_request_body_that_stops_coming_is_cut_off(server: ThreadServer) -> None:
+    sock = _connect(server)
+    head = (
+        "POST /api/auth/token HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+    )
+    sock.sendall(head.encode() + b"username=a")
+    waited = _closed_within(sock, BODY_TIMEOUT_S + 3)
+    sock.close()
+    assert waited is not None and waited >= BODY_TIMEOUT_S - 0.2
+
+
+def test_a_slow_but_steady_body_is_accepted(server: ThreadServer, demo_db: TestDatabase) -> None:
+    name = f"xff-probe-{uuid.uuid4().hex[:10]}"
+    body = f"username={name}&password=".encode() + b"x" * 40
+    sock = _connect(server)
+    head = (
+        "POST /api/auth/token HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    sock.sendall(head.encode())
+    for start in range(0, len(body), 10):  # whole upload takes longer than the body timeout
+        sock.sendall(body[start : start + 10])
+        time.sleep(BODY_TIMEOUT_S / 3)
+    sock.settimeout(10)
+    assert sock.recv(12) == b"HTTP/1.1 401"
+    sock.close()
+    assert _recorded_address(name, demo_db) == "127.0.0.1"  # (and the failure removed)
 
 
 def test_a_silent_connection_is_closed(server: ThreadServer) -> None:
