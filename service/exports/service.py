@@ -154,7 +154,7 @@ def stream_export(
     scope: str,
     req: ExportRequest,
     prepare: Prepare | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 500,  # rows held per download; a stalled one keeps its batch
     progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """GeoJSON or CSV bytes straight from a server-side cursor."""
