@@ -139,8 +139,9 @@ def _stalled_rows(st: dict[str, Any]) -> list[str]:
             "200 / 429 only",
         ),
         _row(
-            "app memory: at start / warmed up / peak / after (MiB)",
-            f"{st.get('rss_at_start_mib')} / {st['rss_before_mib']} / {st['rss_peak_mib']}"
+            "app memory: start / warmed up / 8 stalled / peak (with logins) / after (MiB)",
+            f"{st.get('rss_at_start_mib')} / {st['rss_before_mib']} / "
+            f"{st.get('rss_with_stalled_downloads_mib')} / {st['rss_peak_mib']}"
             f" / {st['rss_after_mib']}"
             if st
             else None,
