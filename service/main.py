@@ -62,7 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stream_engine = create_stream_engine(settings)
         for each in (engine, stream_engine):
             install_role_guard(each, settings.allow_rls_bypass)
-        _refuse_rls_bypass_at_start(engine)
+        try:
+            _refuse_rls_bypass_at_start(engine)
+        except RlsBypassed:
+            engine.dispose()
+            stream_engine.dispose()
+            raise
         app.state.engine = engine
         app.state.stream_engine = stream_engine
         app.state.stream_budget = StreamBudget(
