@@ -132,6 +132,9 @@ def _refuse_rls_bypass_at_start(engine: Engine) -> None:
     try:
         with engine.connect():
             pass
+        # close it again: an app whose lifespan runs without serving (a schema loader, a
+        # test collecting) must not keep a session open on the database
+        engine.dispose()
     except RlsBypassed as exc:
         log.error("%s", exc)
         raise
