@@ -73,20 +73,20 @@ def add_photo(
         raise _refusal(refused) from None
     photo_id = id or uuid.uuid4()
     existing = repo.find_photo(session, photo_id)
-    if existing is not None:
-        if existing["report_id"] != report_id or existing["sha256"] != clean.sha256:
-            raise Conflict("this photo id was used for a different photo", where={"field": "id"})
-        response.status_code = 200
-        return _public(photo_id, report_id, existing["is_evidence"])
+    if existing is not None and existing["report_id"] == report_id:
+        if existing["sha256"] == clean.sha256:  # the caller's own retry: nothing to write
+            response.status_code = 200
+            return _public(photo_id, report_id, existing["is_evidence"])
     if repo.count_for_report(session, report_id) >= MAX_PHOTOS_PER_REPORT:
         raise Conflict(
             f"a report has at most {MAX_PHOTOS_PER_REPORT} photos",
             message_zh=f"每个事件最多 {MAX_PHOTOS_PER_REPORT} 张照片",
             where={"field": "file"},
         )
-    key = f"{photo_id}.jpg"
-    repo.write_file(settings.effective_photo_dir, key, clean.jpeg)
-    repo.insert_photo(
+    # The row is secured before storage is touched, and the file's path is derived from the
+    # report and the row's id: a client-chosen id can never reach another report's file.
+    key = repo.storage_key(report_id, photo_id)
+    claimed = repo.claim_photo(
         session,
         photo_id=photo_id,
         report_id=report_id,
@@ -98,6 +98,15 @@ def add_photo(
         is_evidence=evidence,
         actor=me,
     )
+    if not claimed:
+        # Taken by another photo, visible or not: one answer for both, so the id's owner,
+        # report and street are never revealed.
+        raise Conflict(
+            "this photo id is already used; send the photo under a new id",
+            message_zh="照片编号已被使用，请用新的编号重新上传",
+            where={"field": "id"},
+        )
+    repo.write_file(settings.effective_photo_dir, key, clean.jpeg)
     return _public(photo_id, report_id, evidence)
 
 
