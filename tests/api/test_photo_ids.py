@@ -123,3 +123,25 @@ def test_files_live_under_their_report_not_at_a_client_chosen_path(
     assert not (settings.effective_photo_dir / f"{pid}.jpg").exists()
     again = _upload(client, auth_headers["worker1"], street1_report, _image((9, 9, 9)), pid)
     assert again.status_code == 200  # the caller's own retry
+
+
+def test_decoding_slots_answer_429_when_all_are_busy(
+    client, auth_headers, settings, street1_report, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from service.api.routes import photos as route
+
+    monkeypatch.setattr(route, "DECODE_WAIT_S", 0.2)
+    gate = route._decode_gate(settings.photo_decode_slots)
+    held = [gate.acquire(timeout=5) for _ in range(settings.photo_decode_slots)]
+    assert all(held)
+    try:
+        busy = _upload(
+            client, auth_headers["worker1"], street1_report, _image((3, 3, 3)), str(uuid.uuid4())
+        )
+    finally:
+        for _ in held:
+            gate.release()
+    assert busy.status_code == 429 and busy.headers["Retry-After"] == "2"
+    pid = str(uuid.uuid4())
+    ok = _upload(client, auth_headers["worker1"], street1_report, _image((3, 3, 3)), pid)
+    assert ok.status_code == 201, ok.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 import uuid
 from typing import Annotated
 
@@ -12,18 +14,21 @@ from pydantic import BaseModel
 from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import photos as repo
 from service.db.repositories.reports import get_report
-from service.domain.photos import PhotoRefused, clean_photo
+from service.domain.photos import CleanPhoto, PhotoRefused, clean_photo
 from service.domain.principal import Principal
 from service.errors import (
     Conflict,
     OutsideJurisdiction,
     PayloadTooLarge,
+    TooManyRequests,
     ValidationFailed,
     WanggeError,
 )
+from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["photos"])
 MAX_PHOTOS_PER_REPORT = 6
+DECODE_WAIT_S = 5.0  # how long an upload waits for a decoding slot before 429
 
 
 class PhotoPublic(BaseModel):
@@ -65,12 +70,7 @@ def add_photo(
         report = get_report(session, report_id, me, "self", lock=True)
     if report is None:
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
-    try:
-        clean = clean_photo(
-            data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-        )
-    except PhotoRefused as refused:
-        raise _refusal(refused) from None
+    clean = _decode(data, settings)
     photo_id = id or uuid.uuid4()
     existing = repo.find_photo(session, photo_id)
     if existing is not None and existing["report_id"] == report_id:
@@ -108,6 +108,35 @@ def add_photo(
         )
     repo.write_file(settings.effective_photo_dir, key, clean.jpeg)
     return _public(photo_id, report_id, evidence)
+
+
+def _decode(data: bytes, settings: Settings) -> CleanPhoto:
+    """Decode under the process's decoding slots: a burst of uploads waits briefly, then gets
+    429 with Retry-After (the phone's outbox tries again), never more decoders than slots."""
+    gate = _decode_gate(settings.photo_decode_slots)
+    if not gate.acquire(timeout=DECODE_WAIT_S):
+        raise TooManyRequests(
+            "too many photos being processed; try again shortly",
+            message_zh="照片处理繁忙，请稍后重试",
+            where={"field": "file"},
+            headers={"Retry-After": "2"},
+        )
+    try:
+        return clean_photo(
+            data,
+            max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.max_photo_pixels,
+            max_whole_pixels=settings.max_png_pixels,
+        )
+    except PhotoRefused as refused:
+        raise _refusal(refused) from None
+    finally:
+        gate.release()
+
+
+@functools.cache
+def _decode_gate(slots: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(max(1, slots))
 
 
 def _public(photo_id: uuid.UUID, report_id: uuid.UUID, evidence: bool) -> PhotoPublic:
