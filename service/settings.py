@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     max_geometry_vertices: int = 20_000
     max_page_size: int = 1000
     max_bbox_degrees2: float = 4.0
+    max_patrol_track_m: float = 100_000.0  # a day's walk through grids, not a drive
+    max_png_pixels: int = 16_000_000  # PNG decodes whole (no draft mode): a lower cap
+    photo_decode_slots: int = 2  # photos decoded at once per process
     max_json_depth: int = 64
     max_json_items: int = 50_000
     max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads

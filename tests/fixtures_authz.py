@@ -3,7 +3,8 @@
 Two districts far from the demo city (so nothing here overlaps demo geometry):
 D1 "419901" near Luoyang with streets S1 (community C1) and S2 (community C2), and D2 "410299"
 near Kaifeng with street S3 (community C3). One user per role sits in D1 / S1 / C1 (the
-department user is fire and rescue); reports routed to fire and rescue lie in C1, C2 and C3,
+department user is fire and rescue), plus an admin bound to D1 beside the admin with no
+district; reports routed to fire and rescue lie in C1, C2 and C3,
 plus one in C1 routed to urban management.
 """
 
@@ -42,7 +43,11 @@ ROLE_USERS = {
     "department": ("mx_fire", {"district": "own", "department": "fire_rescue"}),
     "planner": ("mx_planner", {"district": "own"}),
     "admin": ("mx_admin", {}),
+    # An administrator bound to D1: its reach is D1, everywhere (the matrix's extra "role").
+    "district_admin": ("mx_admin_d1", {"district": "own"}),
 }
+# Matrix roles that are not database roles: the role the account has in app_user.
+DB_ROLE = {"district_admin": "admin"}
 
 
 @dataclass
@@ -185,7 +190,7 @@ def _build_world(engine: Engine) -> World:
     with engine.begin() as conn:
         areas = _build_areas(conn)
         users = {
-            name: create_world_user(conn, name, role, areas, where)
+            name: create_world_user(conn, name, DB_ROLE.get(role, role), areas, where)
             for role, (name, where) in ROLE_USERS.items()
         }
         users["mx_street2"] = create_world_user(

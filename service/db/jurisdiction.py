@@ -68,7 +68,8 @@ def area_sql(
     me: str = "me",
 ) -> str:
     """`area_clause` as SQL over an authenticated row `me` (wangge_authenticate's columns), for
-    a statement that authenticates and reads at once; the scopes come from POLICY[action].
+    a statement that authenticates and reads at once; the scopes come from POLICY[action], and
+    "all" binds an account with a district to that district, as `scope_for` does.
 
     Column names come from allow-listed layer definitions and role names from POLICY: no input
     is formatted in. Like `area_clause` for tables without department or owner columns.
@@ -87,6 +88,8 @@ def area_sql(
     street_test = f"{street} = {me}.street_id" if street else "false"
     return f"""(CASE
       WHEN {me}.role IS NULL OR {me}.role NOT IN ({allowed}) THEN false
+      WHEN {me}.role IN ({roles("all")}) AND {me}.district_id IS NOT NULL
+        THEN {district} = {me}.district_id
       WHEN {me}.role IN ({roles("all")}) THEN true
       WHEN {me}.role = 'admin' AND {me}.district_id IS NULL THEN true
       WHEN {me}.district_id IS NULL THEN false

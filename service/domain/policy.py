@@ -119,11 +119,28 @@ TRANSITION_RIGHTS: Final[dict[str, frozenset[tuple[str, str]]]] = {
 
 
 def scope_for(principal: Principal, action: str) -> str | None:
-    """The scope the principal has for this action, or None when not allowed."""
+    """The scope the principal has for this action, or None when not allowed.
+
+    "all" means everything only for an account bound to no district: an administrator who
+    belongs to a district gets that district, for every action, in every repository.
+    """
     rule = POLICY.get(action)
     if rule is None:
         raise KeyError(f"no policy rule for action {action!r}")
-    return rule.get(principal.role)
+    scope = rule.get(principal.role)
+    if scope == "all" and principal.district_id is not None:
+        return "district"
+    return scope
+
+
+LEVEL_RANK: Final = {"community": 0, "street": 1, "district": 2, "all": 3}
+
+
+def reaches_wider(target: Principal, actor: Principal) -> bool:
+    """Whether the account `target` reaches wider than `actor` (an admin without a district
+    over a district-bound one, a district account over a street's): such an account may not be
+    created, deactivated or changed by `actor`, even inside the actor's jurisdiction."""
+    return LEVEL_RANK[target.level] > LEVEL_RANK[actor.level]
 
 
 def may_transition(role: str, from_status: str, to_status: str) -> bool:

@@ -29,6 +29,14 @@ VALIDATE = ("POST", "/api/geometry/validate")
 REPORTS = ("POST", "/api/reports")
 PHOTOS = ("POST", "/api/reports/{report_id}/photos")
 PATROLS = ("POST", "/api/patrols")
+PATROL_FINISH = ("POST", "/api/patrols/{patrol_id}/finish")
+# Every route that parses a bbox (one parser; each gets the same refusals).
+BBOX_ROUTES = (
+    ("GET", "/api/map/reports"),
+    ("GET", "/api/reports"),
+    ("GET", "/api/exports/{name}"),
+    ("GET", "/ogc/collections/{collection_id}/items"),
+)
 GRID_REDRAW = ("PUT", "/api/grids/{code}/geometry")
 AREA = {"types": ["Polygon", "MultiPolygon"]}  # the corpus's geometries are all for area fields
 
@@ -43,6 +51,8 @@ class Context:
     max_body_bytes: int
     report_id: str | None = None
     grid_code: str = "000000000000000"
+    patrol_id: str | None = None  # a started, unfinished patrol of worker1's
+    patrol_started_at: str = "2026-01-01T00:00:00+00:00"
 
 
 @dataclass
@@ -264,6 +274,15 @@ def photo_cases() -> list[Case]:
             "image/png",
         ),
         photo("png_header_huge", lambda c: images.png_header_only_huge(), "h.png", "image/png"),
+        photo("png_ztxt_inflates", lambda c: images.png_ztxt_bomb(), "t.png", "image/png"),
+        photo(
+            "png_ztxt_in_header",
+            lambda c: images.png_ztxt_bomb(after_pixels=False),
+            "t.png",
+            "image/png",
+        ),
+        photo("png_iccp_inflates", lambda c: images.png_iccp_bomb(), "i.png", "image/png"),
+        photo("png_6300px_131kb", lambda c: images.wide_png(6300), "w.png", "image/png"),
         photo("empty_file", lambda c: b"", "empty.jpg", "image/jpeg"),
         Case("no_file_field", PHOTOS, "worker1", lambda c: {"data": {"nothing": "here"}}),
     ]
@@ -286,6 +305,110 @@ def patrol_cases() -> list[Case]:
             "worker1",
             lambda c: _json({"id": str(uuid.uuid4()), "worker_id": 1, "admin": True}),
         ),
+        *[
+            Case(
+                f"started_{name}",
+                PATROLS,
+                "worker1",
+                lambda c, when=when: _json({"id": str(uuid.uuid4()), "started_at": when}),
+            )
+            for name, when in (
+                ("year_0001", "0001-01-01T00:00:00+00:00"),
+                ("year_2099", "2099-01-01T00:00:00+00:00"),
+                ("without_time_zone", "2026-01-01T08:00:00"),
+            )
+        ],
+    ]
+
+
+def _finish(c: Context, **changes: Any) -> dict[str, Any]:
+    """A plausible finish of the context's patrol (three points, a minute apart), changed."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime.fromisoformat(c.patrol_started_at)
+    x, y = c.inside_point
+    body: dict[str, Any] = {
+        "ended_at": (t0 + timedelta(minutes=5)).isoformat(),
+        "track": {
+            "type": "LineString",
+            "coordinates": [[x, y], [x + 0.0003, y], [x + 0.0006, y]],
+        },
+        "accuracy_m": [5, 6, 7],
+        "recorded_at": [(t0 + timedelta(minutes=i)).isoformat() for i in range(3)],
+    }
+    body.update(changes)
+    return {"json": body}
+
+
+def _times(c: Context, minutes: list[int]) -> list[str]:
+    from datetime import datetime, timedelta
+
+    t0 = datetime.fromisoformat(c.patrol_started_at)
+    return [(t0 + timedelta(minutes=m)).isoformat() for m in minutes]
+
+
+def patrol_finish_cases() -> list[Case]:
+    """Implausible finishes of one real, started patrol (each refused, so it stays open)."""
+
+    def line(c: Context, coords: list[list[float]]) -> dict[str, Any]:
+        return {"type": "LineString", "coordinates": coords}
+
+    def here(c: Context) -> list[float]:
+        return list(c.inside_point)
+
+    def fin(name: str, build: Callable[[Context], dict[str, Any]]) -> Case:
+        return Case(name, PATROL_FINISH, "worker1", build)
+
+    return [
+        fin("one_point_repeated", lambda c: _finish(c, track=line(c, [here(c)] * 3))),
+        fin(
+            "single_point",
+            lambda c: _finish(
+                c, track=line(c, [here(c)]), accuracy_m=[5], recorded_at=_times(c, [0])
+            ),
+        ),
+        fin("ended_2099", lambda c: _finish(c, ended_at="2099-01-01T00:00:00+00:00")),
+        fin("negative_accuracy", lambda c: _finish(c, accuracy_m=[5, -3, 7])),
+        fin("accuracy_1e30", lambda c: _finish(c, accuracy_m=[5, 1e30, 7])),
+        fin(
+            "track_600_km",
+            lambda c: _finish(
+                c,
+                track=line(
+                    c, [here(c), [here(c)[0] + 3, here(c)[1]], [here(c)[0] + 6, here(c)[1]]]
+                ),
+            ),
+        ),
+        fin("points_out_of_order", lambda c: _finish(c, recorded_at=_times(c, [0, 2, 1]))),
+        fin(
+            "recorded_year_0001",
+            lambda c: _finish(c, recorded_at=["0001-01-01T00:00:00+00:00", *_times(c, [1, 2])]),
+        ),
+    ]
+
+
+BAD_BBOXES = {
+    "nan": "nan,34.7,113.7,34.8",
+    "inf": "113.6,34.7,inf,34.8",
+    "minus_inf": "-inf,34.7,113.7,34.8",
+    "overflow_1e400": "1e400,34.7,113.7,34.8",
+    "three_numbers": "113.6,34.7,113.7",
+    "inverted": "113.7,34.7,113.6,34.8",
+}
+
+
+def bbox_cases() -> list[Case]:
+    """Every bbox parser gets the same hostile boxes (NaN used to answer 500)."""
+    extra = {"/api/map/reports": {"zoom": 16}}
+    return [
+        Case(
+            f"bbox_{name}",
+            target,
+            "admin",
+            lambda c, raw=raw, target=target: {"params": {"bbox": raw, **extra.get(target[1], {})}},
+        )
+        for target in BBOX_ROUTES
+        for name, raw in BAD_BBOXES.items()
     ]
 
 
@@ -301,8 +424,13 @@ def grid_redraw_cases() -> list[Case]:
 TARGETS: dict[tuple[str, str], tuple[Callable[[], list[Case]], int]] = {
     VALIDATE: (validate_cases, 45),
     REPORTS: (report_cases, 35),
-    PHOTOS: (photo_cases, 9),
-    PATROLS: (patrol_cases, 5),
+    PHOTOS: (photo_cases, 13),
+    PATROLS: (patrol_cases, 8),
+    PATROL_FINISH: (patrol_finish_cases, 8),
+    **{
+        target: (lambda t=target: [c for c in bbox_cases() if c.target == t], 6)
+        for target in BBOX_ROUTES
+    },  # fmt: skip
     GRID_REDRAW: (grid_redraw_cases, 25),
 }
 

@@ -3,9 +3,10 @@
 (a) every route outside the public allow-list declares an action with require()/require_page()
     that has a row in POLICY, every request body forbids unknown fields, and every route has a
     matrix case (tests/api/authz_cases.py);
-(b) every role × every route × {own area, sibling street, other district} gets the outcome
-    POLICY implies: 403 when the role is absent from the row; inside the scope a 2xx (or a
-    4xx that is neither 403 nor 404); outside it 404 for one object and absence from lists.
+(b) every role (and an admin bound to one district) × every route × {own area, sibling
+    street, other district} gets the outcome POLICY implies: 403 when the role is absent from
+    the row; inside the scope a 2xx (or a 4xx that is neither 403 nor 404); outside it 404 for
+    one object and absence from lists.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from service.domain.policy import ALL_ROLES, POLICY
 from service.main import create_app
 from service.settings import Settings
 from tests.api.authz_cases import CASES, Ctx
-from tests.fixtures_authz import World
+from tests.fixtures_authz import DB_ROLE, World
+
+# Every role, plus an administrator bound to a district (whose "all" is its district).
+MATRIX_ROLES = (*ALL_ROLES, "district_admin")
 
 PUBLIC = {
     ("GET", "/health"),
@@ -139,6 +143,14 @@ def _action_of(method: str, path: str) -> str:
     raise AssertionError(f"{method} {path} not found")
 
 
+def matrix_scope(role: str, action: str) -> str | None:
+    """The scope POLICY gives the matrix user of `role` (a bound admin's "all": its district)."""
+    scope = POLICY[action].get(DB_ROLE.get(role, role))
+    if role == "district_admin" and scope == "all":
+        return "district"
+    return scope
+
+
 def in_reach(role: str, scope: str, target: str) -> bool:
     """Whether an object in `target` lies within `scope` for the matrix user of `role`."""
     if scope == "all" or (role == "admin" and scope != "self"):
@@ -155,7 +167,7 @@ def _matrix_params() -> list[Any]:
     params = []
     for method, path in APP_ROUTES:
         entry = CASES.get((method, path))
-        for role in ALL_ROLES:
+        for role in MATRIX_ROLES:
             for target in entry.targets if entry else ("own",):
                 params.append(
                     pytest.param(method, path, role, target, id=f"{method} {path} {role} {target}")
@@ -172,7 +184,7 @@ def ctx(world_client, world: World, owner_engine: Engine) -> Ctx:  # type: ignor
 def test_matrix(ctx: Ctx, method: str, path: str, role: str, target: str) -> None:
     entry = CASES.get((method, path))
     assert entry is not None, f"no matrix case for {method} {path}"
-    scope = POLICY[_action_of(method, path)].get(role)
+    scope = matrix_scope(role, _action_of(method, path))
     r = entry.call(ctx, role, target)
     where = f"{role} → {method} {path} [{target}]: {r.status_code} {r.text[:200]}"
     if scope is None:

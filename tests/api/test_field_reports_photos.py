@@ -58,7 +58,7 @@ def test_exif_and_gps_are_removed(client: TestClient, auth_headers, spots, setti
     assert stored.format == "JPEG" and stored.size == (120, 80)
     assert len(stored.getexif()) == 0 and b"Exif" not in got.content
     assert b"PhoneMaker" not in got.content
-    files = list(settings.effective_photo_dir.glob(f"{r.json()['id']}.jpg"))
+    files = list(settings.effective_photo_dir.rglob(f"{r.json()['id']}.jpg"))
     assert len(files) == 1
     detail = client.get(f"/api/reports/{rid}", headers=auth_headers["worker1"]).json()
     assert [p["id"] for p in detail["photos"]] == [r.json()["id"]]

@@ -20,7 +20,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.settings import Settings
-from tests.api.hostile_cases import GRID_REDRAW, PHOTOS, REPORTS, Case, Context, corpus
+from tests.api.hostile_cases import (
+    GRID_REDRAW,
+    PATROL_FINISH,
+    PHOTOS,
+    REPORTS,
+    Case,
+    Context,
+    corpus,
+)
 from tests.api.reliability_helpers import own_admin_headers
 from tests.conftest import TestDatabase
 
@@ -115,7 +123,22 @@ def _context(run: Run) -> Context:
         run.ctx = Context(**{**run.ctx.__dict__, "grid_code": grid[0]})
     if any(c.target == PHOTOS for c in CASES):
         run.ctx = _with_report(run, run.ctx)
+    if any(c.target == PATROL_FINISH for c in CASES):
+        run.ctx = _with_patrol(run, run.ctx)
     return run.ctx
+
+
+def _with_patrol(run: Run, ctx: Context) -> Context:
+    """A started patrol of worker1's for the hostile finishes (each refused: it stays open)."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    pid = str(uuid.uuid4())
+    started = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    body = {"id": pid, "started_at": started}
+    r = run.client.post("/api/patrols", json=body, headers=run.headers["worker1"])
+    assert r.status_code == 201, r.text
+    return Context(**{**ctx.__dict__, "patrol_id": pid, "patrol_started_at": started})
 
 
 def _with_report(run: Run, ctx: Context) -> Context:
@@ -134,7 +157,9 @@ def _path(case: Case, ctx: Context) -> str:
         return f"/api/reports/{ctx.report_id}/photos"
     if case.target == GRID_REDRAW:
         return f"/api/grids/{ctx.grid_code}/geometry"
-    return path
+    if case.target == PATROL_FINISH:
+        return f"/api/patrols/{ctx.patrol_id}/finish"
+    return path.replace("{name}", "reports.geojson").replace("{collection_id}", "reports")
 
 
 def _has_reason(response: Any) -> bool:

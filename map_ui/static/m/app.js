@@ -6,6 +6,7 @@ const ACCURACY_LIMIT_M = 50;
 const MAX_PHOTOS = 6;
 const PHOTO_MAX_SIDE = 1600;
 const SYNC_EVERY_MS = 10000;
+const MAX_SERVER_ERRORS = 5; // tries before a record the server keeps failing on is set aside
 const POLL_POSITION_MS = 2000;
 const THEMES = [
   ["sanitation", "环境卫生"],
@@ -225,7 +226,9 @@ async function togglePatrol() {
     const t = state.patrol;
     t.note = $("patrol-note").value;
     const finish = { ended_at: new Date().toISOString(), checklist: t.checklist, note: t.note };
-    if (t.points.length >= 2) {
+    // A worker who never moved has one position (repeated): that is no track, and the server
+    // refuses it; the patrol ends without one.
+    if (new Set(t.points.map((q) => q.join(","))).size >= 2) {
       finish.track = { type: "LineString", coordinates: t.points };
       finish.accuracy_m = t.acc;
       finish.recorded_at = t.times;
@@ -496,7 +499,13 @@ async function sync() {
       try { resp = await send(record); } catch (err) { break; } // offline: try later
       if (resp.ok) { await Outbox.remove(record.seq); continue; }
       if (resp.status === 401) { toast("登录已失效，请重新登录；待发送记录会保留"); goToLogin(); break; }
-      if (resp.status >= 500 || resp.status === 429 || resp.status === 408) break;
+      // Busy or a server fault: try again later, in order; but a record the server keeps
+      // failing on must not block the outbox forever: after a few tries it is kept as failed.
+      if (resp.status >= 500 || resp.status === 429 || resp.status === 408) {
+        record.attempts = (record.attempts || 0) + 1;
+        if (resp.status < 500 || record.attempts < MAX_SERVER_ERRORS) { await Outbox.put(record); break; }
+      }
+      // Any other 4xx will not change by sending again: kept for the user, never retried.
       let message = `错误 ${resp.status}`;
       try { const d = (await resp.json()).detail; message = d.message_zh || d.message || message; } catch (e) { /* not JSON */ }
       record.state = "failed";

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from service.api.deps import SessionDep, SettingsDep, require
 from service.api.report_schemas import Strict
 from service.db.repositories import patrols as repo
 from service.domain.field_input import content_hash, in_china
+from service.domain.patrol_checks import check_time, check_track
 from service.domain.principal import Principal
 from service.errors import Conflict, OutsideJurisdiction, ValidationFailed
 
@@ -30,9 +31,13 @@ Theme = Literal[
 Check = Literal["ok", "issue", "not_checked"]
 
 
+# A phone's GPS accuracy in metres: finite, never negative, and not beyond any fix worth keeping.
+Accuracy = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
+
+
 class PatrolCreate(Strict):
     id: uuid.UUID
-    started_at: datetime
+    started_at: AwareDatetime
     checklist: dict[Theme, Check] = Field(default_factory=dict)
 
 
@@ -42,10 +47,10 @@ class LineGeometry(Strict):
 
 
 class PatrolFinish(Strict):
-    ended_at: datetime
+    ended_at: AwareDatetime
     track: LineGeometry | None = None
-    accuracy_m: list[float] = Field(default_factory=list)
-    recorded_at: list[datetime] = Field(default_factory=list)
+    accuracy_m: list[Accuracy] = Field(default_factory=list)
+    recorded_at: list[AwareDatetime] = Field(default_factory=list)
     checklist: dict[Theme, Check] = Field(default_factory=dict)
     note: str = Field(default="", max_length=4000)
 
@@ -94,6 +99,7 @@ def start_patrol(
     session: SessionDep,
     me: Annotated[Principal, Depends(require("patrol:create"))],
 ) -> PatrolPublic:
+    check_time(body.started_at, datetime.now(UTC), "started_at")
     fingerprint = content_hash({**body.model_dump(mode="json"), "worker": me.id})
     if not repo.start_patrol(
         session,
@@ -119,6 +125,7 @@ def finish_patrol(
     patrol_id: uuid.UUID,
     body: PatrolFinish,
     session: SessionDep,
+    settings: SettingsDep,
     me: Annotated[Principal, Depends(require("patrol:create"))],
 ) -> PatrolPublic:
     row = repo.get_patrol(session, patrol_id, me, "self", lock=True)
@@ -131,12 +138,18 @@ def finish_patrol(
         return _public(row)
     if body.ended_at < row["started_at"]:
         raise ValidationFailed("ended_at is before started_at", where={"field": "ended_at"})
+    check_time(body.ended_at, datetime.now(UTC), "ended_at")
     coords = body.track.coordinates if body.track else []
-    wkt = (
-        "LINESTRING(" + ",".join(f"{x!r} {y!r}" for x, y in coords) + ")"
-        if len(coords) >= 2
-        else None
-    )
+    wkt = None
+    if body.track is not None:
+        check_track(
+            coords,
+            body.recorded_at,
+            started_at=row["started_at"],
+            ended_at=body.ended_at,
+            max_length_m=settings.max_patrol_track_m,
+        )
+        wkt = "LINESTRING(" + ",".join(f"{x!r} {y!r}" for x, y in coords) + ")"
     repo.finish_patrol(
         session,
         patrol_id,

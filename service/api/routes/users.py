@@ -15,6 +15,7 @@ from service.db.repositories.user_admin import (
     change_password,
     create_user,
     deactivate_user,
+    find_user,
     get_user,
     list_users,
 )
@@ -82,9 +83,13 @@ def create_user_route(
 ) -> UserPublic:
     spec = UserSpec(**body.model_dump())
     user = create_user(session, spec, min_password_length=settings.min_password_length)
-    # An administrator bound to a district creates users only there.
-    if admin.district_id is not None and user.district_id != admin.district_id:
-        raise OutsideJurisdiction("outside your district", message_zh="超出管辖范围")
+    # Inside the administrator's jurisdiction (the same rule as listing) and never wider.
+    if find_user(session, admin, request.state.scope, user.id) is None:
+        raise OutsideJurisdiction(
+            "the new account would lie outside your jurisdiction or reach wider than yours",
+            message_zh="新账号超出您的管辖范围",
+            where={"field": "jurisdiction"},
+        )
     audit_note(request, object_type="user", object_id=user.id, username=user.username)
     return _public(user)
 

@@ -11,6 +11,7 @@ from service.db.jurisdiction import area_clause
 from service.db.models import AppUser, Community, Department, District, Street
 from service.db.repositories.users import revoke_user_tokens
 from service.domain.passwords import hash_password, verify_password
+from service.domain.policy import reaches_wider
 from service.domain.principal import ROLES, Principal
 from service.errors import Conflict, OutsideJurisdiction, ValidationFailed
 
@@ -90,8 +91,9 @@ def list_users(session: Session, principal: Principal, scope: str) -> list[AppUs
     return list(session.scalars(select(AppUser).where(where).order_by(AppUser.username)))
 
 
-def get_user(session: Session, principal: Principal, scope: str, user_id: int) -> AppUser:
-    """One user inside the jurisdiction, else 404 (existence is never confirmed)."""
+def find_user(session: Session, principal: Principal, scope: str, user_id: int) -> AppUser | None:
+    """One user the administrator may manage: inside the jurisdiction and not reaching wider
+    than the administrator (an admin without a district is out of a district admin's reach)."""
     where = area_clause(
         principal,
         scope,
@@ -100,9 +102,30 @@ def get_user(session: Session, principal: Principal, scope: str, user_id: int) -
         community_col=AppUser.community_id,
     )
     user = session.scalar(select(AppUser).where(AppUser.id == user_id, where))
+    if user is None or reaches_wider(principal_of(user), principal):
+        return None
+    return user
+
+
+def get_user(session: Session, principal: Principal, scope: str, user_id: int) -> AppUser:
+    """`find_user`, else 404 (existence is never confirmed)."""
+    user = find_user(session, principal, scope, user_id)
     if user is None:
         raise OutsideJurisdiction("no such user", message_zh="用户不存在", where={"id": user_id})
     return user
+
+
+def principal_of(user: AppUser) -> Principal:
+    """The account's role and jurisdiction, as the policy sees a caller."""
+    return Principal(
+        user.id,
+        user.username,
+        user.role,
+        user.district_id,
+        user.street_id,
+        user.community_id,
+        user.department_id,
+    )
 
 
 def deactivate_user(session: Session, user: AppUser) -> int:
