@@ -107,6 +107,7 @@ def import_boundaries(
 ) -> None:
     """Check FILE against the boundary rules; with --apply write it in one transaction."""
     from service.errors import WanggeError
+    from service.imports.archives import ArchiveLimits
     from service.imports.service import check_layer, run_import
 
     check_layer(layer)
@@ -126,6 +127,9 @@ def import_boundaries(
                 apply=apply,
                 workdir=workdir,
                 max_vertices=settings.max_geometry_vertices,
+                archive_limits=ArchiveLimits(
+                    settings.max_import_expanded_bytes, settings.max_import_compression_ratio
+                ),
                 on_read=lambda n: bar.update(task, total=n),
                 on_feature=lambda: bar.advance(task),
             )

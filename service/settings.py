@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     max_json_depth: int = 64
     max_json_items: int = 50_000
     max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
+    # A zipped upload: at most this much unpacked in all, no member compressed past the ratio.
+    max_import_expanded_bytes: int = 200 * 1024 * 1024
+    max_import_compression_ratio: int = 200
 
     tianditu_key: str | None = None
     # Rendered vector tiles kept in each app process (bytes; 0 turns the cache off).
