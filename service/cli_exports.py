@@ -32,7 +32,7 @@ def _bar() -> Progress:
 
 def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped-def]
     """The user whose jurisdiction applies, or the operator (everything)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from service.db.models import AppUser
     from service.db.repositories.users import principal_of
@@ -42,7 +42,7 @@ def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped
     if username is None:
         return Principal(0, "operator", "admin", None, None, None), OPERATOR_SCOPE
     with Session(engine) as s:
-        user = s.scalar(select(AppUser).where(AppUser.username == username))
+        user = s.scalar(select(AppUser).where(func.lower(AppUser.username) == username.lower()))
         if user is None:
             raise typer.BadParameter(f"no user {username!r}", param_hint="--user")
         principal = principal_of(user)

@@ -45,10 +45,14 @@ class Settings(BaseSettings):
     session_ttl_minutes: int = 12 * 60
     # Browser session cookie: Secure only behind HTTPS (off for the local demo over http).
     cookie_secure: bool = False
-    # Failed logins: at most this many per account / per client address within the window.
+    # Failed logins: at most this many per (account, address) pair / per address in the window.
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_failure_window_s: int = 15 * 60
+    # Past max failures per account (from all addresses together) each try at that account
+    # waits base × 2^(failures − max) seconds after the last failure, at most the max.
+    login_delay_base_s: int = 1
+    login_delay_max_s: int = 60
     min_password_length: int = 8
 
     # Domain settings (DOMAIN.md): grid size by households, old-community cut-off year.
