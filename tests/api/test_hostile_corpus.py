@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.settings import Settings
-from tests.api.hostile_cases import GRID_REDRAW, PHOTOS, REPORTS, Case, Context, corpus
+from tests.api.hostile_cases import GRID_REDRAW, IMPORTS, PHOTOS, REPORTS, Case, Context, corpus
 from tests.api.reliability_helpers import own_admin_headers
 from tests.conftest import TestDatabase
 
@@ -134,6 +134,8 @@ def _path(case: Case, ctx: Context) -> str:
         return f"/api/reports/{ctx.report_id}/photos"
     if case.target == GRID_REDRAW:
         return f"/api/grids/{ctx.grid_code}/geometry"
+    if case.target == IMPORTS:
+        return "/api/imports/streets?apply=true"  # applied: a refusal must write nothing
     return path
 
 
