@@ -114,7 +114,7 @@ def worker_cells(session: Session, community_ids: list[int], username: str) -> l
         text(
             "SELECT g.code, a.is_primary, a.valid_from FROM grid_assignment a"
             " JOIN grid_cell g ON g.id = a.cell_id JOIN app_user u ON u.id = a.worker_id"
-            " WHERE u.username = :u AND a.valid_to IS NULL AND g.is_active"
+            " WHERE lower(u.username) = lower(:u) AND a.valid_to IS NULL AND g.is_active"
             " AND g.community_id = ANY(:ids) ORDER BY g.code"
         ),
         {"u": username, "ids": community_ids},
