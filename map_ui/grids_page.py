@@ -49,8 +49,7 @@ def for_html(collection: dict[str, Any]) -> dict[str, Any]:
     return {
         **collection,
         "features": [
-            {**f, "properties": _escaped(f.get("properties") or {})}
-            for f in collection["features"]
+            {**f, "properties": _escaped(f.get("properties") or {})} for f in collection["features"]
         ],
     }
 
