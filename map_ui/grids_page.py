@@ -28,6 +28,32 @@ def _colour(households: int, hmin: int, hmax: int) -> str:
     return COLOURS["ok"]
 
 
+def _escaped(value: Any) -> Any:
+    """Every string inside `value` HTML-escaped (lists and dicts walked)."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def for_html(collection: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a FeatureCollection whose properties are safe to hand to folium.
+
+    folium writes GeoJSON properties into tooltips and popups as raw HTML and embeds the
+    collection in a <script> element, so a name like "<img onerror=…>" or "</script>" would
+    run. Escaping every property string covers both; the side panel escapes on its own.
+    """
+    return {
+        **collection,
+        "features": [
+            {**f, "properties": _escaped(f.get("properties") or {})} for f in collection["features"]
+        ],
+    }
+
+
 def _cell_layer(cells: dict[str, Any], hmin: int, hmax: int) -> folium.GeoJson:
     for f in cells["features"]:
         p = f["properties"]
@@ -36,7 +62,7 @@ def _cell_layer(cells: dict[str, Any], hmin: int, hmax: int) -> folium.GeoJson:
         p["backup_label"] = "、".join(b["username"] for b in p.get("backup_workers") or []) or "无"
         p["fill"] = _colour(int(p["households"]), hmin, hmax)
     return folium.GeoJson(
-        cells,
+        for_html(cells),
         name="网格 grid cells",
         style_function=lambda f: {
             "color": "#1c7ed6",
@@ -57,7 +83,7 @@ def _finding_layer(findings: dict[str, Any]) -> folium.GeoJson:
         p = f["properties"]
         p["codes_label"] = "、".join(p["codes"]) or p["community"]
     return folium.GeoJson(
-        findings,
+        for_html(findings),
         name="问题 findings",
         style_function=lambda f: {"color": "#e03131", "weight": 3, "fillOpacity": 0.5},
         marker=folium.CircleMarker(radius=7, color="#e03131", fill=True, fill_opacity=0.8),

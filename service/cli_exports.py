@@ -32,7 +32,7 @@ def _bar() -> Progress:
 
 def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped-def]
     """The user whose jurisdiction applies, or the operator (everything)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from service.db.models import AppUser
     from service.db.repositories.users import principal_of
@@ -42,7 +42,7 @@ def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped
     if username is None:
         return Principal(0, "operator", "admin", None, None, None), OPERATOR_SCOPE
     with Session(engine) as s:
-        user = s.scalar(select(AppUser).where(AppUser.username == username))
+        user = s.scalar(select(AppUser).where(func.lower(AppUser.username) == username.lower()))
         if user is None:
             raise typer.BadParameter(f"no user {username!r}", param_hint="--user")
         principal = principal_of(user)
@@ -107,6 +107,7 @@ def import_boundaries(
 ) -> None:
     """Check FILE against the boundary rules; with --apply write it in one transaction."""
     from service.errors import WanggeError
+    from service.imports.archives import ArchiveLimits
     from service.imports.service import check_layer, run_import
 
     check_layer(layer)
@@ -126,6 +127,9 @@ def import_boundaries(
                 apply=apply,
                 workdir=workdir,
                 max_vertices=settings.max_geometry_vertices,
+                archive_limits=ArchiveLimits(
+                    settings.max_import_expanded_bytes, settings.max_import_compression_ratio
+                ),
                 on_read=lambda n: bar.update(task, total=n),
                 on_feature=lambda: bar.advance(task),
             )

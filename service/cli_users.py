@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from service.settings import get_settings
@@ -68,7 +68,8 @@ def users_deactivate(username: str = typer.Argument(...)) -> None:
     from service.db.repositories.user_admin import deactivate_user
 
     with _owner_session() as session:
-        user = session.scalar(select(AppUser).where(AppUser.username == username))
+        by_name = func.lower(AppUser.username) == username.lower()
+        user = session.scalar(select(AppUser).where(by_name))
         if user is None:
             typer.echo(f"error: no user {username!r}", err=True)
             raise typer.Exit(2)

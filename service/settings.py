@@ -48,10 +48,14 @@ class Settings(BaseSettings):
     session_ttl_minutes: int = 12 * 60
     # Browser session cookie: Secure only behind HTTPS (off for the local demo over http).
     cookie_secure: bool = False
-    # Failed logins: at most this many per account / per client address within the window.
+    # Failed logins: at most this many per (account, address) pair / per address in the window.
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_failure_window_s: int = 15 * 60
+    # Past max failures per account (from all addresses together) each try at that account
+    # waits base × 2^(failures − max) seconds after the last failure, at most the max.
+    login_delay_base_s: int = 1
+    login_delay_max_s: int = 60
     min_password_length: int = 8
 
     # Domain settings (DOMAIN.md): grid size by households, old-community cut-off year.
@@ -77,6 +81,9 @@ class Settings(BaseSettings):
     max_json_depth: int = 64
     max_json_items: int = 50_000
     max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
+    # A zipped upload: at most this much unpacked in all, no member compressed past the ratio.
+    max_import_expanded_bytes: int = 200 * 1024 * 1024
+    max_import_compression_ratio: int = 200
 
     # Long downloads (exports) run on a pool of their own, never the shared one: at most
     # export_max_concurrent at once per process, export_max_per_user per account (more: 429

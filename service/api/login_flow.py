@@ -22,9 +22,13 @@ def check_password_login(
         session,
         username=username,
         client_addr=addr,
-        max_per_account=settings.login_max_failures_per_account,
-        max_per_address=settings.login_max_failures_per_address,
-        window_s=settings.login_failure_window_s,
+        limits=login_attempts.LoginLimits(
+            max_per_account=settings.login_max_failures_per_account,
+            max_per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_failure_window_s,
+            delay_base_s=settings.login_delay_base_s,
+            delay_max_s=settings.login_delay_max_s,
+        ),
     )
     if wait:
         raise TooManyRequests(

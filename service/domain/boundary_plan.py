@@ -19,6 +19,7 @@ from service.domain.boundary_rules import (
     _where,
     attribute_changes,
     geometry_problems,
+    is_sliver,
     outside_parent,
     overlap_m2,
     same_geometry,
@@ -126,7 +127,13 @@ def _classify(
 def _check_overlaps(layer: str, decisions: list[Decision], existing: dict[str, Existing]) -> None:
     plen = PARENT_CODE_LENGTH[layer]
     final: dict[str, BaseGeometry] = {c: e.geom for c, e in existing.items()}
-    moving = [d for d in decisions if d.action in ("added", "changed")]
+    # A feature whose only change is an attribute keeps its stored geometry (the file's copy
+    # is merely equal within the round-trip tolerance), so it cannot overlap anything anew.
+    moving = [
+        d
+        for d in decisions
+        if d.action == "added" or (d.action == "changed" and "geometry" in d.changed)
+    ]
     for d in moving:
         assert d.feature is not None and d.feature.geom is not None
         final[d.code] = d.feature.geom
@@ -139,7 +146,7 @@ def _check_overlaps(layer: str, decisions: list[Decision], existing: dict[str, E
             if other == d.code or other[:plen] != d.code[:plen]:
                 continue
             area, where = overlap_m2(geom, final[other])
-            if area > OVERLAP_M2:
+            if area > OVERLAP_M2 and not is_sliver(geom, final[other]):
                 d.action = "refused"
                 d.reasons.append(f"overlaps {other} by {area:.0f} m² (与 {other} 重叠)")
                 d.location = where

@@ -133,6 +133,12 @@ def overlap_m2(a: BaseGeometry, b: BaseGeometry) -> tuple[float, list[float] | N
     return inter.area * M_PER_DEG * M_PER_DEG * math.cos(lat), _where(inter)
 
 
+def is_sliver(a: BaseGeometry, b: BaseGeometry) -> bool:
+    """The overlap of a and b is nowhere thicker than the round-trip tolerance: a shared
+    border drawn twice with coordinates rounded differently, not a real overlap."""
+    return bool(a.intersection(b).buffer(-SAME_GEOMETRY_DEG).is_empty)
+
+
 def same_geometry(a: BaseGeometry, b: BaseGeometry) -> bool:
     na, nb = shapely.normalize(shapely.force_2d(a)), shapely.normalize(shapely.force_2d(b))
     if na.geom_type != nb.geom_type:

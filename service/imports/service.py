@@ -21,6 +21,7 @@ from service.domain.boundary_plan import plan_import, summarise
 from service.domain.boundary_rules import Incoming
 from service.domain.principal import Principal
 from service.errors import OutsideJurisdiction, ValidationFailed
+from service.imports.archives import ArchiveLimits
 from service.imports.grid_rules import check_grid_rules
 from service.imports.readers import read_features
 
@@ -69,12 +70,13 @@ def run_import(
     apply: bool,
     workdir: Path,
     max_vertices: int = 20_000,
+    archive_limits: ArchiveLimits | None = None,
     on_feature: Callable[[], None] | None = None,
     on_read: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """The dry-run report; with `apply`, also writes it (refused if anything is refused)."""
     check_layer(layer)
-    incoming = read_features(path, layer, workdir)
+    incoming = read_features(path, layer, workdir, archive_limits)
     if on_read is not None:
         on_read(len(incoming))
     prefix = _district_prefix(session, principal, scope)

@@ -7,8 +7,10 @@ minimum case count, and the test asserts the total against the sum for the prese
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,8 @@ DATA = json.loads(
 GEOMETRIES: list[dict[str, Any]] = DATA["geometries"]
 RAW_BODIES: list[dict[str, str]] = DATA["raw_bodies"]
 TEXTS: list[dict[str, str]] = DATA["texts"]
+IMPORT_FILES: list[dict[str, str]] = DATA["import_files"]
+USER_BODIES: list[dict[str, Any]] = DATA["users"]
 
 VALIDATE = ("POST", "/api/geometry/validate")
 REPORTS = ("POST", "/api/reports")
@@ -38,6 +42,8 @@ BBOX_ROUTES = (
     ("GET", "/ogc/collections/{collection_id}/items"),
 )
 GRID_REDRAW = ("PUT", "/api/grids/{code}/geometry")
+IMPORTS = ("POST", "/api/imports/{layer}")
+USERS = ("POST", "/api/users")
 AREA = {"types": ["Polygon", "MultiPolygon"]}  # the corpus's geometries are all for area fields
 
 
@@ -420,6 +426,61 @@ def grid_redraw_cases() -> list[Case]:
     ]
 
 
+MB = 1024 * 1024
+
+
+def zip_of(members: dict[str, bytes | int]) -> bytes:
+    """A deflated zip; an int member is that many MB of zeros, streamed (a bomb's payload)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, content in members.items():
+            if isinstance(content, bytes):
+                zf.writestr(name, content)
+                continue
+            with zf.open(name, "w", force_zip64=True) as out:
+                for _ in range(content):
+                    out.write(bytes(MB))
+    return buf.getvalue()
+
+
+def import_cases() -> list[Case]:
+    """Boundary files, applied (a refusal writes nothing): broken rings, bombs, huge fields."""
+
+    def upload(name: str, make: Callable[[Context], bytes], filename: str) -> Case:
+        return Case(
+            name, IMPORTS, "admin", lambda c: _upload(make(c), filename, "application/octet-stream")
+        )
+
+    cases = [
+        upload(f["name"], lambda c, f=f: f["text"].encode(), f["filename"]) for f in IMPORT_FILES
+    ]
+    huge_field = 'code,name,wkt\n410108001,x,"POLYGON((' + "113.5 34.8," * 500_000 + ')"\n'
+    return [
+        *cases,
+        upload("zip_bomb_250mb", lambda c: zip_of({"a.shp": b"", "a.dbf": 250}), "bomb.zip"),
+        upload("zip_member_ratio_1000", lambda c: zip_of({"a.shp": b"", "a.dbf": 8}), "r.zip"),
+        upload("zip_not_a_zip", lambda c: b"PK\x03\x04 not really a zip", "n.zip"),
+        upload(
+            "zip_path_traversal",
+            lambda c: zip_of({"../../../tmp/evil.shp": b"x", "../evil.dbf": b"y"}),
+            "t.zip",
+        ),
+        upload("zip_two_shapefiles", lambda c: zip_of({"a.shp": b"", "b.shp": b""}), "two.zip"),
+        upload("csv_field_over_4mib", lambda c: huge_field.encode(), "huge.csv"),
+    ]
+
+
+def user_cases() -> list[Case]:
+    """Accounts whose fields do not fit their role, or whose names could pass for another's."""
+
+    def build(body: dict[str, Any]) -> Callable[[Context], dict[str, Any]]:
+        return lambda c: _json(
+            {"username": f"hostile-{uuid.uuid4().hex[:8]}", "password": "a-long-password-1", **body}
+        )
+
+    return [Case(u["name"], USERS, "admin", build(u["body"])) for u in USER_BODIES]
+
+
 # target → (case builder, minimum number of cases it must contribute)
 TARGETS: dict[tuple[str, str], tuple[Callable[[], list[Case]], int]] = {
     VALIDATE: (validate_cases, 45),
@@ -432,6 +493,8 @@ TARGETS: dict[tuple[str, str], tuple[Callable[[], list[Case]], int]] = {
         for target in BBOX_ROUTES
     },  # fmt: skip
     GRID_REDRAW: (grid_redraw_cases, 25),
+    IMPORTS: (import_cases, 12),
+    USERS: (user_cases, 10),
 }
 
 

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from service.settings import Settings
 from tests.api.hostile_cases import (
     GRID_REDRAW,
+    IMPORTS,
     PATROL_FINISH,
     PHOTOS,
     REPORTS,
@@ -159,6 +160,8 @@ def _path(case: Case, ctx: Context) -> str:
         return f"/api/grids/{ctx.grid_code}/geometry"
     if case.target == PATROL_FINISH:
         return f"/api/patrols/{ctx.patrol_id}/finish"
+    if case.target == IMPORTS:
+        return "/api/imports/streets?apply=true"  # applied: a refusal must write nothing
     return path.replace("{name}", "reports.geojson").replace("{collection_id}", "reports")
 
 

@@ -117,7 +117,11 @@ function drawCells(data) {
       weight: f.properties.mine ? 3 : 1,
       fillOpacity: f.properties.mine ? 0.12 : 0.04,
     }),
-    onEachFeature: (f, l) => l.bindTooltip(`网格 ${f.properties.code}`),
+    onEachFeature: (f, l) => {
+      const tip = document.createElement("span"); // a string tooltip would be parsed as HTML
+      tip.textContent = `网格 ${f.properties.code}`;
+      l.bindTooltip(tip);
+    },
   }).addTo(map);
   const mine = data.features.filter((f) => f.properties.mine);
   const bounds = L.geoJSON(mine.length ? { type: "FeatureCollection", features: mine } : data).getBounds();

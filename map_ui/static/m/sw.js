@@ -2,7 +2,7 @@
  * API calls are never cached here: the outbox in IndexedDB handles them. */
 "use strict";
 
-const CACHE = "wangge-m-shell-v2";
+const CACHE = "wangge-m-shell-v3";
 const SHELL = [
   "/m",
   "/m/manifest.webmanifest",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from service.api.deps import SessionDep, SettingsDep, require
 from service.domain.principal import Principal
 from service.errors import PayloadTooLarge, ValidationFailed
+from service.imports.archives import ArchiveLimits
 from service.imports.readers import SUFFIXES
 from service.imports.service import check_layer, run_import
 
@@ -67,6 +68,9 @@ def import_boundaries(
             apply=apply,
             workdir=workdir,
             max_vertices=settings.max_geometry_vertices,
+            archive_limits=ArchiveLimits(
+                settings.max_import_expanded_bytes, settings.max_import_compression_ratio
+            ),
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -114,12 +114,24 @@ def worker_cells(session: Session, community_ids: list[int], username: str) -> l
         text(
             "SELECT g.code, a.is_primary, a.valid_from FROM grid_assignment a"
             " JOIN grid_cell g ON g.id = a.cell_id JOIN app_user u ON u.id = a.worker_id"
-            " WHERE u.username = :u AND a.valid_to IS NULL AND g.is_active"
+            " WHERE lower(u.username) = lower(:u) AND a.valid_to IS NULL AND g.is_active"
             " AND g.community_id = ANY(:ids) ORDER BY g.code"
         ),
         {"u": username, "ids": community_ids},
     ).all()
     return [{"code": r[0], "is_primary": r[1], "valid_from": r[2].isoformat()} for r in rows]
+
+
+# Advisory-lock namespace for one cell's assignments ("wg" + 1).
+ASSIGNMENT_LOCK = 0x77670001
+
+
+def lock_cell_assignments(session: Session, cell_id: int) -> None:
+    """Serialise assignment edits on one cell until the transaction ends, so the duplicate
+    check, the one-primary rule and the cell's fact row each see the edit before."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, :cell)"), {"ns": ASSIGNMENT_LOCK, "cell": cell_id}
+    )
 
 
 def assign_worker(
@@ -133,6 +145,7 @@ def assign_worker(
     replace_primary: bool,
 ) -> int:
     """Add an assignment; a second current primary is refused by the unique index → 409."""
+    lock_cell_assignments(session, cell_id)
     if primary and replace_primary:
         session.execute(
             text(
@@ -176,6 +189,7 @@ def assign_worker(
 
 def end_assignment(session: Session, cell_id: int, assignment_id: int, cell_code: str) -> None:
     """End a current assignment today (history is kept)."""
+    lock_cell_assignments(session, cell_id)
     done = session.execute(
         text(
             "UPDATE grid_assignment SET valid_to = greatest(valid_from, current_date)"

@@ -286,7 +286,10 @@ def current_assignments(session: Session, cell_ids: list[int]) -> list[Assignmen
 def worker_for_cell(session: Session, worker: str, community_id: int) -> int:
     """Id of an active grid worker (or community staff) of the cell's community."""
     row = session.execute(
-        text("SELECT id, role, community_id FROM app_user WHERE username = :u AND is_active"),
+        text(
+            "SELECT id, role, community_id FROM app_user"
+            " WHERE lower(username) = lower(:u) AND is_active"  # usernames ignore case
+        ),
         {"u": worker},
     ).first()
     if row is None or row.role not in ("grid_worker", "community_staff"):

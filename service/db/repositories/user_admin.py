@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.db.jurisdiction import area_clause
@@ -34,8 +34,17 @@ def create_user(session: Session, spec: UserSpec, *, min_password_length: int = 
         raise ValidationFailed(f"unknown role {spec.role!r}", where={"field": "role"})
     _check_password(spec.password, min_password_length)
     _check_jurisdiction_fits_role(spec)
-    if session.scalar(select(AppUser.id).where(AppUser.username == spec.username)):
-        raise Conflict(f"user {spec.username!r} exists", where={"field": "username"})
+    _check_fields_fit_role(spec)
+    # Case-insensitive, like the unique index on lower(username): "Admin" is "admin".
+    taken = session.scalar(
+        select(AppUser.username).where(func.lower(AppUser.username) == spec.username.lower())
+    )
+    if taken:
+        raise Conflict(
+            f"user {taken!r} exists (usernames ignore case)",
+            message_zh="用户名已存在（不区分大小写）",
+            where={"field": "username"},
+        )
     district_id = street_id = community_id = department_id = None
     if spec.community_code:
         found = session.execute(
@@ -197,6 +206,35 @@ def _check_jurisdiction_fits_role(spec: UserSpec) -> None:
             message_zh="部门用户需要指定部门",
             where={"field": "department_code"},
         )
+
+
+# The fields each role may carry; anything else is refused rather than stored unused.
+_FITS: dict[str, frozenset[str]] = {
+    "grid_worker": frozenset({"community_code"}),
+    "community_staff": frozenset({"community_code"}),
+    "street_office": frozenset({"street_code"}),
+    "district_bureau": frozenset({"district_code"}),
+    "department": frozenset({"district_code", "street_code", "department_code"}),
+    "planner": frozenset({"district_code", "street_code", "community_code"}),
+    "admin": frozenset({"district_code"}),
+}
+_FIELD_ZH = {
+    "district_code": "区县",
+    "street_code": "街道",
+    "community_code": "社区",
+    "department_code": "部门",
+}
+
+
+def _check_fields_fit_role(spec: UserSpec) -> None:
+    """A worker with a department, a street office with a community: refused, not stored."""
+    for name in ("district_code", "street_code", "community_code", "department_code"):
+        if getattr(spec, name) is not None and name not in _FITS[spec.role]:
+            raise ValidationFailed(
+                f"role {spec.role} does not take {name}",
+                message_zh=f"该角色不能指定{_FIELD_ZH[name]}",
+                where={"field": name, "role": spec.role},
+            )
 
 
 def user_rows(session: Session, *, include_inactive: bool) -> list[tuple[object, ...]]:

@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.orm import Session
 
 from service.db.models import AppUser, AuthToken
@@ -34,13 +34,14 @@ def token_digest(token: str) -> str:
 
 
 def authenticate(session: Session, username: str, password: str) -> AppUser | None:
-    """The active user with this username and password, or None."""
-    user = session.scalar(select(AppUser).where(AppUser.username == username))
-    if user is None:
-        # Spend the same time as a real check so timing does not reveal which names exist.
-        verify_password(_DUMMY_HASH, password)
-        return None
-    if not user.is_active or not verify_password(user.password_hash, password):
+    """The active user with this username (any case) and password, or None.
+
+    The password hash is verified on every path (unknown name, deactivated account, wrong
+    password), so the answer's timing does not tell which names exist or are active.
+    """
+    user = session.scalar(select(AppUser).where(func.lower(AppUser.username) == username.lower()))
+    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not user.is_active or not password_ok:
         return None
     return user
 
