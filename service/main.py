@@ -36,6 +36,7 @@ from service.api.routes import (
     patrols,
     photos,
     reports,
+    residential_areas,
     stats,
     users,
 )
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         maps,
         geometry,
+        residential_areas,
     ):
         app.include_router(module.router)
     _mount_assets(app)
