@@ -36,6 +36,7 @@ from service.api.routes import (
     patrols,
     photos,
     reports,
+    residential_area_sheets,
     residential_areas,
     stats,
     users,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         maps,
         geometry,
+        residential_area_sheets,
         residential_areas,
     ):
         app.include_router(module.router)
