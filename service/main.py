@@ -35,6 +35,8 @@ from service.api.routes import (
     open311,
     patrols,
     photos,
+    property_companies,
+    public,
     reports,
     residential_area_sheets,
     residential_areas,
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         geometry,
         residential_area_sheets,
         residential_areas,
+        property_companies,
+        public,
     ):
         app.include_router(module.router)
     _mount_assets(app)

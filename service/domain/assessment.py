@@ -120,11 +120,15 @@ def combine(sheets: Iterable[Mapping[str, Any]], floors: GradeFloors) -> list[di
 
 
 def best_and_worst(graded: list[Mapping[str, Any]], size: int) -> tuple[list[Any], list[Any]]:
-    """十佳 and 十差: the `size` best and the `size` worst (worst first), never overlapping."""
+    """十佳 and 十差: the `size` best and the `size` worst (worst first), never overlapping.
+
+    With fewer than 2 × size companies graded, the better half is 十佳 and the rest 十差.
+    """
     ordered = sorted(graded, key=lambda r: (r["rank"], r["company_id"]))
-    best = ordered[:size]
-    rest = ordered[len(best) :]
-    worst = list(reversed(rest))[:size]
+    best_n = min(size, (len(ordered) + 1) // 2)
+    worst_n = min(size, len(ordered) - best_n)
+    best = ordered[:best_n]
+    worst = list(reversed(ordered))[:worst_n]
     return best, worst
 
 

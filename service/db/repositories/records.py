@@ -38,6 +38,7 @@ def _base(principal: Principal, scope: str) -> Select[Any]:
             t.build_year,
             t.version,
             t.updated_at,
+            t.property_company_id,
             c.code.label("community_code"),
             c.name.label("community_name"),
             s.code.label("street_code"),
