@@ -37,6 +37,7 @@ from service.api.routes import (
     photos,
     property_companies,
     public,
+    record_pages,
     reports,
     residential_area_sheets,
     residential_areas,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         residential_areas,
         property_companies,
         public,
+        record_pages,
     ):
         app.include_router(module.router)
     _mount_assets(app)

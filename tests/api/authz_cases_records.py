@@ -236,3 +236,8 @@ def _grade_stats(ctx: Ctx, role: str, target: str) -> httpx.Response:
 def _grade_map(ctx: Ctx, role: str, target: str) -> httpx.Response:
     _record(ctx, target)
     return ctx.client.get("/api/map/company-grades", headers=ctx.headers(role))
+
+
+@case("GET", "/residential-areas/{code}", "object")
+def _record_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get(f"/residential-areas/{_code(ctx, target)}", headers=ctx.headers(role))

@@ -1,0 +1,99 @@
+"""The 小区 page in headless Chromium: street1 edits a record; street2 and a worker cannot."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+
+pytestmark = pytest.mark.e2e
+
+
+def _log_in(page, base: str, username: str, next_path: str) -> None:
+    page.goto(f"{base}{next_path}")
+    assert "/login" in page.url
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def _area(owner_engine: Engine) -> dict:
+    with owner_engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT r.id, r.code, r.owners_committee_members FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id"
+                " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                " ORDER BY r.code DESC LIMIT 1"
+            )
+        ).mappings().one()
+    return dict(row)
+
+
+def test_street_office_edits_on_the_page(browser, live_server, owner_engine, artifacts_dir):
+    area = _area(owner_engine)
+    base, path = live_server.url, f"/residential-areas/{area['code']}"
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(page, base, "street1", path)
+    page.wait_for_function("document.querySelector('select[name=party_org_status]').value !== ''")
+    members = 7 if area["owners_committee_members"] != 7 else 9
+    page.fill("input[name=owners_committee_members]", str(members))
+    page.fill("input[name=property_officer_name]", "<b>李物管</b>")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#msg.ok")
+    assert "已保存 2 项" in page.inner_text("#msg")
+    page.wait_for_selector("#history tr")
+    first_rows = page.inner_text("#history")
+    assert "业委会人数" in first_rows and "物管员" in first_rows
+    # user text is shown as text, never as markup
+    assert page.locator("#history b").count() == 0
+    page.screenshot(path=str(artifacts_dir / "records_page.png"), full_page=True)
+    with owner_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT owners_committee_members, property_officer_name FROM residential_area WHERE id = :i"),
+            {"i": area["id"]},
+        ).one()
+    assert tuple(stored) == (members, "<b>李物管</b>")
+
+    # a second tab edits from the old version: the page says so and writes nothing
+    stale = context.new_page()
+    stale.goto(f"{base}{path}")
+    stale.wait_for_function("document.querySelector('input[name=owners_committee_members]').value !== ''")
+    page.fill("input[name=owners_committee_members]", str(members + 1))
+    page.click("button[type=submit]")
+    page.wait_for_function("document.querySelector('#msg').textContent.includes('已保存 1')")
+    stale.fill("input[name=owners_committee_members]", "3")
+    stale.click("button[type=submit]")
+    stale.wait_for_selector("#msg.error")
+    assert "已被他人修改" in stale.inner_text("#msg")
+    assert errors == []
+    context.close()
+
+
+def test_worker_sees_a_read_only_page_and_other_street_nothing(browser, live_server, owner_engine):
+    area = _area(owner_engine)
+    base, path = live_server.url, f"/residential-areas/{area['code']}"
+    context = browser.new_context()
+    page = context.new_page()
+    _log_in(page, base, "street2", "/map")
+    response = page.goto(f"{base}{path}")
+    assert response is not None and response.status == 404
+    context.close()
+
+    with owner_engine.connect() as conn:
+        worker_area = conn.execute(
+            text(
+                "SELECT r.code FROM residential_area r JOIN app_user u"
+                " ON u.community_id = r.community_id AND u.username = 'worker1' LIMIT 1"
+            )
+        ).scalar_one()
+    context = browser.new_context()
+    page = context.new_page()
+    _log_in(page, base, "worker1", f"/residential-areas/{worker_area}")
+    page.wait_for_function("document.querySelector('select[name=party_org_status]').value !== ''")
+    assert page.locator("button[type=submit]").count() == 0
+    assert page.locator("select[name=party_org_status]").is_disabled()
+    context.close()
