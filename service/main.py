@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         record_pages,
     ):
         app.include_router(module.router)
+    app.include_router(residential_areas.party_router)
     _mount_assets(app)
     return app
 

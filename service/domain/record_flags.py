@@ -87,18 +87,12 @@ def year_target(targets: Mapping[int, float], year: int) -> float | None:
     return targets[years[-1]] if years else None
 
 
-def party_coverage(
-    rows: list[Mapping[str, Any]], targets: Mapping[int, float], year: int
-) -> dict[str, Any]:
+def party_coverage(committees: int, with_party_org: int, target: float | None) -> dict[str, Any]:
     """Party organisation coverage as the seeds count it: over owners' committees."""
-    committees = [r for r in rows if r["owners_committee_status"] in COMMITTEES]
-    covered = sum(1 for r in committees if r["party_org_status"] in PARTY_ORGS)
-    target = year_target(targets, year)
-    rate = round(covered / len(committees), 4) if committees else None
+    rate = round(with_party_org / committees, 4) if committees else None
     return {
-        "year": year,
-        "committees": len(committees),
-        "with_party_org": covered,
+        "committees": committees,
+        "with_party_org": with_party_org,
         "rate": rate,
         "target": target,
         "meets_target": None if rate is None or target is None else rate >= target,

@@ -241,3 +241,19 @@ def _grade_map(ctx: Ctx, role: str, target: str) -> httpx.Response:
 @case("GET", "/residential-areas/{code}", "object")
 def _record_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get(f"/residential-areas/{_code(ctx, target)}", headers=ctx.headers(role))
+
+
+def _unit_ids(r: httpx.Response) -> set[Any]:
+    return {str(u["id"]) for u in r.json()["units"]}
+
+
+@case(
+    "GET",
+    "/api/stats/party-coverage",
+    "list",
+    target_id=lambda ctx, t: str(ctx.world.areas[t].community_id),
+    listed_ids=_unit_ids,
+)
+def _party_coverage(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _record(ctx, target)
+    return ctx.client.get("/api/stats/party-coverage?level=community", headers=ctx.headers(role))

@@ -171,3 +171,31 @@ def test_labels_and_flags_are_answered(client, auth_headers, area) -> None:
         },
         headers={**h, "If-Match": tag},
     )
+
+
+def test_party_coverage_counts_over_committees_with_year_targets(
+    client, auth_headers, owner_engine, area
+) -> None:
+    h = auth_headers["street1"]
+    street = area["street"]
+
+    def unit(year: int) -> dict[str, Any]:
+        r = client.get(f"/api/stats/party-coverage?level=street&year={year}", headers=h)
+        assert r.status_code == 200, r.text
+        return next(u for u in r.json()["units"] if u["code"] == street)
+
+    before = unit(2026)
+    assert unit(2025)["target"] == 0.8 and before["target"] == 0.9 and unit(2027)["target"] == 1.0
+    tag = client.get(f"/api/residential-areas/{area['code']}", headers=h).headers["ETag"]
+    # the area has an established committee: giving it a party branch adds one covered committee
+    new = "own_branch" if area["party_org_status"] in ("none", "instructor_only") else "none"
+    r = client.patch(
+        f"/api/residential-areas/{area['code']}",
+        json={"party_org_status": new},
+        headers={**h, "If-Match": tag},
+    )
+    assert r.status_code == 200, r.text
+    after = unit(2026)
+    assert after["committees"] == before["committees"]
+    assert after["with_party_org"] == before["with_party_org"] + (1 if new != "none" else -1)
+    assert after["rate"] == round(after["with_party_org"] / after["committees"], 4)

@@ -198,3 +198,32 @@ def edit_area(
     fresh = repo.get_record(session, me, request.state.scope, code)
     response.headers["ETag"] = etag(version)
     return {**record_view(fresh, settings), "changed": list(plan.changes)}
+
+
+party_router = APIRouter(tags=["statistics"])
+StatsReader = Annotated[Principal, Depends(require("stats:read"))]
+
+
+@party_router.get(
+    "/api/stats/party-coverage",
+    summary="Party organisation coverage over owners' committees, against the year's target",
+)
+def party_coverage(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: StatsReader,
+    level: Annotated[str, Query(pattern=r"^(district|street|community)$")] = "street",
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> dict[str, Any]:
+    from service.db.repositories.record_stats import party_coverage_rows
+    from service.domain.record_flags import party_coverage as coverage
+    from service.domain.record_flags import year_target
+
+    year = year or _today(settings).year
+    target = year_target(settings.party_org_targets, year)
+    units = [
+        {**row, **coverage(row["committees"], row["with_party_org"], target)}
+        for row in party_coverage_rows(session, me, request.state.scope, level)
+    ]
+    return {"year": year, "target": target, "level": level, "units": units}
