@@ -153,7 +153,11 @@ def test_labels_and_flags_are_answered(client, auth_headers, area) -> None:
     tag = before.headers["ETag"]
     r = client.patch(
         f"/api/residential-areas/{code}",
-        json={"maintenance_fund_ratio": "25%", "owners_committee_term_end": "2020-01-31"},
+        json={
+            "maintenance_fund_ratio": "25%",
+            "owners_committee_registered_on": "2015-01-20",
+            "owners_committee_term_end": "2020-01-31",
+        },
         headers={**h, "If-Match": tag},
     )
     assert r.status_code == 200, r.text
@@ -161,6 +165,14 @@ def test_labels_and_flags_are_answered(client, auth_headers, area) -> None:
     assert {"fund_low", "term_due"} <= flags
     listed = client.get("/api/residential-areas?flag=term_due", headers=h).json()
     assert code in {row["code"] for row in listed}
+    # a term that would end before the registration is refused, naming the field
+    r2 = client.patch(
+        f"/api/residential-areas/{code}",
+        json={"owners_committee_term_end": "2014-12-31"},
+        headers={**h, "If-Match": r.headers["ETag"]},
+    )
+    assert r2.status_code == 422
+    assert r2.json()["detail"]["where"]["fields"] == ["owners_committee_term_end"]
     # put back the two fields this test set
     tag = r.headers["ETag"]
     client.patch(
@@ -168,6 +180,7 @@ def test_labels_and_flags_are_answered(client, auth_headers, area) -> None:
         json={
             "maintenance_fund_ratio": before.json()["maintenance_fund_ratio"],
             "owners_committee_term_end": before.json()["owners_committee_term_end"],
+            "owners_committee_registered_on": before.json()["owners_committee_registered_on"],
         },
         headers={**h, "If-Match": tag},
     )

@@ -171,6 +171,8 @@ def decide_grades(
     graded = combine(found, floors(settings))
     sheets_repo.save_grades(session, quarter, graded, me.id)
     for row in graded:
+        # a grade replaces what the previous quarter's grade put on the lists
+        repo.end_grade_entries(session, row["company_id"])
         kind = list_kind_for_grade(row["grade"])
         if kind is not None:
             reason = f"{quarter} 信用等级 {row['grade']}（得分 {row['score']}）"

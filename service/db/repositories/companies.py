@@ -142,6 +142,25 @@ def add_entry(
     return int(entry)
 
 
+def end_grade_entries(session: Session, company_id: int) -> None:
+    """End the open entries a past quarter's grade put the company on (manual ones stay)."""
+    session.execute(
+        text(
+            "UPDATE company_list_entry SET ended_on = current_date"
+            " WHERE company_id = :c AND ended_on IS NULL AND quarter IS NOT NULL"
+        ),
+        {"c": company_id},
+    )
+    session.execute(
+        text(
+            "UPDATE property_company SET list_status = coalesce((SELECT e.list_kind"
+            " FROM company_list_entry e WHERE e.company_id = :c AND e.ended_on IS NULL"
+            " ORDER BY e.listed_on DESC, e.id DESC LIMIT 1), 'none') WHERE id = :c"
+        ),
+        {"c": company_id},
+    )
+
+
 def end_entry(session: Session, entry_id: int) -> None:
     """Take a company off a list today (the entry stays as history)."""
     company = session.execute(
