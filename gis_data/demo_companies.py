@@ -29,8 +29,10 @@ def _person(rng: np.random.Generator) -> str:
 
 
 def _mobile(rng: np.random.Generator) -> str:
-    return "1" + str(rng.choice(["35", "38", "39", "58", "86"])) + "".join(
-        str(d) for d in rng.integers(0, 10, 8)
+    return (
+        "1"
+        + str(rng.choice(["35", "38", "39", "58", "86"]))
+        + "".join(str(d) for d in rng.integers(0, 10, 8))
     )
 
 
@@ -66,8 +68,14 @@ def _companies(cur: psycopg.Cursor, rng: np.random.Generator) -> None:
         cur.execute(
             "UPDATE property_company SET credit_code = %s, contact_name = %s,"
             " contact_phone = %s, has_party_org = %s, district_id = %s WHERE id = %s",
-            (code, _person(rng), _mobile(rng), bool(rng.random() < 0.7),
-             district[0] if district else None, company_id),
+            (
+                code,
+                _person(rng),
+                _mobile(rng),
+                bool(rng.random() < 0.7),
+                district[0] if district else None,
+                company_id,
+            ),
         )
 
 
@@ -82,7 +90,9 @@ def _officers_and_committees(cur: psycopg.Cursor, rng: np.random.Generator, toda
         registered = term_end = members = None
         if committee in ("established", "interim_committee"):
             registered = today - timedelta(days=int(rng.integers(60, 2200)))
-            term_end = registered + timedelta(days=5 * 365 if committee == "established" else 2 * 365)
+            term_end = registered + timedelta(
+                days=5 * 365 if committee == "established" else 2 * 365
+            )
             members = int(rng.integers(5, 12))
         cur.execute(
             "UPDATE residential_area SET property_officer_name = %s, property_officer_phone = %s,"
@@ -109,11 +119,12 @@ def _assessments(cur: psycopg.Cursor, rng: np.random.Generator, today: date) -> 
         sheets = []
         for area_id, company_id, grade, assessor in served:
             base = _BASE_SCORE[grade]
-            scores = {code: float(np.clip(rng.normal(base, 4.0), 0, 100).round(1)) for code, _ in items}
-            total = sum(Decimal(str(scores[c])) * Decimal(w) for c, w in items) / sum(
-                Decimal(w) for _, w in items
-            )
-            total = total.quantize(Decimal("0.01"))
+            scores = {
+                code: float(np.clip(rng.normal(base, 4.0), 0, 100).round(1)) for code, _ in items
+            }
+            weighted = sum((Decimal(str(scores[c])) * Decimal(w) for c, w in items), Decimal(0))
+            weights = sum((Decimal(w) for _, w in items), Decimal(0))
+            total = (weighted / weights).quantize(Decimal("0.01"))
             cur.execute(
                 "INSERT INTO property_assessment (company_id, residential_area_id, quarter,"
                 " scores, total, evidence, assessed_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -130,8 +141,15 @@ def _grade(cur: psycopg.Cursor, quarter: str, graded: list[dict], by: int | None
         cur.execute(
             "INSERT INTO company_grade (company_id, quarter, score, assessments, grade, rank,"
             " decided_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (row["company_id"], quarter, row["score"], row["assessments"], row["grade"],
-             row["rank"], by),
+            (
+                row["company_id"],
+                quarter,
+                row["score"],
+                row["assessments"],
+                row["grade"],
+                row["rank"],
+                by,
+            ),
         )
         cur.execute(
             "UPDATE property_company SET credit_grade = %s WHERE id = %s",
@@ -147,8 +165,13 @@ def _grade(cur: psycopg.Cursor, quarter: str, graded: list[dict], by: int | None
             cur.execute(
                 "INSERT INTO company_list_entry (company_id, list_kind, reason, quarter,"
                 " listed_on, created_by) VALUES (%s, %s, %s, %s, current_date, %s)",
-                (row["company_id"], kind, f"{quarter} 信用等级 {row['grade']}（得分 {row['score']}）",
-                 quarter, by),
+                (
+                    row["company_id"],
+                    kind,
+                    f"{quarter} 信用等级 {row['grade']}（得分 {row['score']}）",
+                    quarter,
+                    by,
+                ),
             )
         cur.execute(
             "UPDATE property_company SET list_status = coalesce((SELECT e.list_kind"

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 
 from gis_data import demo_rows, pgcopy
 from gis_data.demo_attrs import build_attributes, build_companies
-from gis_data.demo_companies import load_company_records
 from gis_data.demo_city import Territory, build_territory
+from gis_data.demo_companies import load_company_records
 from gis_data.demo_patrols import build_patrols
 from gis_data.demo_people import DEMO_PASSWORD, DemoUser, build_users
 from gis_data.demo_reports import Catalogue, Reports, build_reports, seeded_uuids

@@ -24,7 +24,8 @@ label{display:flex;flex-direction:column;font-size:.9rem;gap:.2rem}
 input,select,textarea{font-size:1rem;padding:.35rem;border:1px solid #bbb;border-radius:.3rem}
 fieldset{border:1px solid #ddd;border-radius:.3rem}fieldset label{flex-direction:row;gap:.3rem}
 .actions{grid-column:1/-1;display:flex;gap:1rem;align-items:center}
-button{font-size:1rem;padding:.5rem 1.2rem;border:0;border-radius:.3rem;background:#1565c0;color:#fff}
+button{font-size:1rem;padding:.5rem 1.2rem;border:0;border-radius:.3rem;background:#1565c0;
+color:#fff}
 .flags li{color:#b71c1c}.msg{min-height:1.2rem}.msg.error{color:#b71c1c}.msg.ok{color:#1b5e20}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}
 th,td{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}
@@ -37,7 +38,9 @@ def field_specs() -> list[dict[str, Any]]:
     for f in FIELDS:
         options = None
         if f.labels is not None:
-            options = [[str(k).lower() if isinstance(k, bool) else k, v] for k, v in f.labels.items()]
+            options = [
+                [str(k).lower() if isinstance(k, bool) else k, v] for k, v in f.labels.items()
+            ]
         out.append({"name": f.name, "kind": f.kind, "label": f.label_zh, "options": options})
     return out
 
@@ -50,7 +53,9 @@ def render_records_page(
         {"code": code, "canEdit": can_edit, "fields": field_specs(), "companies": companies},
         ensure_ascii=False,
     ).replace("</", "<\\/")
-    save = '<button type="submit">保存修改</button>' if can_edit else "<span>只读（无编辑权限）</span>"
+    save = (
+        '<button type="submit">保存修改</button>' if can_edit else "<span>只读（无编辑权限）</span>"
+    )
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -28,6 +28,7 @@ COMMITTEE_STATUSES = ("established", "interim_committee", "residents_committee_a
 OLD_COMMITTEE_STATUSES = ("established", "interim_committee", "none")
 QUARTER = r"'^[0-9]{4}Q[1-4]$'"
 PHONE = r"'^[0-9+() -]{5,20}$'"
+STATUS_CHECK = "residential_area_owners_committee_status_check"
 
 # The seeds' criteria (service quality, owners' view, the community's and departments' view,
 # safety, complaints, party building): code, Chinese name, weight.
@@ -44,13 +45,13 @@ DEFAULT_ITEMS = (
 def _status_check(values: tuple[str, ...]) -> str:
     listed = ", ".join(f"'{v}'" for v in values)
     return (
-        "ALTER TABLE residential_area ADD CONSTRAINT residential_area_owners_committee_status_check"
+        f"ALTER TABLE residential_area ADD CONSTRAINT {STATUS_CHECK}"
         f" CHECK (owners_committee_status IN ({listed}))"
     )
 
 
 def upgrade() -> None:
-    op.execute("ALTER TABLE residential_area DROP CONSTRAINT residential_area_owners_committee_status_check")
+    op.execute(f"ALTER TABLE residential_area DROP CONSTRAINT {STATUS_CHECK}")
     op.execute(_status_check(COMMITTEE_STATUSES))
     op.execute(
         f"""
@@ -123,7 +124,9 @@ def upgrade() -> None:
     from sqlalchemy import text
 
     op.get_bind().execute(
-        text("INSERT INTO assessment_item (code, name_zh, weight, position) VALUES (:c, :n, :w, :p)"),
+        text(
+            "INSERT INTO assessment_item (code, name_zh, weight, position) VALUES (:c, :n, :w, :p)"
+        ),
         [{"c": c, "n": n, "w": w, "p": i} for i, (c, n, w) in enumerate(DEFAULT_ITEMS)],
     )
     op.execute(
@@ -160,8 +163,7 @@ def downgrade() -> None:
           DROP COLUMN IF EXISTS owners_committee_members, DROP COLUMN IF EXISTS note;
         UPDATE residential_area SET owners_committee_status = 'none'
          WHERE owners_committee_status = 'residents_committee_acting';
-        ALTER TABLE residential_area
-          DROP CONSTRAINT residential_area_owners_committee_status_check;
         """
     )
+    op.execute(f"ALTER TABLE residential_area DROP CONSTRAINT {STATUS_CHECK}")
     op.execute(_status_check(OLD_COMMITTEE_STATUSES))

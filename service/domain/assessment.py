@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 QUARTER_RE = re.compile(r"^([0-9]{4})Q([1-4])$")
-GRADE_ZH: Final = {"A": "A级（优秀）", "B": "B级（良好）", "C": "C级（合格）", "D": "D级（重点监管）"}
+GRADE_ZH: Final = {
+    "A": "A级（优秀）",
+    "B": "B级（良好）",
+    "C": "C级（合格）",
+    "D": "D级（重点监管）",
+}
 LIST_ZH: Final = {"red": "红榜", "black": "黑榜", "grey": "灰榜"}
 
 
@@ -73,7 +78,9 @@ def _score(item: Item, raw: Any) -> Decimal:
             item.code, f"“{item.name_zh}”的分数应为数字", f"{item.code}: not a number"
         ) from None
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        raise ScoreError(item.code, f"“{item.name_zh}”的分数应在 0–100 之间", f"{item.code}: 0..100")
+        raise ScoreError(
+            item.code, f"“{item.name_zh}”的分数应在 0–100 之间", f"{item.code}: 0..100"
+        )
     return value
 
 
@@ -98,9 +105,9 @@ def combine(sheets: Iterable[Mapping[str, Any]], floors: GradeFloors) -> list[di
     by_company: dict[int, list[Decimal]] = {}
     for sheet in sheets:
         by_company.setdefault(int(sheet["company_id"]), []).append(Decimal(sheet["total"]))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for company_id, totals in by_company.items():
-        mean = (sum(totals) / len(totals)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        mean = (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         rows.append(
             {
                 "company_id": company_id,
@@ -119,7 +126,7 @@ def combine(sheets: Iterable[Mapping[str, Any]], floors: GradeFloors) -> list[di
     return rows
 
 
-def best_and_worst(graded: list[Mapping[str, Any]], size: int) -> tuple[list[Any], list[Any]]:
+def best_and_worst(graded: Sequence[Mapping[str, Any]], size: int) -> tuple[list[Any], list[Any]]:
     """十佳 and 十差: the `size` best and the `size` worst (worst first), never overlapping.
 
     With fewer than 2 × size companies graded, the better half is 十佳 and the rest 十差.

@@ -34,7 +34,9 @@ def plan_changes(record: dict[str, Any], raw: dict[str, Any]) -> Plan:
     for name, value in raw.items():
         spec = BY_NAME.get(name)
         if spec is None:
-            plan.errors.append(FieldError(name, f"未知字段：{name[:40]}", f"unknown field {name!r}"))
+            plan.errors.append(
+                FieldError(name, f"未知字段：{name[:40]}", f"unknown field {name!r}")
+            )
             continue
         try:
             parsed = parse_value(spec, value)

@@ -263,8 +263,9 @@ def check_record(record: dict[str, Any]) -> list[FieldError]:
                 "a company needs mode professional, large_scale or emergency_custody",
             )
         )
-    start, end = record.get("owners_committee_registered_on"), record.get(
-        "owners_committee_term_end"
+    start, end = (
+        record.get("owners_committee_registered_on"),
+        record.get("owners_committee_term_end"),
     )
     if start and end and end < start:
         errors.append(

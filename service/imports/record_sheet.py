@@ -23,7 +23,12 @@ from service.domain.records import FIELDS, display
 SHEET = "小区"
 OPTIONS = "选项"
 # Columns before the editable ones: shown for orientation, never written back.
-FIXED = (("code", "小区编码"), ("name", "小区名称"), ("community_name", "社区"), ("version", "版本"))
+FIXED = (
+    ("code", "小区编码"),
+    ("name", "小区名称"),
+    ("community_name", "社区"),
+    ("version", "版本"),
+)
 EDITABLE_BY_HEADER = {f.label_zh: f for f in FIELDS}
 MAX_ROWS = 5000
 # An .xlsx is a zip: refuse one that would inflate beyond this (a zip bomb), before parsing.
@@ -135,7 +140,9 @@ def read_sheet(data: bytes) -> tuple[list[SheetRow], list[dict[str, Any]]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise SheetRefused("无法读取该 Excel 文件", f"unreadable workbook: {type(exc).__name__}") from None
+        raise SheetRefused(
+            "无法读取该 Excel 文件", f"unreadable workbook: {type(exc).__name__}"
+        ) from None
     if SHEET not in wb.sheetnames:
         raise SheetRefused(f"找不到工作表“{SHEET}”", f"no sheet named {SHEET}")
     rows = wb[SHEET].iter_rows(values_only=True)
@@ -151,7 +158,9 @@ def read_sheet(data: bytes) -> tuple[list[SheetRow], list[dict[str, Any]]]:
         elif title in fixed_labels:
             columns[index] = "_" + fixed_labels[title]
         elif title:
-            refusals.append({"row": 1, "column": title[:40], "code": None, "message_zh": "未知的列"})
+            refusals.append(
+                {"row": 1, "column": title[:40], "code": None, "message_zh": "未知的列"}
+            )
     out: list[SheetRow] = []
     for number, cells in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:

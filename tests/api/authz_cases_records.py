@@ -127,8 +127,16 @@ def _one_row_sheet(code: str, version: int) -> bytes:
 )
 def _upload_sheet(ctx: Ctx, role: str, target: str) -> httpx.Response:
     found = _record(ctx, target)
-    files = {"file": ("m.xlsx", _one_row_sheet(found["code"], found["version"]), "application/octet-stream")}
-    return ctx.client.post("/api/residential-areas/sheet.xlsx", files=files, headers=ctx.headers(role))
+    files = {
+        "file": (
+            "m.xlsx",
+            _one_row_sheet(found["code"], found["version"]),
+            "application/octet-stream",
+        )
+    }
+    return ctx.client.post(
+        "/api/residential-areas/sheet.xlsx", files=files, headers=ctx.headers(role)
+    )
 
 
 @case(
@@ -161,7 +169,9 @@ def _items(ctx: Ctx, role: str, target: str) -> httpx.Response:
 @case("PUT", "/api/assessment-items", "self")
 def _replace_items(ctx: Ctx, role: str, target: str) -> httpx.Response:
     current = ctx.client.get("/api/assessment-items", headers=ctx.headers("admin")).json()
-    return ctx.client.put("/api/assessment-items", json={"items": current}, headers=ctx.headers(role))
+    return ctx.client.put(
+        "/api/assessment-items", json={"items": current}, headers=ctx.headers(role)
+    )
 
 
 @case("POST", "/api/assessments", "object")

@@ -16,16 +16,20 @@ QUARTER = "2031Q1"  # later than any demo quarter, so /public shows this one
 def _two_communities(owner_engine: Engine) -> dict:
     """Two companies serving 小区 in two communities of one street, and those communities' staff."""
     with owner_engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT r.code, r.property_company_id AS company, c.id AS community,"
-                " c.street_id, s.code AS street_code, u.username"
-                " FROM residential_area r JOIN community c ON c.id = r.community_id"
-                " JOIN street s ON s.id = c.street_id"
-                " JOIN app_user u ON u.community_id = c.id AND u.role = 'community_staff'"
-                " WHERE r.property_company_id IS NOT NULL ORDER BY s.code, c.code, r.code"
+        rows = (
+            conn.execute(
+                text(
+                    "SELECT r.code, r.property_company_id AS company, c.id AS community,"
+                    " c.street_id, s.code AS street_code, u.username"
+                    " FROM residential_area r JOIN community c ON c.id = r.community_id"
+                    " JOIN street s ON s.id = c.street_id"
+                    " JOIN app_user u ON u.community_id = c.id AND u.role = 'community_staff'"
+                    " WHERE r.property_company_id IS NOT NULL ORDER BY s.code, c.code, r.code"
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     by_street: dict[int, list] = {}
     for row in rows:
         by_street.setdefault(row["street_id"], []).append(row)
@@ -87,19 +91,30 @@ def test_assessment_grades_lists_and_public(client: TestClient, auth_headers, ow
     assert y["company"] in {g["company_id"] for g in view["key_supervision"]}
     current = {(e["company_id"], e["list_kind"]) for e in view["lists"]}
     assert (x["company"], "red") in current and (y["company"], "black") in current
-    assert client.post(f"/api/company-grades/{QUARTER}", headers=auth_headers["street1"]).status_code == 403
+    assert (
+        client.post(f"/api/company-grades/{QUARTER}", headers=auth_headers["street1"]).status_code
+        == 403
+    )
 
     # /public without login shows the grade, the lists and the ranking
     anonymous = TestClient(client.app)
     page = anonymous.get(f"/public?street={x['street_code']}")
     assert page.status_code == 200, page.text
     assert "public" in page.headers["cache-control"] and page.headers["etag"]
-    companies = {c["id"]: c for c in client.get("/api/property-companies", headers=auth_headers["district"]).json()}
+    companies = {
+        c["id"]: c
+        for c in client.get("/api/property-companies", headers=auth_headers["district"]).json()
+    }
     assert companies[x["company"]]["name"] in page.text
-    assert "A级" in page.text and "红榜" in page.text and "黑榜" in page.text and "十佳" in page.text
-    assert anonymous.get(
-        f"/public?street={x['street_code']}", headers={"If-None-Match": page.headers["etag"]}
-    ).status_code == 304
+    assert (
+        "A级" in page.text and "红榜" in page.text and "黑榜" in page.text and "十佳" in page.text
+    )
+    assert (
+        anonymous.get(
+            f"/public?street={x['street_code']}", headers={"If-None-Match": page.headers["etag"]}
+        ).status_code
+        == 304
+    )
     _no_personal_data(owner_engine, page.text, x["street_id"])
 
 
@@ -109,7 +124,8 @@ def _no_personal_data(owner_engine: Engine, html: str, street_id: int) -> None:
         people = conn.execute(
             text(
                 "SELECT username, display_name FROM app_user"
-                " WHERE street_id = :s OR community_id IN (SELECT id FROM community WHERE street_id = :s)"
+                " WHERE street_id = :s"
+                " OR community_id IN (SELECT id FROM community WHERE street_id = :s)"
             ),
             {"s": street_id},
         ).all()

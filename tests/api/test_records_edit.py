@@ -13,18 +13,22 @@ from sqlalchemy import Engine, text
 def _street_area(owner_engine: Engine, street_code_of: str) -> dict[str, Any]:
     """A 小区 of the demo user's street with an owners' committee but no party organisation."""
     with owner_engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT r.code, r.id, s.code AS street, c.id AS community_id,"
-                " r.party_org_status, r.note"
-                " FROM residential_area r JOIN community c ON c.id = r.community_id"
-                " JOIN street s ON s.id = c.street_id"
-                " JOIN app_user u ON u.street_id = s.id AND u.username = :u"
-                " WHERE r.owners_committee_status = 'established'"
-                " ORDER BY (r.party_org_status = 'none') DESC, r.code LIMIT 1"
-            ),
-            {"u": street_code_of},
-        ).mappings().one()
+        row = (
+            conn.execute(
+                text(
+                    "SELECT r.code, r.id, s.code AS street, c.id AS community_id,"
+                    " r.party_org_status, r.note"
+                    " FROM residential_area r JOIN community c ON c.id = r.community_id"
+                    " JOIN street s ON s.id = c.street_id"
+                    " JOIN app_user u ON u.street_id = s.id AND u.username = :u"
+                    " WHERE r.owners_committee_status = 'established'"
+                    " ORDER BY (r.party_org_status = 'none') DESC, r.code LIMIT 1"
+                ),
+                {"u": street_code_of},
+            )
+            .mappings()
+            .one()
+        )
     return dict(row)
 
 
@@ -118,7 +122,10 @@ def test_other_street_gets_404_and_worker_403(client, auth_headers, area) -> Non
             f"/api/residential-areas/{code}", json={"note": "x"}, headers={**h, "If-Match": '"v1"'}
         )
         assert r.status_code == status, (who, r.text)
-    assert client.get(f"/api/residential-areas/{code}", headers=auth_headers["street2"]).status_code == 404
+    assert (
+        client.get(f"/api/residential-areas/{code}", headers=auth_headers["street2"]).status_code
+        == 404
+    )
 
 
 def test_bad_values_are_refused_in_chinese_with_the_field(client, auth_headers, area) -> None:

@@ -26,7 +26,10 @@ def _street_code(owner_engine: Engine, username: str) -> str:
     with owner_engine.connect() as conn:
         return str(
             conn.execute(
-                text("SELECT s.code FROM app_user u JOIN street s ON s.id = u.street_id WHERE u.username = :u"),
+                text(
+                    "SELECT s.code FROM app_user u JOIN street s ON s.id = u.street_id"
+                    " WHERE u.username = :u"
+                ),
                 {"u": username},
             ).scalar_one()
         )
@@ -91,9 +94,11 @@ def test_xlsx_round_trip(client, auth_headers, owner_engine) -> None:
     ws.cell(row=5, column=col["党组织"], value=None)
     wb_fixed = wb
     # the fixed row's party organisation must be its current value again
-    fresh = load_workbook(io.BytesIO(client.get(
-        f"/api/residential-areas/sheet.xlsx?street={street}", headers=h
-    ).content))["小区"]
+    fresh = load_workbook(
+        io.BytesIO(
+            client.get(f"/api/residential-areas/sheet.xlsx?street={street}", headers=h).content
+        )
+    )["小区"]
     ws.cell(row=5, column=col["党组织"], value=fresh.cell(row=5, column=col["党组织"]).value)
     r = _upload(client, h, wb_fixed, apply=True)
     assert r.status_code == 200, r.text
@@ -107,7 +112,9 @@ def test_xlsx_round_trip(client, auth_headers, owner_engine) -> None:
 
 def test_sheet_rows_outside_the_street_are_refused(client, auth_headers, owner_engine) -> None:
     street = _street_code(owner_engine, "street1")
-    r = client.get(f"/api/residential-areas/sheet.xlsx?street={street}", headers=auth_headers["street1"])
+    r = client.get(
+        f"/api/residential-areas/sheet.xlsx?street={street}", headers=auth_headers["street1"]
+    )
     wb = load_workbook(io.BytesIO(r.content))
     r = _upload(client, auth_headers["street2"], wb, apply=False)
     assert r.status_code == 200, r.text
@@ -118,6 +125,8 @@ def test_sheet_rows_outside_the_street_are_refused(client, auth_headers, owner_e
 
 def test_not_a_workbook_is_a_clear_422(client, auth_headers) -> None:
     files = {"file": ("x.xlsx", b"PK\x03\x04 not really", "application/octet-stream")}
-    r = client.post("/api/residential-areas/sheet.xlsx", files=files, headers=auth_headers["street1"])
+    r = client.post(
+        "/api/residential-areas/sheet.xlsx", files=files, headers=auth_headers["street1"]
+    )
     assert r.status_code == 422, r.text
     assert r.json()["detail"]["message_zh"]

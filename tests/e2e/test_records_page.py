@@ -19,14 +19,18 @@ def _log_in(page, base: str, username: str, next_path: str) -> None:
 
 def _area(owner_engine: Engine) -> dict:
     with owner_engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT r.id, r.code, r.owners_committee_members FROM residential_area r"
-                " JOIN community c ON c.id = r.community_id"
-                " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
-                " ORDER BY r.code DESC LIMIT 1"
+        row = (
+            conn.execute(
+                text(
+                    "SELECT r.id, r.code, r.owners_committee_members FROM residential_area r"
+                    " JOIN community c ON c.id = r.community_id"
+                    " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                    " ORDER BY r.code DESC LIMIT 1"
+                )
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
     return dict(row)
 
 
@@ -53,7 +57,10 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
     page.screenshot(path=str(artifacts_dir / "records_page.png"), full_page=True)
     with owner_engine.connect() as conn:
         stored = conn.execute(
-            text("SELECT owners_committee_members, property_officer_name FROM residential_area WHERE id = :i"),
+            text(
+                "SELECT owners_committee_members, property_officer_name FROM residential_area"
+                " WHERE id = :i"
+            ),
             {"i": area["id"]},
         ).one()
     assert tuple(stored) == (members, "<b>李物管</b>")
@@ -61,7 +68,9 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
     # a second tab edits from the old version: the page says so and writes nothing
     stale = context.new_page()
     stale.goto(f"{base}{path}")
-    stale.wait_for_function("document.querySelector('input[name=owners_committee_members]').value !== ''")
+    stale.wait_for_function(
+        "document.querySelector('input[name=owners_committee_members]').value !== ''"
+    )
     page.fill("input[name=owners_committee_members]", str(members + 1))
     page.click("button[type=submit]")
     page.wait_for_function("document.querySelector('#msg').textContent.includes('已保存 1')")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -88,9 +88,9 @@ def _ranking(title: str, rows: Iterable[Mapping[str, Any]]) -> str:
 
 def street_html(
     street: Mapping[str, Any],
-    areas: list[Mapping[str, Any]],
+    areas: Sequence[Mapping[str, Any]],
     phone: str,
-    entries: list[Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
     quarter: Mapping[str, Any] | None,
 ) -> str:
     body = [

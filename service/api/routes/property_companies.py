@@ -203,9 +203,7 @@ def read_grades(
 
 
 @router.get("/api/company-lists", summary="Red / black / grey list entries, with history")
-def list_entries(
-    session: SessionDep, me: Reader, current: bool = False
-) -> list[dict[str, Any]]:
+def list_entries(session: SessionDep, me: Reader, current: bool = False) -> list[dict[str, Any]]:
     entries = repo.list_entries(session, current_only=current)
     for e in entries:
         e["list_zh"] = LIST_ZH[e["list_kind"]]
@@ -218,9 +216,13 @@ def add_entry(
 ) -> dict[str, Any]:
     if not repo.company_exists(session, body.company_id):
         raise NotFound(
-            "no such company", message_zh="未找到该物业服务企业", where={"company_id": body.company_id}
+            "no such company",
+            message_zh="未找到该物业服务企业",
+            where={"company_id": body.company_id},
         )
-    entry = repo.add_entry(session, body.company_id, body.list_kind, body.reason, body.quarter, me.id)
+    entry = repo.add_entry(
+        session, body.company_id, body.list_kind, body.reason, body.quarter, me.id
+    )
     audit_note(request, object_type="company_list_entry", object_id=entry)
     return {"id": entry}
 

@@ -11,8 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from service.api.deps import SessionDep, SettingsDep
 from service.api.pages.public_html import index_html, street_html
 from service.api.routes.property_companies import quarter_view
-from service.db.repositories import assessments
-from service.db.repositories import companies
+from service.db.repositories import assessments, companies
 from service.db.repositories import public as repo
 from service.errors import NotFound
 
@@ -28,7 +27,11 @@ def public_page(
     settings: SettingsDep,
     street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
 ) -> Response:
-    tag = '"' + hashlib.sha256(f"{street}|{repo.data_version(session)}".encode()).hexdigest()[:20] + '"'
+    tag = (
+        '"'
+        + hashlib.sha256(f"{street}|{repo.data_version(session)}".encode()).hexdigest()[:20]
+        + '"'
+    )
     headers = {"Cache-Control": CACHE, "ETag": tag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
@@ -36,7 +39,9 @@ def public_page(
         return HTMLResponse(index_html(repo.streets(session)), headers=headers)
     found = repo.street(session, street)
     if found is None:
-        raise NotFound(f"street {street} not found", message_zh="未找到该街道", where={"street": street})
+        raise NotFound(
+            f"street {street} not found", message_zh="未找到该街道", where={"street": street}
+        )
     quarter = assessments.latest_quarter(session)
     html = street_html(
         found,

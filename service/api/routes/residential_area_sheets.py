@@ -110,7 +110,9 @@ def upload_sheet(
     data = file.file.read(settings.max_xlsx_bytes + 1)
     if len(data) > settings.max_xlsx_bytes:
         raise PayloadTooLarge(
-            "the sheet is too large", message_zh="文件过大", where={"limit": settings.max_xlsx_bytes}
+            "the sheet is too large",
+            message_zh="文件过大",
+            where={"limit": settings.max_xlsx_bytes},
         )
     try:
         rows, refusals = read_sheet(data)

@@ -116,9 +116,7 @@ def list_areas(
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     flag: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
 ) -> list[dict[str, Any]]:
-    rows = repo.list_records(
-        session, me, request.state.scope, street=street, community=community
-    )
+    rows = repo.list_records(session, me, request.state.scope, street=street, community=community)
     views = [record_view(r, settings) for r in rows]
     if flag:
         views = [v for v in views if any(f["code"] == flag for f in v["flags"])]

@@ -103,7 +103,9 @@ SELECT * FROM (
 """
 
 
-def sheets(session: Session, principal: Principal, scope: str, quarter: str) -> list[dict[str, Any]]:
+def sheets(
+    session: Session, principal: Principal, scope: str, quarter: str
+) -> list[dict[str, Any]]:
     """The quarter's score sheets of 小区 in the jurisdiction."""
     where, params = _scope_sql(principal, scope)
     rows = session.execute(
@@ -159,7 +161,7 @@ def grade_statistics(session: Session, principal: Principal, scope: str) -> list
     where, params = _scope_sql(principal, scope)
     rows = session.execute(
         text(
-            "SELECT grade, count(*) AS areas, coalesce(sum(households), 0) AS households FROM ("
+            "SELECT grade, count(*) AS areas, coalesce(sum(households), 0) AS households FROM ("  # noqa: S608 - compiled clause, values bound
             " SELECT coalesce(co.credit_grade, 'none') AS grade, r.households, s.district_id,"
             " c.street_id, c.id AS community_id FROM residential_area r"
             " JOIN community c ON c.id = r.community_id JOIN street s ON s.id = c.street_id"
@@ -177,7 +179,7 @@ def grade_features(session: Session, principal: Principal, scope: str) -> str:
     return str(
         session.execute(
             text(
-                "SELECT json_build_object('type', 'FeatureCollection', 'features',"
+                "SELECT json_build_object('type', 'FeatureCollection', 'features',"  # noqa: S608 - compiled clause, values bound
                 " coalesce(json_agg(json_build_object('type', 'Feature', 'id', code,"
                 " 'geometry', ST_AsGeoJSON(geom, 6)::json, 'properties', json_build_object("
                 "'code', code, 'name', name, 'company', company, 'grade', grade))), '[]'))::text"

@@ -25,13 +25,17 @@ def streets(session: Session) -> list[dict[str, Any]]:
 
 
 def street(session: Session, code: str) -> dict[str, Any] | None:
-    row = session.execute(
-        text(
-            "SELECT s.id, s.code, s.name, d.name AS district FROM street s"
-            " JOIN district d ON d.id = s.district_id WHERE s.code = :c"
-        ),
-        {"c": code},
-    ).mappings().first()
+    row = (
+        session.execute(
+            text(
+                "SELECT s.id, s.code, s.name, d.name AS district FROM street s"
+                " JOIN district d ON d.id = s.district_id WHERE s.code = :c"
+            ),
+            {"c": code},
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
@@ -58,7 +62,8 @@ def data_version(session: Session) -> str:
             text(
                 "SELECT concat_ws('-',"
                 " (SELECT sum(version) FROM wangge_data_version),"
-                " (SELECT count(*) || ':' || coalesce(max(decided_at)::text, '') FROM company_grade),"
+                " (SELECT count(*) || ':' || coalesce(max(decided_at)::text, '')"
+                "  FROM company_grade),"
                 " (SELECT count(*) || ':' || count(ended_on) FROM company_list_entry),"
                 " (SELECT sum(version) FROM residential_area),"
                 " (SELECT count(*) FROM property_company))"

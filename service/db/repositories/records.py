@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, aliased
 
 from service.db.jurisdiction import area_clause
@@ -24,7 +24,7 @@ class StaleRecord(WanggeError):
 STORED = [f.name for f in FIELDS if f.kind != "company"]
 
 
-def _base(principal: Principal, scope: str) -> Select[Any]:
+def _base(principal: Principal, scope: str) -> Any:
     t, c, s = ResidentialArea, Community, Street
     co = aliased(PropertyCompany, name="co")
     columns = [getattr(t, n) for n in STORED]
@@ -106,7 +106,9 @@ def company_ids(session: Session, names: set[str]) -> dict[str, int]:
 
 def company_names(session: Session) -> list[str]:
     """Every registered company's name (the sheet's drop-down)."""
-    return list(session.execute(select(PropertyCompany.name).order_by(PropertyCompany.name)).scalars())
+    return list(
+        session.execute(select(PropertyCompany.name).order_by(PropertyCompany.name)).scalars()
+    )
 
 
 def apply_changes(
@@ -141,7 +143,7 @@ def apply_changes(
     sets = ", ".join(f"{k} = :{k}" for k in values)  # keys from FIELDS, never from input
     updated = session.execute(
         text(
-            f"UPDATE residential_area SET {sets}, version = version + 1, updated_at = now()"
+            f"UPDATE residential_area SET {sets}, version = version + 1, updated_at = now()"  # noqa: S608 - columns from FIELDS, values bound
             " WHERE id = :id AND version = :version RETURNING version"
         ),
         {**values, "id": record["id"], "version": version},
