@@ -57,7 +57,8 @@ class SheetIn(StrictModel):
 class ItemIn(StrictModel):
     code: str = Field(pattern=r"^[a-z_]{2,40}$")
     name_zh: str = Field(min_length=1, max_length=100)
-    weight: float = Field(gt=0, le=1000)
+    # numeric(5, 2) in the table: whole hundredths, at least 0.01
+    weight: float = Field(ge=0.01, le=999)
 
 
 class ItemsIn(StrictModel):
@@ -111,7 +112,8 @@ def replace_items(session: SessionDep, me: Decider, body: ItemsIn) -> list[dict[
         raise ValidationFailed(
             "item codes repeat", message_zh="考核项目编码重复", where={"field": "items"}
         )
-    sheets_repo.replace_items(session, [i.model_dump() for i in body.items])
+    rows = [{**i.model_dump(), "weight": round(i.weight, 2)} for i in body.items]
+    sheets_repo.replace_items(session, rows)
     return list_items(session, me)
 
 
