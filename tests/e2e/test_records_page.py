@@ -106,3 +106,55 @@ def test_worker_sees_a_read_only_page_and_other_street_nothing(browser, live_ser
     assert page.locator("button[type=submit]").count() == 0
     assert page.locator("select[name=party_org_status]").is_disabled()
     context.close()
+
+
+def test_map_popup_leads_to_the_record_page(browser, live_server, demo_db, owner_engine) -> None:
+    from tests.e2e.test_maps_page import click_area, open_map
+
+    with owner_engine.connect() as conn:
+        area = conn.execute(
+            text(
+                "SELECT r.code, r.name, ST_Y(ST_PointOnSurface(r.geom)) AS lat,"
+                " ST_X(ST_PointOnSurface(r.geom)) AS lon FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id"
+                " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                " ORDER BY r.code LIMIT 1"
+            )
+        ).one()
+    context, page = open_map(browser, live_server.url, demo_db.owner_url, "street1", via_form=True)
+    popup = click_area(page, area.lat, area.lon)
+    link = popup.locator("a.wg-record-link")
+    assert link.get_attribute("href") == f"/residential-areas/{area.code}"
+    link.click()
+    page.wait_for_url(f"{live_server.url}/residential-areas/{area.code}")
+    assert page.locator("h1").inner_text() == area.name
+    page.wait_for_selector("button[type=submit]")
+    context.close()
+
+
+def test_public_page_on_a_phone_without_login(browser, live_server, owner_engine, artifacts_dir):
+    with owner_engine.connect() as conn:
+        street, company = conn.execute(
+            text(
+                "SELECT s.code, co.name FROM residential_area r"
+                " JOIN property_company co ON co.id = r.property_company_id"
+                " JOIN community c ON c.id = r.community_id JOIN street s ON s.id = c.street_id"
+                " ORDER BY s.code LIMIT 1"
+            )
+        ).one()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    response = page.goto(f"{live_server.url}/public")
+    assert response is not None and response.status == 200
+    page.click(f"a[href='/public?street={street}']")
+    page.wait_for_selector("table.areas")
+    text_shown = page.inner_text("main")
+    assert company in text_shown and "物业监督电话" in text_shown and "红黑榜" in text_shown
+    # no login was asked for, nothing is fetched from elsewhere, and it fits the phone's width
+    assert "/login" not in page.url
+    assert [u for u in requested if not u.startswith(live_server.url)] == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir / "public_phone.png"), full_page=False)
+    context.close()

@@ -95,8 +95,6 @@ def street_html(
 ) -> str:
     body = [
         f'<p class="phone">物业监督电话：<a href="tel:{escape(phone)}">{escape(phone)}</a></p>',
-        f"<h2>各小区物业服务（{len(areas)} 个小区）</h2>",
-        _areas_table(areas),
         "<h2>红黑榜</h2>",
         _lists(entries),
     ]
@@ -106,5 +104,7 @@ def street_html(
         body.append(_ranking("十差", quarter["worst"]))
         supervised = "、".join(escape(g["company"]) for g in quarter["key_supervision"])
         body.append(f"<p>重点监管企业（D级）：{supervised or '无'}</p>")
+    body.append(f"<h2>各小区物业服务（{len(areas)} 个小区）</h2>")
+    body.append(_areas_table(areas))
     body.append('<p><a href="/public">全部街道</a></p>')
     return _page(f"{street['district']} {street['name']} 物业服务信息公开", "".join(body))
