@@ -267,3 +267,8 @@ def _unit_ids(r: httpx.Response) -> set[Any]:
 def _party_coverage(ctx: Ctx, role: str, target: str) -> httpx.Response:
     _record(ctx, target)
     return ctx.client.get("/api/stats/party-coverage?level=community", headers=ctx.headers(role))
+
+
+@case("GET", "/residential-areas", "self")
+def _records_index(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/residential-areas", headers=ctx.headers(role))

@@ -158,3 +158,57 @@ def test_public_page_on_a_phone_without_login(browser, live_server, owner_engine
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(artifacts_dir / "public_phone.png"), full_page=False)
     context.close()
+
+
+def test_sheet_round_trip_in_the_browser(browser, live_server, owner_engine, tmp_path) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    base = live_server.url
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(page, base, "community1", "/residential-areas")
+    page.wait_for_selector("#areas tbody tr")
+    with page.expect_download() as download:
+        page.click("#download")
+    wb = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    ws = wb["小区"]
+    header = [c.value for c in ws[1]]
+    note, party = header.index("备注") + 1, header.index("党组织") + 1
+    ws.cell(row=2, column=note, value="浏览器批量维护")
+    original_party = ws.cell(row=3, column=party).value
+    ws.cell(row=3, column=party, value="不存在的组织")
+    path = tmp_path / "sheet.xlsx"
+    wb.save(path)
+
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#refusals:not([hidden]) tbody tr")
+    assert page.locator("#changes tbody tr").count() == 1
+    assert "不存在的组织" in page.inner_text("#refusals")
+    assert page.locator("#apply").is_disabled()
+
+    ws.cell(row=3, column=party, value=original_party)
+    wb.save(path)
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.click("#upload button[type=submit]")
+    page.wait_for_function("!document.querySelector('#apply').disabled")
+    page.click("#apply")
+    page.wait_for_selector("#bulk-msg.ok")
+    assert "已写入 1 项" in page.inner_text("#bulk-msg")
+    code = ws.cell(row=2, column=1).value
+    with owner_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT note FROM residential_area WHERE code = :c"), {"c": code}
+        ).scalar_one()
+    assert stored == "浏览器批量维护"
+    # the flag filter narrows the list to flagged 小区
+    total = page.locator("#areas tbody tr").count()
+    page.select_option("#flag", "renovation_unplanned")
+    page.wait_for_function(f"document.querySelectorAll('#areas tbody tr').length !== {total}")
+    assert all("未列入计划" in t for t in page.locator("#areas .flag-cell").all_inner_texts())
+    assert errors == []
+    context.close()

@@ -1,25 +1,14 @@
 // 小区 page: fill the record form from the API, send only what changed with If-Match, show the
 // flags and the history. Every value is set as text or as an input's value, never as HTML.
 
+import { csrfToken, el } from "./common.js";
+
 const config = JSON.parse(document.getElementById("records-config").textContent);
 const form = document.getElementById("record-form");
 const msg = document.getElementById("msg");
 const api = "/api/residential-areas/" + encodeURIComponent(config.code);
 let etag = null;
 let current = null;
-
-function csrfToken() {
-  // the login sets the wangge_csrf cookie; writes echo it in X-CSRF-Token (docs/auth.md)
-  const found = document.cookie.split("; ").find((c) => c.startsWith("wangge_csrf="));
-  return found ? decodeURIComponent(found.slice("wangge_csrf=".length)) : "";
-}
-
-function el(tag, attrs = {}, text = null) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) { node.setAttribute(k, v); }
-  if (text !== null && text !== undefined) { node.textContent = String(text); }
-  return node;
-}
 
 function inputFor(field) {
   if (field.kind === "enum" || field.kind === "bool") {

@@ -17,6 +17,19 @@ router = APIRouter(tags=["residential areas"])
 PageUser = Annotated[Principal, Depends(require_page("residential_area:read"))]
 
 
+@router.get("/residential-areas", response_class=HTMLResponse, summary="小区 records list page")
+def index_page(me: PageUser) -> HTMLResponse:
+    from map_ui.records_page import render_index_page
+    from service.domain.record_flags import FLAG_ZH
+
+    html = render_index_page(
+        can_edit=scope_for(me, "residential_area:edit") is not None,
+        flags=dict(FLAG_ZH),
+        title="小区台账",
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
 @router.get(
     "/residential-areas/{code}", response_class=HTMLResponse, summary="A 小区's record page"
 )
