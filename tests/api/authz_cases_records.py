@@ -272,3 +272,8 @@ def _party_coverage(ctx: Ctx, role: str, target: str) -> httpx.Response:
 @case("GET", "/residential-areas", "self")
 def _records_index(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/residential-areas", headers=ctx.headers(role))
+
+
+@case("GET", "/companies", "self")
+def _companies_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/companies", headers=ctx.headers(role))

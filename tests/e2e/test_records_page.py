@@ -212,3 +212,53 @@ def test_sheet_round_trip_in_the_browser(browser, live_server, owner_engine, tmp
     assert all("未列入计划" in t for t in page.locator("#areas .flag-cell").all_inner_texts())
     assert errors == []
     context.close()
+
+
+def test_companies_page_scoring_grading_and_grade_map(browser, live_server, owner_engine) -> None:
+    base, quarter = live_server.url, "2032Q2"
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(page, base, "community1", "/companies")
+    page.wait_for_selector("#score-form select option", state="attached")
+    page.wait_for_selector("#items input")
+    assert page.locator("#decide").count() == 0  # a community scores, the district grades
+    page.fill("#quarter", quarter)
+    page.dispatch_event("#quarter", "change")
+    for box in page.locator("#items input").all():
+        box.fill("91")
+    page.fill("#score-form textarea", "季度检查：保洁到位")
+    page.click("#score-form button[type=submit]")
+    page.wait_for_selector("#score-msg.ok")
+    assert "得分 91" in page.inner_text("#score-msg")
+    area = page.eval_on_selector("#score-form select", "s => s.value")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(page, base, "district", "/companies")
+    page.wait_for_function("window.wanggeGradeMap && window.wanggeGradeMap.layer")
+    features = page.evaluate("window.wanggeGradeMap.layer.getLayers().length")
+    with owner_engine.connect() as conn:
+        areas = conn.execute(text("SELECT count(*) FROM residential_area")).scalar_one()
+        company = conn.execute(
+            text(
+                "SELECT co.name FROM residential_area r JOIN property_company co"
+                " ON co.id = r.property_company_id WHERE r.code = :c"
+            ),
+            {"c": area},
+        ).scalar_one()
+    assert features == areas  # the district sees every 小区 coloured by grade
+    assert page.locator("#grade-stats tbody tr").count() >= 4
+    page.fill("#quarter", quarter)
+    page.click("#decide")
+    page.wait_for_selector("#decide-msg.ok")
+    page.wait_for_function(
+        "name => document.querySelector('#ranking').textContent.includes(name)", arg=company
+    )
+    assert "A级" in page.inner_text("#ranking")
+    assert "红榜" in page.inner_text("#lists")
+    assert errors == []
+    context.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
-from service.api.deps import SessionDep, SettingsDep, audit_note, require
+from service.api.deps import SessionDep, SettingsDep, audit_note, require, require_page
 from service.api.schemas import StrictModel
 from service.db.repositories import assessments as sheets_repo
 from service.db.repositories import companies as repo
@@ -74,6 +75,24 @@ class ListEntryIn(StrictModel):
 
 def floors(settings: Settings) -> GradeFloors:
     return GradeFloors(settings.grade_floor_a, settings.grade_floor_b, settings.grade_floor_c)
+
+
+PageReader = Annotated[Principal, Depends(require_page("company:read"))]
+
+
+@router.get("/companies", response_class=HTMLResponse, summary="Property companies page")
+def companies_page(session: SessionDep, settings: SettingsDep, me: PageReader) -> HTMLResponse:
+    from map_ui.companies_page import render_companies_page
+    from service.domain.assessment import quarter_of
+    from service.domain.policy import scope_for
+
+    today = settings.reference_date or date.today()
+    html = render_companies_page(
+        quarter=sheets_repo.latest_quarter(session) or quarter_of(today),
+        can_assess=scope_for(me, "assessment:write") is not None,
+        can_decide=scope_for(me, "grade:decide") is not None,
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/property-companies", summary="The registry with grades and lists")
