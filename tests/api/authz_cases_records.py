@@ -147,6 +147,7 @@ def _upload_sheet(ctx: Ctx, role: str, target: str) -> httpx.Response:
     listed_ids=lambda r: {c["id"] for c in r.json()},
 )
 def _list_companies(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _company(ctx)
     return ctx.client.get("/api/property-companies", headers=ctx.headers(role))
 
 
@@ -277,3 +278,11 @@ def _records_index(ctx: Ctx, role: str, target: str) -> httpx.Response:
 @case("GET", "/companies", "self")
 def _companies_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/companies", headers=ctx.headers(role))
+
+
+@case("PATCH", "/api/property-companies/{company_id}", "object")
+def _update_company(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    body = {"contact_phone": "0371-12345678"}
+    return ctx.client.patch(
+        f"/api/property-companies/{_company(ctx)}", json=body, headers=ctx.headers(role)
+    )

@@ -142,3 +142,36 @@ def _no_personal_data(owner_engine: Engine, html: str, street_id: int) -> None:
         assert rid not in html
         if description and len(description) >= 6:
             assert description not in visible
+
+
+def test_registry_create_update_and_refusals(client: TestClient, auth_headers) -> None:
+    h = auth_headers["district"]
+    body = {
+        "name": "测试登记物业有限公司",
+        "credit_code": "91410105MA44XXXX1Y",
+        "has_party_org": True,
+    }
+    r = client.post("/api/property-companies", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    company = r.json()
+    assert company["has_party_org"] is True and company["areas"] == []
+    assert client.post("/api/property-companies", json=body, headers=h).status_code == 409
+    r = client.patch(
+        f"/api/property-companies/{company['id']}",
+        json={"contact_name": "周经理", "contact_phone": "13900001111"},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["contact_name"] == "周经理"
+    bad = client.patch(
+        f"/api/property-companies/{company['id']}", json={"credit_code": "123"}, headers=h
+    )
+    assert bad.status_code == 422
+    assert (
+        client.patch(
+            f"/api/property-companies/{company['id']}",
+            json={"contact_name": "x"},
+            headers=auth_headers["street1"],
+        ).status_code
+        == 403
+    )

@@ -219,3 +219,27 @@ def test_party_coverage_counts_over_committees_with_year_targets(
     assert after["committees"] == before["committees"]
     assert after["with_party_org"] == before["with_party_org"] + (1 if new != "none" else -1)
     assert after["rate"] == round(after["with_party_org"] / after["committees"], 4)
+
+
+def test_two_simultaneous_edits_from_one_version_one_wins(client, auth_headers, area) -> None:
+    import threading
+
+    h = auth_headers["street1"]
+    code = area["code"]
+    tag = client.get(f"/api/residential-areas/{code}", headers=h).headers["ETag"]
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+
+    def edit(note: str) -> None:
+        barrier.wait()
+        r = client.patch(
+            f"/api/residential-areas/{code}", json={"note": note}, headers={**h, "If-Match": tag}
+        )
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=edit, args=(f"并发 {i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == [200, 412, 412, 412]

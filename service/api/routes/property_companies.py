@@ -48,6 +48,14 @@ class CompanyCreate(StrictModel):
     has_party_org: bool = False
 
 
+class CompanyUpdate(StrictModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    credit_code: str | None = Field(None, pattern=r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+    contact_name: str | None = Field(None, max_length=50)
+    contact_phone: str | None = Field(None, pattern=PHONE)
+    has_party_org: bool | None = None
+
+
 class SheetIn(StrictModel):
     residential_area: str = Field(pattern=r"^[0-9]{12}R[0-9]{3}$")
     quarter: str = Field(pattern=QUARTER)
@@ -113,6 +121,24 @@ def create_company(
 def read_company(
     session: SessionDep, me: Reader, company_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
 ) -> dict[str, Any]:
+    return repo.get_company(session, company_id)
+
+
+@router.patch("/api/property-companies/{company_id}", summary="Change registry details")
+def update_company(
+    request: Request,
+    session: SessionDep,
+    me: Registrar,
+    body: CompanyUpdate,
+    company_id: Annotated[int, Path(ge=1, le=2_000_000_000)],
+) -> dict[str, Any]:
+    values = body.model_dump(exclude_unset=True)
+    if values.get("name") is None:
+        values.pop("name", None)  # a company always keeps a name
+    if values.get("has_party_org") is None:
+        values.pop("has_party_org", None)
+    repo.update_company(session, company_id, values)
+    audit_note(request, object_type="property_company", object_id=company_id, fields=list(values))
     return repo.get_company(session, company_id)
 
 

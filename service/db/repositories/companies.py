@@ -97,6 +97,31 @@ def create_company(session: Session, values: dict[str, Any], district_id: int | 
         ) from None
 
 
+def update_company(session: Session, company_id: int, values: dict[str, Any]) -> None:
+    """Change registry details (keys from the request model, never from input)."""
+    if not values:
+        return
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    try:
+        with session.begin_nested():
+            found = session.execute(
+                text(f"UPDATE property_company SET {sets} WHERE id = :id RETURNING id"),  # noqa: S608 - keys from the model
+                {**values, "id": company_id},
+            ).scalar()
+    except IntegrityError:
+        raise Conflict(
+            "a company with this name or credit code is already registered",
+            message_zh="同名或同一统一社会信用代码的企业已登记",
+            where={"company_id": company_id},
+        ) from None
+    if found is None:
+        raise NotFound(
+            f"property company {company_id} not found",
+            message_zh="未找到该物业服务企业",
+            where={"company_id": company_id},
+        )
+
+
 def company_exists(session: Session, company_id: int) -> bool:
     return bool(
         session.execute(
