@@ -282,7 +282,13 @@ def _companies_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
 
 @case("PATCH", "/api/property-companies/{company_id}", "object")
 def _update_company(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    """A company registered in the target's district."""
+    with ctx.owner.begin() as conn:
+        company = conn.execute(
+            text("INSERT INTO property_company (name, district_id) VALUES (:n, :d) RETURNING id"),
+            {"n": f"矩阵辖区物业-{uuid.uuid4().hex[:8]}", "d": ctx.world.areas[target].district_id},
+        ).scalar_one()
     body = {"contact_phone": "0371-12345678"}
     return ctx.client.patch(
-        f"/api/property-companies/{_company(ctx)}", json=body, headers=ctx.headers(role)
+        f"/api/property-companies/{company}", json=body, headers=ctx.headers(role)
     )

@@ -137,7 +137,9 @@ def update_company(
         values.pop("name", None)  # a company always keeps a name
     if values.get("has_party_org") is None:
         values.pop("has_party_org", None)
-    repo.update_company(session, company_id, values)
+    # a district bureau keeps the companies registered in its district; admin any
+    district = None if request.state.scope == "all" else me.district_id
+    repo.update_company(session, company_id, values, district)
     audit_note(request, object_type="property_company", object_id=company_id, fields=list(values))
     return repo.get_company(session, company_id)
 

@@ -97,16 +97,22 @@ def create_company(session: Session, values: dict[str, Any], district_id: int | 
         ) from None
 
 
-def update_company(session: Session, company_id: int, values: dict[str, Any]) -> None:
-    """Change registry details (keys from the request model, never from input)."""
-    if not values:
-        return
-    sets = ", ".join(f"{k} = :{k}" for k in values)
+def update_company(
+    session: Session, company_id: int, values: dict[str, Any], district_id: int | None
+) -> None:
+    """Change registry details of a company registered in `district_id` (None: any).
+
+    Keys come from the request model, never from input.
+    """
+    sets = ", ".join(f"{k} = :{k}" for k in values) or "id = id"
     try:
         with session.begin_nested():
             found = session.execute(
-                text(f"UPDATE property_company SET {sets} WHERE id = :id RETURNING id"),  # noqa: S608 - keys from the model
-                {**values, "id": company_id},
+                text(
+                    f"UPDATE property_company SET {sets} WHERE id = :id"  # noqa: S608 - model keys
+                    " AND (CAST(:d AS integer) IS NULL OR district_id = :d) RETURNING id"
+                ),
+                {**values, "id": company_id, "d": district_id},
             ).scalar()
     except IntegrityError:
         raise Conflict(
