@@ -7,15 +7,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.db.repositories import records as repo
 from service.domain.principal import Principal
-from service.domain.record_changes import plan_changes
-from service.domain.records import BY_NAME, display
 from service.errors import PayloadTooLarge, ValidationFailed
-from service.imports.record_sheet import SheetRefused, SheetRow, build_sheet, read_sheet
+from service.imports.record_sheet import SheetRefused, build_sheet, read_sheet
+from service.imports.sheet_plan import plan_sheet
 
 router = APIRouter(prefix="/api/residential-areas", tags=["residential areas"])
 Reader = Annotated[Principal, Depends(require("residential_area:read"))]
@@ -42,58 +40,6 @@ def download_sheet(
             "Cache-Control": "no-store",
         },
     )
-
-
-def _refusal(row: SheetRow, column: str | None, message_zh: str) -> dict[str, Any]:
-    return {"row": row.row, "code": row.code or None, "column": column, "message_zh": message_zh}
-
-
-def plan_sheet(
-    session: Session, me: Principal, scope: str, rows: list[SheetRow]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[dict[str, Any], SheetRow, Any]]]:
-    """Every change and every refusal, by row and column; and what to write if none."""
-    known = {r["code"]: r for r in repo.list_records(session, me, scope)}
-    registered = set(repo.company_names(session))
-    changes: list[dict[str, Any]] = []
-    refusals: list[dict[str, Any]] = []
-    writes = []
-    seen: set[str] = set()
-    for row in rows:
-        record = known.get(row.code)
-        if record is None:
-            refusals.append(_refusal(row, "小区编码", "小区编码不存在或不在本辖区"))
-            continue
-        if row.code in seen:
-            refusals.append(_refusal(row, "小区编码", "同一小区在表中出现了两次"))
-            continue
-        seen.add(row.code)
-        if row.version != record["version"]:
-            refusals.append(_refusal(row, "版本", "下载后该小区已被修改，请重新下载"))
-            continue
-        plan = plan_changes(record, row.values)
-        company = plan.changes.get("property_company")
-        if company and company not in registered:
-            refusals.append(_refusal(row, "物业服务企业", f"“{company[:60]}”未在企业名录中"))
-            continue
-        for error in plan.errors:
-            label = BY_NAME[error.field].label_zh if error.field in BY_NAME else error.field
-            refusals.append(_refusal(row, label, error.message_zh))
-        if plan.errors:
-            continue
-        for name, new in plan.changes.items():
-            changes.append(
-                {
-                    "row": row.row,
-                    "code": row.code,
-                    "column": BY_NAME[name].label_zh,
-                    "field": name,
-                    "old": display(name, record.get(name)),
-                    "new": display(name, new),
-                }
-            )
-        if plan.changes:
-            writes.append((record, row, plan.changes))
-    return changes, refusals, writes
 
 
 @router.post("/sheet.xlsx", summary="Upload the edited sheet: dry run (default) or apply")

@@ -14,7 +14,7 @@ from service.db.repositories import records as repo
 from service.domain.principal import Principal
 from service.domain.record_changes import plan_changes
 from service.domain.record_flags import FLAG_ZH, flags_of, rules_from
-from service.domain.records import FIELDS, display
+from service.domain.records import BY_NAME, FIELDS, display
 from service.errors import ValidationFailed, WanggeError
 from service.settings import Settings
 
@@ -152,15 +152,11 @@ def read_history(
 
 
 def _label(attribute: str) -> str:
-    from service.domain.records import BY_NAME
-
     spec = BY_NAME.get(attribute)
     return spec.label_zh if spec else attribute
 
 
 def _shown(attribute: str, value: str | None) -> str:
-    from service.domain.records import BY_NAME
-
     spec = BY_NAME.get(attribute)
     if value is None:
         return ""
