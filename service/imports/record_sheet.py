@@ -32,6 +32,8 @@ FIXED = (
 EDITABLE_BY_HEADER = {f.label_zh: f for f in FIELDS}
 MAX_ROWS = 5000
 # An .xlsx is a zip: refuse one that would inflate beyond this (a zip bomb), before parsing.
+# The declared sizes are binding: Python's zipfile (which openpyxl reads through) stops each
+# member at its declared size, so a member that lies about it cannot inflate further.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 

@@ -130,3 +130,20 @@ def test_not_a_workbook_is_a_clear_422(client, auth_headers) -> None:
     )
     assert r.status_code == 422, r.text
     assert r.json()["detail"]["message_zh"]
+
+
+def test_a_zip_bomb_is_refused_before_parsing(client, auth_headers) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"0" * (1 << 20)
+            for _ in range(70):  # 70 MB unpacked, a few hundred KB packed
+                member.write(chunk)
+    files = {"file": ("bomb.xlsx", out.getvalue(), "application/octet-stream")}
+    r = client.post(
+        "/api/residential-areas/sheet.xlsx", files=files, headers=auth_headers["street1"]
+    )
+    assert r.status_code == 422, r.text
+    assert "解压后过大" in r.json()["detail"]["message_zh"]
