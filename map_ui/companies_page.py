@@ -13,7 +13,8 @@ _HEAD = (
     '<script src="/vendor/leaflet/dist/leaflet.js"></script>'
     "<style>#grade-map{height:420px;background:#fff;border-radius:.4rem}"
     ".legend span{display:inline-block;width:1rem;height:1rem;margin:0 .2rem 0 .8rem;"
-    "vertical-align:middle}</style>"
+    "vertical-align:middle}label:has(#quarter){display:inline-flex}#quarter{width:8rem}"
+    "#decide{margin-left:1rem}</style>"
 )
 
 

@@ -214,7 +214,9 @@ def test_sheet_round_trip_in_the_browser(browser, live_server, owner_engine, tmp
     context.close()
 
 
-def test_companies_page_scoring_grading_and_grade_map(browser, live_server, owner_engine) -> None:
+def test_companies_page_scoring_grading_and_grade_map(
+    browser, live_server, owner_engine, artifacts_dir
+) -> None:
     base, quarter = live_server.url, "2032Q2"
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     page = context.new_page()
@@ -260,5 +262,6 @@ def test_companies_page_scoring_grading_and_grade_map(browser, live_server, owne
     )
     assert "A级" in page.inner_text("#ranking")
     assert "红榜" in page.inner_text("#lists")
+    page.screenshot(path=str(artifacts_dir / "companies_page.png"), full_page=False)
     assert errors == []
     context.close()
