@@ -36,6 +36,9 @@ def plan_sheet(
             refusals.append(_refusal(row, "小区编码", "同一小区在表中出现了两次"))
             continue
         seen.add(row.code)
+        if row.version is None:
+            refusals.append(_refusal(row, "版本", "缺少版本号，请使用从本系统下载的表格"))
+            continue
         if row.version != record["version"]:
             refusals.append(_refusal(row, "版本", "下载后该小区已被修改，请重新下载"))
             continue
