@@ -163,6 +163,8 @@ def test_registry_create_update_and_refusals(client: TestClient, auth_headers) -
     )
     assert r.status_code == 200, r.text
     assert r.json()["contact_name"] == "周经理"
+    empty = client.patch(f"/api/property-companies/{company['id']}", json={}, headers=h)
+    assert empty.status_code == 200, empty.text  # nothing to change is not an error
     bad = client.patch(
         f"/api/property-companies/{company['id']}", json={"credit_code": "123"}, headers=h
     )

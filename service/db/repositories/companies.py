@@ -104,7 +104,8 @@ def update_company(
 
     Keys come from the request model, never from input.
     """
-    sets = ", ".join(f"{k} = :{k}" for k in values) or "id = id"
+    # an empty change still checks the company exists in the district
+    sets = ", ".join(f"{k} = :{k}" for k in values) or "name = name"
     try:
         with session.begin_nested():
             found = session.execute(
