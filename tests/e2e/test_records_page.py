@@ -244,7 +244,13 @@ def test_companies_page_scoring_grading_and_grade_map(
     page.wait_for_function("window.wanggeGradeMap && window.wanggeGradeMap.layer")
     features = page.evaluate("window.wanggeGradeMap.layer.getLayers().length")
     with owner_engine.connect() as conn:
-        areas = conn.execute(text("SELECT count(*) FROM residential_area")).scalar_one()
+        areas = conn.execute(
+            text(
+                "SELECT count(*) FROM residential_area r JOIN community c ON c.id = r.community_id"
+                " JOIN street s ON s.id = c.street_id"
+                " JOIN app_user u ON u.district_id = s.district_id AND u.username = 'district'"
+            )
+        ).scalar_one()
         company = conn.execute(
             text(
                 "SELECT co.name FROM residential_area r JOIN property_company co"
