@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from gis_data import demo_rows, pgcopy
 from gis_data.demo_attrs import build_attributes, build_companies
 from gis_data.demo_city import Territory, build_territory
+from gis_data.demo_companies import load_company_records
 from gis_data.demo_patrols import build_patrols
 from gis_data.demo_people import DEMO_PASSWORD, DemoUser, build_users
 from gis_data.demo_reports import Catalogue, Reports, build_reports, seeded_uuids
@@ -157,6 +158,7 @@ def load_demo(
                     u.community_code or "": u.username for u in users if u.role == "community_staff"
                 }
                 counts["小区 changes"] = demo_rows.copy_changes(cur, t, attrs, ids, staff)
+                counts["assessment sheets"] = load_company_records(cur, now, seed)
             with steps.step("generate reports and patrols"):
                 households = np.array([a.values["households"] for a in attrs], dtype=float)
                 reports = build_reports(t, households, cat, scale.reports, now64, rng)

@@ -37,7 +37,12 @@ from service.api.routes import (
     open311,
     patrols,
     photos,
+    property_companies,
+    public,
+    record_pages,
     reports,
+    residential_area_sheets,
+    residential_areas,
     stats,
     users,
 )
@@ -119,8 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         maps,
         geometry,
+        residential_area_sheets,
+        residential_areas,
+        property_companies,
+        public,
+        record_pages,
     ):
         app.include_router(module.router)
+    app.include_router(residential_areas.party_router)
     _mount_assets(app)
     return app
 

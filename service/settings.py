@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     target_owners_committee_coverage: float = 0.8
     target_renovation_coverage: float = 1.0
     reference_date: date | None = None
+    # 小区 records (docs/records.md): the flags' thresholds and the party coverage targets
+    maintenance_fund_floor: float = 0.30
+    committee_party_share_target: float = 0.5
+    committee_party_share_target_new: float = 0.6
+    new_committee_months: int = 36
+    # party organisation coverage of owners' committees, by year (80% → 90% → 100%)
+    party_org_targets: dict[int, float] = Field(
+        default_factory=lambda: {2025: 0.8, 2026: 0.9, 2027: 1.0}
+    )
+    # Property companies: lowest quarterly score for each credit grade (below C's: D), the
+    # size of the 十佳十差 lists, and the supervision phone /public shows (per street code,
+    # else the default).
+    grade_floor_a: float = 90.0
+    grade_floor_b: float = 80.0
+    grade_floor_c: float = 60.0
+    ranking_size: int = 10
+    supervision_phone: str = "12345"
+    supervision_phones: dict[str, str] = Field(default_factory=dict)
+    max_xlsx_bytes: int = 5 * 1024 * 1024
 
     # Limits (each one a setting with a safe default).
     max_body_bytes: int = 2 * 1024 * 1024

@@ -141,6 +141,9 @@
       labelOf(THEMES.renovation, d.renovation_status) +
       (d.renovation_planned_year ? '（计划 ' + d.renovation_planned_year + ' 年）' : '') : '不属于老旧小区');
     box.appendChild(t);
+    // the 小区 page holds the full record, its history and (for its editors) the form
+    box.appendChild(el('a', { 'class': 'wg-record-link', href: '/residential-areas/' +
+      encodeURIComponent(d.code) }, '小区台账（查看 / 编辑）'));
     box.appendChild(el('h4', {}, '最近事件'));
     var ul = el('ul', { 'class': 'wg-reports' });
     (d.recent_reports || []).forEach(function (r) {

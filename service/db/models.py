@@ -64,6 +64,11 @@ class PropertyCompany(Base):
     name: Mapped[str] = mapped_column(Text, unique=True)
     credit_grade: Mapped[str] = mapped_column(Text, default="B")
     list_status: Mapped[str] = mapped_column(Text, default="none")
+    credit_code: Mapped[str | None] = mapped_column(Text, unique=True)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    has_party_org: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ResidentialArea(Base):
@@ -87,6 +92,13 @@ class ResidentialArea(Base):
     renovation_items: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     has_property_office: Mapped[bool] = mapped_column(Boolean, default=False)
     maintenance_fund_ratio: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    property_officer_name: Mapped[str | None] = mapped_column(Text)
+    property_officer_phone: Mapped[str | None] = mapped_column(Text)
+    owners_committee_registered_on: Mapped[date | None] = mapped_column(Date)
+    owners_committee_term_end: Mapped[date | None] = mapped_column(Date)
+    owners_committee_members: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -94,6 +94,18 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "import:boundary": {"district_bureau": "district", "admin": "all"},
     # --- issue 8: reliability (geometry checks offered to every client)
     "geometry:validate": {role: "all" for role in ALL_ROLES},
+    # --- 小区 records, property companies and their assessment (docs/records.md)
+    "residential_area:read": {**EVERYONE, **DISTRICT_WIDE},
+    # community staff and street offices keep the records of their own 小区
+    "residential_area:edit": {"community_staff": "area", "street_office": "area", "admin": "all"},
+    # the registry, grades and lists are public facts (also on /public)
+    "company:read": {role: "all" for role in ALL_ROLES},
+    "company:edit": {"district_bureau": "district", "admin": "all"},
+    # communities and streets score the companies serving the 小区 in their area
+    "assessment:write": {"community_staff": "area", "street_office": "area", "admin": "all"},
+    "assessment:read": {**STAFF, "planner": "district"},
+    # the district combines the quarter's scores into grades and keeps the lists
+    "grade:decide": {"district_bureau": "district", "admin": "all"},
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is

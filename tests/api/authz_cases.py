@@ -728,3 +728,7 @@ def _open311_requests(ctx: Ctx, role: str, target: str) -> httpx.Response:
 def _open311_request(ctx: Ctx, role: str, target: str) -> httpx.Response:
     rid = ctx.world.reports[target]
     return ctx.client.get(f"/open311/v2/requests/{rid}.json", headers=ctx.headers(role))
+
+
+# --- 小区 records, property companies and their assessment (registered by import)
+import tests.api.authz_cases_records  # noqa: E402, F401

@@ -44,6 +44,8 @@ PUBLIC = {
     ("GET", "/m"),
     ("GET", "/m/manifest.webmanifest"),
     ("GET", "/m/sw.js"),
+    # the disclosure the seeds require: companies, grades, lists, property officers' contact
+    ("GET", "/public"),
 }
 # Routes whose level is the caller's own community, street or district (for scope "area").
 LEVEL_OF_ROLE = {

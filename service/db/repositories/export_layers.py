@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from service.db.jurisdiction import area_clause
@@ -18,12 +29,19 @@ from service.db.models import (
     EventCategory,
     GridCell,
     Patrol,
+    PropertyCompany,
     Report,
     ResidentialArea,
     Street,
 )
 from service.domain.export_formats import LAYERS
 from service.domain.principal import Principal
+from service.domain.records import (
+    OWNERS_COMMITTEE_STATUS_ZH,
+    PARTY_ORG_STATUS_ZH,
+    PROPERTY_SERVICE_MODE_ZH,
+    RENOVATION_STATUS_ZH,
+)
 
 
 @dataclass(frozen=True)
@@ -76,9 +94,38 @@ def _communities() -> LayerQuery:
     )
 
 
+def _record_columns(t: Any, co: Any) -> dict[str, Any]:
+    """The kept record beyond the facts: company, officer, committee, renovation, fund, note."""
+
+    def zh(labels: dict[str, str], col: Any) -> Any:
+        return case(labels, value=col, else_=col)
+
+    return {
+        "property_service_mode_zh": zh(PROPERTY_SERVICE_MODE_ZH, t.property_service_mode),
+        "property_company": co.name,
+        "company_grade": co.credit_grade,
+        "property_officer_name": t.property_officer_name,
+        "property_officer_phone": t.property_officer_phone,
+        "owners_committee_status_zh": zh(OWNERS_COMMITTEE_STATUS_ZH, t.owners_committee_status),
+        "owners_committee_registered_on": cast(t.owners_committee_registered_on, Text),
+        "owners_committee_term_end": cast(t.owners_committee_term_end, Text),
+        "owners_committee_members": t.owners_committee_members,
+        "owners_committee_party_share": cast(t.owners_committee_party_share, Float),
+        "party_org_status_zh": zh(PARTY_ORG_STATUS_ZH, t.party_org_status),
+        "renovation_eligible": t.renovation_eligible,
+        "renovation_status_zh": zh(RENOVATION_STATUS_ZH, t.renovation_status),
+        "renovation_planned_year": t.renovation_planned_year,
+        "renovation_items": func.array_to_string(t.renovation_items, ","),
+        "maintenance_fund_ratio": cast(t.maintenance_fund_ratio, Float),
+        "note": t.note,
+        "version": t.version,
+    }
+
+
 def _residential_areas() -> LayerQuery:
     t, c = aliased(ResidentialArea, name="t"), aliased(Community, name="c")
     s = aliased(Street, name="s")
+    co = aliased(PropertyCompany, name="co")
     return LayerQuery(
         columns={
             "code": t.code,
@@ -92,9 +139,14 @@ def _residential_areas() -> LayerQuery:
             "party_org_status": t.party_org_status,
             "renovation_status": t.renovation_status,
             "has_property_office": t.has_property_office,
+            **_record_columns(t, co),
         },
         geom=t.geom,
-        base=select().select_from(t).join(c, c.id == t.community_id).join(s, s.id == c.street_id),
+        base=select()
+        .select_from(t)
+        .join(c, c.id == t.community_id)
+        .join(s, s.id == c.street_id)
+        .outerjoin(co, co.id == t.property_company_id),
         area={"district_col": s.district_id, "street_col": s.id, "community_col": c.id},
         street_code=s.code,
         community_code=c.code,

@@ -1,0 +1,141 @@
+// 物业服务企业考核: grades on a map and in numbers, the quarter's ranking and lists, the
+// registry, the score sheet for communities and streets, and the district's grading.
+
+import { csrfToken, el } from "./common.js";
+
+const config = JSON.parse(document.getElementById("records-config").textContent);
+const GRADES = [["A", "A级", "#1a9850"], ["B", "B级", "#91cf60"], ["C", "C级", "#fc8d59"],
+  ["D", "D级（重点监管）", "#d73027"], ["none", "无企业", "#bbbbbb"]];
+const LISTS = { red: "红榜", black: "黑榜", grey: "灰榜" };
+const quarterInput = document.getElementById("quarter");
+
+async function getJSON(url) {
+  const r = await fetch(url, { credentials: "same-origin" });
+  return r.ok ? r.json() : null;
+}
+
+async function post(url, body) {
+  const r = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { ok: r.ok, body: await r.json() };
+}
+
+function colour(grade) { return (GRADES.find((g) => g[0] === grade) || GRADES[4])[2]; }
+
+async function drawMap() {
+  const legend = document.getElementById("legend");
+  for (const [, label, fill] of GRADES) {
+    legend.appendChild(el("span", { style: `background:${fill}` }));
+    legend.appendChild(document.createTextNode(label));
+  }
+  const data = await getJSON("/api/map/company-grades");
+  if (!data || !window.L) { return; }
+  const map = window.L.map("grade-map", { preferCanvas: true });
+  const layer = window.L.geoJSON(data, {
+    style: (f) => ({ color: "#555", weight: 0.5, fillColor: colour(f.properties.grade), fillOpacity: 0.8 }),
+    onEachFeature: (f, l) => {
+      const box = el("div", { class: "grade-popup" });
+      box.appendChild(el("b", {}, f.properties.name));
+      box.appendChild(el("div", {}, (f.properties.company || "无物业服务企业") + " · " + f.properties.grade));
+      l.bindPopup(box);
+    },
+  }).addTo(map);
+  if (data.features.length) { map.fitBounds(layer.getBounds()); } else { map.setView([34.75, 113.66], 12); }
+  window.wanggeGradeMap = { map, layer };
+}
+
+async function drawStats() {
+  const rows = (await getJSON("/api/stats/company-grades")) || [];
+  document.querySelector("#grade-stats tbody").replaceChildren(...rows.map((r) => {
+    const tr = el("tr", { "data-grade": r.grade });
+    for (const v of [(GRADES.find((g) => g[0] === r.grade) || [0, r.grade])[1], r.areas, r.households]) {
+      tr.appendChild(el("td", {}, v));
+    }
+    return tr;
+  }));
+}
+
+function rankingList(title, rows) {
+  const box = el("div");
+  box.appendChild(el("h3", {}, title));
+  const ol = el("ol");
+  for (const r of rows) { ol.appendChild(el("li", {}, `${r.company} · ${r.score} 分 · ${r.grade}级`)); }
+  if (!rows.length) { ol.appendChild(el("li", {}, "暂无")); }
+  box.appendChild(ol);
+  return box;
+}
+
+async function drawQuarter() {
+  const q = quarterInput.value;
+  const view = await getJSON("/api/company-grades/" + encodeURIComponent(q));
+  const ranking = document.getElementById("ranking");
+  if (!view) { ranking.replaceChildren(el("p", {}, "季度格式应为如 2026Q4")); return; }
+  const supervised = view.key_supervision.map((g) => g.company).join("、") || "无";
+  ranking.replaceChildren(rankingList("十佳", view.best), rankingList("十差", view.worst),
+    el("p", {}, "重点监管企业（D级）：" + supervised));
+  document.getElementById("lists").replaceChildren(...view.lists.map((e) =>
+    el("li", { class: e.list_kind }, `${LISTS[e.list_kind]}：${e.company}（${e.reason}，${e.listed_on} 起）`)));
+}
+
+async function drawRegistry() {
+  const rows = (await getJSON("/api/property-companies")) || [];
+  document.querySelector("#registry tbody").replaceChildren(...rows.map((c) => {
+    const tr = el("tr");
+    const lists = c.lists.map((e) => LISTS[e.kind]).join("、");
+    for (const v of [c.name, c.credit_code || "", c.credit_grade, c.areas_served, c.has_party_org ? "有" : "无", lists]) {
+      tr.appendChild(el("td", {}, v));
+    }
+    return tr;
+  }));
+}
+
+async function setUpScoring() {
+  const [areas, items] = await Promise.all([
+    getJSON("/api/residential-areas"), getJSON("/api/assessment-items")]);
+  const select = document.querySelector("#score-form select[name=residential_area]");
+  for (const a of (areas || []).filter((x) => x.property_company)) {
+    select.appendChild(el("option", { value: a.code }, `${a.name}（${a.property_company}）`));
+  }
+  const box = document.getElementById("items");
+  for (const item of items || []) {
+    const label = el("label", {}, null);
+    label.appendChild(el("span", {}, `${item.name_zh}（权重 ${item.weight}）`));
+    label.appendChild(el("input", { type: "number", min: "0", max: "100", step: "0.1", name: item.code, required: "" }));
+    box.appendChild(label);
+  }
+  document.getElementById("score-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const scores = {};
+    for (const item of items || []) { scores[item.code] = Number(form.elements[item.code].value); }
+    const answer = await post("/api/assessments", {
+      residential_area: select.value, quarter: quarterInput.value, scores,
+      evidence: form.elements.evidence.value,
+    });
+    const msg = document.getElementById("score-msg");
+    msg.textContent = answer.ok ? `已提交：${answer.body.company} 得分 ${answer.body.total}`
+      : (answer.body.detail && answer.body.detail.message_zh) || "提交失败";
+    msg.className = answer.ok ? "msg ok" : "msg error";
+  });
+}
+
+if (config.canDecide) {
+  document.getElementById("decide").addEventListener("click", async () => {
+    const answer = await post("/api/company-grades/" + encodeURIComponent(quarterInput.value));
+    const msg = document.getElementById("decide-msg");
+    msg.textContent = answer.ok ? `已评定 ${answer.body.grades.length} 家企业`
+      : (answer.body.detail && answer.body.detail.message_zh) || "评定失败";
+    msg.className = answer.ok ? "msg ok" : "msg error";
+    if (answer.ok) { await Promise.all([drawQuarter(), drawRegistry(), drawStats()]); }
+  });
+}
+quarterInput.addEventListener("change", drawQuarter);
+if (config.canAssess) { setUpScoring(); }
+drawMap();
+drawStats();
+drawQuarter();
+drawRegistry();

@@ -1,0 +1,298 @@
+"""Property companies: registry, quarterly assessment, grades, lists (thin handlers)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
+
+from service.api.deps import SessionDep, SettingsDep, audit_note, require, require_page
+from service.api.schemas import StrictModel
+from service.db.repositories import assessments as sheets_repo
+from service.db.repositories import companies as repo
+from service.db.repositories import records as records_repo
+from service.domain.assessment import (
+    LIST_ZH,
+    GradeFloors,
+    ScoreError,
+    best_and_worst,
+    combine,
+    list_kind_for_grade,
+    weighted_total,
+)
+from service.domain.principal import Principal
+from service.errors import NotFound, ValidationFailed
+from service.settings import Settings
+
+router = APIRouter(tags=["property companies"])
+Reader = Annotated[Principal, Depends(require("company:read"))]
+Registrar = Annotated[Principal, Depends(require("company:edit"))]
+Assessor = Annotated[Principal, Depends(require("assessment:write"))]
+SheetReader = Annotated[Principal, Depends(require("assessment:read"))]
+Decider = Annotated[Principal, Depends(require("grade:decide"))]
+GradeStats = Annotated[Principal, Depends(require("stats:read"))]
+GradeMap = Annotated[Principal, Depends(require("map:read"))]
+QUARTER = r"^[0-9]{4}Q[1-4]$"
+Quarter = Annotated[str, Path(pattern=QUARTER)]
+PHONE = r"^[0-9+() -]{5,20}$"
+
+
+class CompanyCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: str | None = Field(None, pattern=r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+    contact_name: str | None = Field(None, max_length=50)
+    contact_phone: str | None = Field(None, pattern=PHONE)
+    has_party_org: bool = False
+
+
+class CompanyUpdate(StrictModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    credit_code: str | None = Field(None, pattern=r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+    contact_name: str | None = Field(None, max_length=50)
+    contact_phone: str | None = Field(None, pattern=PHONE)
+    has_party_org: bool | None = None
+
+
+class SheetIn(StrictModel):
+    residential_area: str = Field(pattern=r"^[0-9]{12}R[0-9]{3}$")
+    quarter: str = Field(pattern=QUARTER)
+    scores: dict[Annotated[str, Field(max_length=40)], float | int] = Field(max_length=50)
+    evidence: str = Field("", max_length=4000)
+
+
+class ItemIn(StrictModel):
+    code: str = Field(pattern=r"^[a-z_]{2,40}$")
+    name_zh: str = Field(min_length=1, max_length=100)
+    # numeric(5, 2) in the table: whole hundredths, at least 0.01
+    weight: float = Field(ge=0.01, le=999)
+
+
+class ItemsIn(StrictModel):
+    items: list[ItemIn] = Field(min_length=1, max_length=30)
+
+
+class ListEntryIn(StrictModel):
+    company_id: int = Field(ge=1, le=2_000_000_000)
+    list_kind: str = Field(pattern=r"^(red|black|grey)$")
+    reason: str = Field(min_length=1, max_length=500)
+    quarter: str | None = Field(None, pattern=QUARTER)
+
+
+def floors(settings: Settings) -> GradeFloors:
+    return GradeFloors(settings.grade_floor_a, settings.grade_floor_b, settings.grade_floor_c)
+
+
+PageReader = Annotated[Principal, Depends(require_page("company:read"))]
+
+
+@router.get("/companies", response_class=HTMLResponse, summary="Property companies page")
+def companies_page(session: SessionDep, settings: SettingsDep, me: PageReader) -> HTMLResponse:
+    from map_ui.companies_page import render_companies_page
+    from service.domain.assessment import quarter_of
+    from service.domain.policy import scope_for
+
+    today = settings.reference_date or date.today()
+    html = render_companies_page(
+        quarter=sheets_repo.latest_quarter(session) or quarter_of(today),
+        can_assess=scope_for(me, "assessment:write") is not None,
+        can_decide=scope_for(me, "grade:decide") is not None,
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/property-companies", summary="The registry with grades and lists")
+def list_companies(session: SessionDep, me: Reader) -> list[dict[str, Any]]:
+    return repo.list_companies(session)
+
+
+@router.post("/api/property-companies", status_code=201, summary="Register a company")
+def create_company(
+    request: Request, session: SessionDep, me: Registrar, body: CompanyCreate
+) -> dict[str, Any]:
+    company_id = repo.create_company(session, body.model_dump(), me.district_id)
+    audit_note(request, object_type="property_company", object_id=company_id)
+    return repo.get_company(session, company_id)
+
+
+@router.get("/api/property-companies/{company_id}", summary="One company, its 小区 and grades")
+def read_company(
+    session: SessionDep, me: Reader, company_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
+) -> dict[str, Any]:
+    return repo.get_company(session, company_id)
+
+
+@router.patch("/api/property-companies/{company_id}", summary="Change registry details")
+def update_company(
+    request: Request,
+    session: SessionDep,
+    me: Registrar,
+    body: CompanyUpdate,
+    company_id: Annotated[int, Path(ge=1, le=2_000_000_000)],
+) -> dict[str, Any]:
+    values = body.model_dump(exclude_unset=True)
+    if values.get("name") is None:
+        values.pop("name", None)  # a company always keeps a name
+    if values.get("has_party_org") is None:
+        values.pop("has_party_org", None)
+    # a district bureau keeps the companies registered in its district; admin any
+    district = None if request.state.scope == "all" else me.district_id
+    repo.update_company(session, company_id, values, district)
+    audit_note(request, object_type="property_company", object_id=company_id, fields=list(values))
+    return repo.get_company(session, company_id)
+
+
+@router.get("/api/assessment-items", summary="The score sheet: items and weights")
+def list_items(session: SessionDep, me: Reader) -> list[dict[str, Any]]:
+    return [
+        {"code": i.code, "name_zh": i.name_zh, "weight": float(i.weight)}
+        for i in sheets_repo.items(session)
+    ]
+
+
+@router.put("/api/assessment-items", summary="Replace the score sheet (district)")
+def replace_items(session: SessionDep, me: Decider, body: ItemsIn) -> list[dict[str, Any]]:
+    codes = [i.code for i in body.items]
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed(
+            "item codes repeat", message_zh="考核项目编码重复", where={"field": "items"}
+        )
+    rows = [{**i.model_dump(), "weight": round(i.weight, 2)} for i in body.items]
+    sheets_repo.replace_items(session, rows)
+    return list_items(session, me)
+
+
+@router.post("/api/assessments", status_code=201, summary="Score the company serving a 小区")
+def save_sheet(
+    request: Request, session: SessionDep, me: Assessor, body: SheetIn
+) -> dict[str, Any]:
+    record = records_repo.get_record(session, me, request.state.scope, body.residential_area)
+    company_id = record["property_company_id"]
+    if company_id is None:
+        raise ValidationFailed(
+            f"{body.residential_area} has no property company to assess",
+            message_zh="该小区没有物业服务企业，无法考核",
+            where={"residential_area": body.residential_area},
+        )
+    try:
+        total = weighted_total(sheets_repo.items(session), body.scores)
+    except ScoreError as exc:
+        raise ValidationFailed(
+            exc.message, message_zh=exc.message_zh, where={"field": "scores", "item": exc.item}
+        ) from None
+    sheet_id = sheets_repo.save_sheet(
+        session,
+        company_id=int(company_id),
+        area_id=record["id"],
+        quarter=body.quarter,
+        scores=body.scores,
+        total=total,
+        evidence=body.evidence,
+        by=me.id,
+    )
+    audit_note(request, object_type="property_assessment", object_id=sheet_id)
+    return {"id": sheet_id, "company": record["property_company"], "total": float(total)}
+
+
+@router.get("/api/assessments", summary="The quarter's score sheets in the jurisdiction")
+def list_sheets(
+    request: Request,
+    session: SessionDep,
+    me: SheetReader,
+    quarter: Annotated[str, Query(pattern=QUARTER)],
+) -> list[dict[str, Any]]:
+    return sheets_repo.sheets(session, me, request.state.scope, quarter)
+
+
+@router.post("/api/company-grades/{quarter}", summary="Combine the quarter's sheets into grades")
+def decide_grades(
+    request: Request, session: SessionDep, settings: SettingsDep, me: Decider, quarter: Quarter
+) -> dict[str, Any]:
+    found = sheets_repo.sheets(session, me, request.state.scope, quarter)
+    if not found:
+        raise ValidationFailed(
+            f"no score sheets for {quarter}",
+            message_zh=f"{quarter} 还没有任何考核评分",
+            where={"quarter": quarter},
+        )
+    graded = combine(found, floors(settings))
+    sheets_repo.save_grades(session, quarter, graded, me.id)
+    for row in graded:
+        # a grade replaces what the previous quarter's grade put on the lists
+        repo.end_grade_entries(session, row["company_id"])
+        kind = list_kind_for_grade(row["grade"])
+        if kind is not None:
+            reason = f"{quarter} 信用等级 {row['grade']}（得分 {row['score']}）"
+            repo.add_entry(session, row["company_id"], kind, reason, quarter, me.id)
+    audit_note(request, object_type="company_grade", object_id=quarter, companies=len(graded))
+    return quarter_view(session, settings, quarter)
+
+
+def quarter_view(session: Any, settings: Settings, quarter: str) -> dict[str, Any]:
+    """Grades, 十佳十差, key supervision (D) and the current lists for one quarter."""
+    graded = sheets_repo.grades(session, quarter)
+    best, worst = best_and_worst(graded, settings.ranking_size)
+    return {
+        "quarter": quarter,
+        "grades": graded,
+        "best": best,
+        "worst": worst,
+        "key_supervision": [g for g in graded if g["grade"] == "D"],
+        "lists": repo.list_entries(session, current_only=True),
+    }
+
+
+@router.get("/api/company-grades/{quarter}", summary="A quarter's grades, ranking and lists")
+def read_grades(
+    session: SessionDep, settings: SettingsDep, me: Reader, quarter: Quarter
+) -> dict[str, Any]:
+    return quarter_view(session, settings, quarter)
+
+
+@router.get("/api/company-lists", summary="Red / black / grey list entries, with history")
+def list_entries(session: SessionDep, me: Reader, current: bool = False) -> list[dict[str, Any]]:
+    entries = repo.list_entries(session, current_only=current)
+    for e in entries:
+        e["list_zh"] = LIST_ZH[e["list_kind"]]
+    return entries
+
+
+@router.post("/api/company-lists", status_code=201, summary="Put a company on a list")
+def add_entry(
+    request: Request, session: SessionDep, me: Decider, body: ListEntryIn
+) -> dict[str, Any]:
+    if not repo.company_exists(session, body.company_id):
+        raise NotFound(
+            "no such company",
+            message_zh="未找到该物业服务企业",
+            where={"company_id": body.company_id},
+        )
+    entry = repo.add_entry(
+        session, body.company_id, body.list_kind, body.reason, body.quarter, me.id
+    )
+    audit_note(request, object_type="company_list_entry", object_id=entry)
+    return {"id": entry}
+
+
+@router.post("/api/company-lists/{entry_id}/end", summary="Take a company off its list")
+def end_entry(
+    request: Request,
+    session: SessionDep,
+    me: Decider,
+    entry_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> dict[str, Any]:
+    repo.end_entry(session, entry_id)
+    return {"id": entry_id, "ended": True}
+
+
+@router.get("/api/stats/company-grades", summary="小区 and households by company grade")
+def grade_statistics(request: Request, session: SessionDep, me: GradeStats) -> list[dict[str, Any]]:
+    return sheets_repo.grade_statistics(session, me, request.state.scope)
+
+
+@router.get("/api/map/company-grades", summary="GeoJSON: 小区 coloured by company grade")
+def grade_map(request: Request, session: SessionDep, me: GradeMap) -> Response:
+    body = sheets_repo.grade_features(session, me, request.state.scope)
+    return Response(body, media_type="application/geo+json")
