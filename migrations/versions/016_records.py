@@ -14,13 +14,13 @@
   an entry is ended, never deleted).
 
 Revision ID: 016_records
-Revises: 011_filing_function
+Revises: 014_cell_fact_upsert
 """
 
 from alembic import op
 
 revision = "016_records"
-down_revision = "011_filing_function"
+down_revision = "014_cell_fact_upsert"
 branch_labels = None
 depends_on = None
 
