@@ -20,6 +20,7 @@ from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
 from service.api.routes import (
     auth,
+    cases,
     categories,
     exports,
     field_cells,
@@ -38,6 +39,7 @@ from service.api.routes import (
     reports,
     stats,
     users,
+    work_page,
 )
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         maps,
         geometry,
+        cases,
+        work_page,
     ):
         app.include_router(module.router)
     _mount_assets(app)

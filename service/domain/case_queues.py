@@ -49,7 +49,8 @@ ROLE_QUEUES: Final[dict[str, tuple[str, ...]]] = {
     "street_office": (*_TRIAGE_QUEUES, "escalated", "finished"),
     "district_bureau": (*_TRIAGE_QUEUES, "escalated", "finished"),
     "admin": (*_TRIAGE_QUEUES, "escalated", "finished"),
-    "department": ("handling", "overdue", "finished"),
+    # verify: what the department handled, waiting for the check on site
+    "department": ("handling", "verify", "overdue", "finished"),
 }
 # The escalation level whose reports land in a role's 已升级 queue ("escalated to my level").
 ESCALATION_LEVEL: Final = {

@@ -62,6 +62,8 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     # the case-handling workbench (/work, /api/cases): queues of what the role works on; a
     # grid worker's queues are their own reports and the handled ones in their cells
     "case:read": {"grid_worker": "area", **STAFF, "department": "district"},
+    # an assisting department (联合处置) moves its own part of a report
+    "case:assist": {"department": "district"},
     "patrol:create": {"grid_worker": "area", "community_staff": "area", "admin": "all"},
     "patrol:read": {
         "grid_worker": "area",

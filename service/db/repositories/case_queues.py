@@ -8,6 +8,7 @@ partial index only when it can prove the query's list implies the index's predic
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,8 @@ MY_CELLS = (
     "r.grid_cell_id IN (SELECT cell_id FROM grid_assignment"
     " WHERE worker_id = :q_me AND valid_to IS NULL)"
 )
+# A grid worker verifies in their own community: in their cells, or what they filed there.
+WORKER_VERIFY = f"r.community_id = :q_comm AND (r.reporter_id = :q_me OR {MY_CELLS})"
 
 
 def _in(statuses: tuple[str, ...]) -> str:
@@ -58,7 +61,7 @@ def _branches(me: Principal, scope: str) -> tuple[list[str], dict[str, Any]]:
     A department works the reports routed to it and, in a second branch, those it assists on
     (联合处置); an OR of the two would hide both from the indexes.
     """
-    params: dict[str, Any] = {"q_me": me.id}
+    params: dict[str, Any] = {"q_me": me.id, "q_comm": me.community_id}
     if me.role == "grid_worker":
         return [f"(r.reporter_id = :q_me OR {MY_CELLS})"], params
     cond, vis = visibility(me, scope, assists=False)
@@ -78,7 +81,7 @@ def _queue_condition(me: Principal, queue: Queue, params: dict[str, Any]) -> str
         return "r.reporter_id = :q_me"
     parts = [f"r.status IN {_in(queue.statuses)}"]
     if queue.name == "verify" and me.role == "grid_worker":
-        parts.append(f"(r.reporter_id = :q_me OR {MY_CELLS})")
+        parts.append(f"({WORKER_VERIFY})")
     if queue.overdue:
         parts.append("r.deadline_at < :q_now")
     if queue.escalated:
@@ -151,7 +154,7 @@ def list_queue(
         last.to_status AS last_status, last.note AS last_note, last.created_at AS last_at,
         (SELECT a.part FROM report_assist a WHERE a.report_id = r.id
            AND a.department_id = CAST(:q_dep_view AS integer)) AS my_part
-      FROM ({" UNION ALL ".join(parts)} ORDER BY {order} LIMIT :q_lim) p
+      FROM (SELECT * FROM ({" UNION ALL ".join(parts)}) u ORDER BY {order} LIMIT :q_lim) p
       JOIN report r ON r.id = p.id
       JOIN event_category ec ON ec.code = r.category_code
       JOIN department dep ON dep.id = r.department_id
@@ -237,9 +240,9 @@ def _count_worker(session: Session, params: dict[str, Any]) -> dict[str, dict[st
             "SELECT count(*) FILTER (WHERE r.reporter_id = :q_me) AS mine,"  # noqa: S608
             " count(*) FILTER (WHERE r.reporter_id = :q_me AND r.updated_at > :q_since)"
             " AS new_mine,"
-            " count(*) FILTER (WHERE r.status = 'handled') AS verify,"
-            " count(*) FILTER (WHERE r.status = 'handled' AND r.updated_at > :q_since)"
-            " AS new_verify"
+            f" count(*) FILTER (WHERE r.status = 'handled' AND {WORKER_VERIFY}) AS verify,"
+            f" count(*) FILTER (WHERE r.status = 'handled' AND {WORKER_VERIFY}"
+            " AND r.updated_at > :q_since) AS new_verify"
             f" FROM report r WHERE r.reporter_id = :q_me OR {MY_CELLS}"
         ),
         params,
@@ -250,13 +253,20 @@ def _count_worker(session: Session, params: dict[str, Any]) -> dict[str, dict[st
     }
 
 
-def report_ids_visible(
-    session: Session, me: Principal, scope: str, ids: list[uuid.UUID]
-) -> set[uuid.UUID]:
-    """Which of these report ids the principal may see (for bulk actions)."""
-    cond, params = visibility(me, scope)
-    rows = session.execute(
-        text(f"SELECT r.id FROM report r WHERE r.id = ANY(:ids) AND ({cond})"),  # noqa: S608
-        {**params, "ids": ids},
-    )
-    return {r.id for r in rows}
+def report_places(session: Session, report_id: uuid.UUID) -> dict[str, Any]:
+    """The GeoJSON outlines of the report's grid cell and 小区 (None where it has none)."""
+    row = session.execute(
+        text(
+            "SELECT ST_AsGeoJSON(gc.geom, 6) AS cell, gc.code AS cell_code,"
+            " ST_AsGeoJSON(ra.geom, 6) AS area, ra.name AS area_name"
+            " FROM report r LEFT JOIN grid_cell gc ON gc.id = r.grid_cell_id"
+            " LEFT JOIN residential_area ra ON ra.id = r.residential_area_id WHERE r.id = :id"
+        ),
+        {"id": report_id},
+    ).one()
+    return {
+        "cell": {"code": row.cell_code, "geometry": json.loads(row.cell)} if row.cell else None,
+        "residential_area": (
+            {"name": row.area_name, "geometry": json.loads(row.area)} if row.area else None
+        ),
+    }
