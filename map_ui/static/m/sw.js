@@ -2,12 +2,13 @@
  * API calls are never cached here: the outbox in IndexedDB handles them. */
 "use strict";
 
-const CACHE = "wangge-m-shell-v2";
+const CACHE = "wangge-m-shell-v3";
 const SHELL = [
   "/m",
   "/m/manifest.webmanifest",
   "/static/m/app.js",
   "/static/m/queue.js",
+  "/static/m/cases.js",
   "/static/m/m.css",
   "/static/m/icon.svg",
   "/vendor/leaflet/dist/leaflet.js",
