@@ -129,7 +129,9 @@ function wireCases() {
   $m("verify-fail").addEventListener("click", () => verify(false));
   // after each sync the server has the latest: refresh the lists that are open
   document.addEventListener("wangge:synced", async () => {
-    localStorage.setItem("wangge_verified_pending", "[]");
+    const waiting = (await Outbox.all()).filter((r) => r.kind === "transition" && r.state === "pending");
+    const ids = waiting.map((r) => r.url.split("/")[3]);
+    localStorage.setItem("wangge_verified_pending", JSON.stringify(ids));
     if (!$m("mine").hidden) await renderMine();
     if (!$m("verify").hidden) await renderVerify();
   });

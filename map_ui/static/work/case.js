@@ -20,7 +20,15 @@ const LABELS = {
 export async function openCase(id, workState) {
   context = workState;
   $("case-error").textContent = "";
-  try { current = await api(`/api/cases/${id}`); } catch (err) { $("list-error").textContent = err.message; return; }
+  $("case").dataset.loading = "1"; // until the fresh data is drawn
+  try {
+    current = await api(`/api/cases/${id}`);
+  } catch (err) {
+    $("list-error").textContent = err.message;
+    return;
+  } finally {
+    delete $("case").dataset.loading;
+  }
   $("case").hidden = false;
   $("case").dataset.id = id;
   render();

@@ -61,8 +61,11 @@ export async function showQueue(name, append = false) {
   p.set("queue", name);
   if (state.cursor) p.set("cursor", state.cursor);
   $("list-error").textContent = "";
+  const ticket = (state.ticket = (state.ticket || 0) + 1);
   let page;
   try { page = await api(`/api/cases?${p}`); } catch (err) { $("list-error").textContent = err.message; return; }
+  if (ticket !== state.ticket) return; // a later request (another queue or filter) wins
+  if (!append) $("case-rows").replaceChildren();
   for (const item of page.items) $("case-rows").append(row(item));
   state.cursor = page.next_cursor;
   $("more").hidden = !page.next_cursor;
