@@ -20,7 +20,7 @@ from service.domain.report_lifecycle import (
     TransitionRequest,
     check_transition,
 )
-from service.errors import Conflict, Forbidden, OutsideJurisdiction, ValidationFailed
+from service.errors import Forbidden, OutsideJurisdiction, StateConflict, ValidationFailed
 
 
 def load_report(
@@ -34,12 +34,15 @@ def load_report(
     return row
 
 
-def raced(row: dict[str, Any], message: str, message_zh: str) -> Conflict:
+def raced(
+    row: dict[str, Any], message: str, message_zh: str, field: str = "expected"
+) -> StateConflict:
     """409 carrying the report's status as it is now."""
-    return Conflict(
+    return StateConflict(
         message,
         message_zh=message_zh,
-        where={"id": str(row["id"]), "current_status": row["status"]},
+        where={"field": field},
+        current_status=row["status"],
     )
 
 
@@ -81,6 +84,7 @@ def move_report(
                 row,
                 "assisting departments have not finished their parts: " + ", ".join(waiting),
                 "协办部门尚未完成：" + "、".join(waiting),
+                field="to",
             )
     note = body.note if body.reason is None else f"[{body.reason}] {body.note}".strip()
     repo.apply_transition(
@@ -153,9 +157,10 @@ def _http_error(refused: TransitionRefused, row: dict[str, Any]) -> Exception:
     if refused.kind == "role":
         return Forbidden(refused.message, message_zh=refused.message_zh)
     if refused.kind == "state":
-        return Conflict(
+        return StateConflict(
             refused.message,
             message_zh=refused.message_zh,
-            where={**(where or {}), "id": str(row["id"]), "current_status": row["status"]},
+            where=where,
+            current_status=row["status"],
         )
     return ValidationFailed(refused.message, message_zh=refused.message_zh, where=where)

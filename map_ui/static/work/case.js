@@ -166,7 +166,7 @@ async function act(to, extra = {}) {
   try {
     await api(`/api/reports/${current.id}/transitions`, { method: "POST", json: body });
   } catch (err) {
-    const now = err.detail && err.detail.where && err.detail.where.current_status;
+    const now = err.detail && err.detail.current_status;
     $("case-error").textContent = now ? `${err.message}（当前状态：${STATUS_ZH[now] || now}）` : err.message;
     return;
   }

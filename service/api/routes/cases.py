@@ -206,6 +206,7 @@ def move_assist(
             {**row, "status": part["status"]},
             f"your part is {part['status']!r}, it cannot move to {body.to!r}",
             "本部门承担部分的状态已变更",
+            field="to",
         )
     if body.to == "handled" and not body.note.strip():
         raise ValidationFailed(
