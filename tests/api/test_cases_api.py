@@ -246,3 +246,12 @@ def test_the_case_page_data(client, auth_headers, spots) -> None:
     assert 0 < detail["time_left_s"] and detail["allowed_transitions"] == ["accepted", "rejected"]
     r = _move(client, street, second, "rejected", reason="duplicate", duplicate_of=first)
     assert r.status_code == 200 and r.json()["duplicate_of"] == first
+
+
+@pytest.mark.parametrize("user", ["street1", "community1", "district", "dept-fire", "worker1"])
+def test_counts_agree_with_the_lists(client, auth_headers, user) -> None:
+    """The counting function applies the same jurisdiction as the lists (which RLS also checks)."""
+    headers = auth_headers[user]
+    counts = client.get("/api/cases/counts", headers=headers).json()["queues"]
+    for name, entry in counts.items():
+        assert entry["count"] == len(_queue(client, headers, name)), (user, name)
