@@ -10,6 +10,7 @@ SQL from the demo's own (`--open` of them open in street1's street, about a fift
 rest closed across the district), one history row per open report, VACUUM ANALYZE.
 """
 
+# ruff: noqa: S608  (SQL here is built from constants of this file; values are bound)
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ DB = os.environ.get("WANGGE_BENCH_CASES_DB", "wangge_bench_cases")
 OWNER, APP = local_database_url("wangge", DB), local_database_url("wangge_app", DB)
 OPEN = "('reported','accepted','dispatched','in_progress','handled','verified')"
 
-GENERATE = f"""
+GENERATE = """
 WITH street AS (SELECT street_id FROM app_user WHERE username = 'street1'),
 tpl AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, r.* FROM report r, street s
         WHERE r.street_id = s.street_id),
@@ -153,7 +154,9 @@ def http_cases(base: str, user: str, n: int) -> dict[str, tuple[float, float]]:
     for _ in range(100):  # to page 101 (5,000 rows in), by keyset
         cursor = client.get("/api/cases", params={"queue": queues[0], "cursor": cursor}
                             if cursor else {"queue": queues[0]}).json()["next_cursor"]  # fmt: skip
-    out[f"page 101: {queues[0]} (keyset)"] = timed(ok("/api/cases", queue=queues[0], cursor=cursor), n)
+    out[f"page 101: {queues[0]} (keyset)"] = timed(
+        ok("/api/cases", queue=queues[0], cursor=cursor), n
+    )
     rid = page["items"][0]["id"]
     out["case page data"] = timed(ok(f"/api/cases/{rid}"), n)
     client.close()
@@ -166,7 +169,8 @@ def naive_sql(user: str, n: int) -> dict[str, tuple[float, float]]:
     with psycopg.connect(libpq(APP)) as conn:
         u = conn.execute(
             "SELECT id, role, district_id, street_id, department_id FROM app_user"
-            " WHERE username = %s", (user,)
+            " WHERE username = %s",
+            (user,),
         ).fetchone()
         assert u is not None
         conn.execute(
