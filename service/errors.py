@@ -77,6 +77,20 @@ class Conflict(WanggeError):
     code = "conflict"
 
 
+class StateConflict(Conflict):
+    """A move refused because of the object's state; the body says which state it is in now,
+    so a client that raced someone else can show it without reading the object again."""
+
+    def __init__(self, message: str, *, current_status: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.current_status = current_status
+
+    def body(self) -> dict[str, Any]:
+        out = super().body()
+        out["detail"]["current_status"] = self.current_status
+        return out
+
+
 class GeometryInvalid(WanggeError):
     status_code = 422
     code = "geometry_invalid"

@@ -22,6 +22,7 @@ from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
 from service.api.routes import (
     auth,
+    cases,
     categories,
     exports,
     field_cells,
@@ -45,6 +46,7 @@ from service.api.routes import (
     residential_areas,
     stats,
     users,
+    work_page,
 )
 from service.api.stream_budget import StreamBudget
 from service.db.async_pool import create_async_pool
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         property_companies,
         public,
         record_pages,
+        cases,
+        work_page,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     # Field reporting (issue 5): seconds between overdue-escalation passes; 0 disables them.
     escalation_interval_s: float = 300.0
 
+    # Case handling (/work, /api/cases): how far back 已办结 reaches, and the default page size.
+    case_finished_recent_days: int = 7
+    case_page_size: int = 50
+
     @property
     def effective_migration_url(self) -> str:
         """The owner's URL: explicit, or the app URL with the local owner role swapped in."""

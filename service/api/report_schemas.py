@@ -104,11 +104,30 @@ class ReportDetail(ReportPublic):
     allowed_transitions: list[str]
 
 
+class AssistPart(Strict):
+    department: str = Field(min_length=1, max_length=60, description="department code")
+    part: str = Field(min_length=1, max_length=1000, description="what this department does")
+
+
 class TransitionCreate(Strict):
     to: Status
     note: str = Field(default="", max_length=4000)
     reason: Literal["duplicate", "invalid"] | None = None
     duplicate_of: uuid.UUID | None = None
+    expected: Status | None = Field(
+        default=None,
+        description="the status the client saw; if the report has moved on since: 409",
+    )
+    department: str | None = Field(
+        default=None,
+        max_length=60,
+        description="派遣 only: the lead department's code (default: the category's)",
+    )
+    assist: list[AssistPart] = Field(
+        default_factory=list,
+        max_length=10,
+        description="派遣 only: assisting departments (联合处置), each with its own part",
+    )
 
 
 def report_public(row: dict[str, Any]) -> ReportPublic:

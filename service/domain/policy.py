@@ -59,6 +59,11 @@ POLICY: Final[dict[str, dict[str, str]]] = {
         "department": "district",
     },
     "report:photo:add": {"grid_worker": "area", **STAFF, "department": "district"},
+    # the case-handling workbench (/work, /api/cases): queues of what the role works on; a
+    # grid worker's queues are their own reports and the handled ones in their cells
+    "case:read": {"grid_worker": "area", **STAFF, "department": "district"},
+    # an assisting department (联合处置) moves its own part of a report
+    "case:assist": {"department": "district"},
     "patrol:create": {"grid_worker": "area", "community_staff": "area", "admin": "all"},
     "patrol:read": {
         "grid_worker": "area",
@@ -120,13 +125,22 @@ _TRIAGE = {
     ("handled", "in_progress"),
     ("verified", "closed"),
 }
+# A department works what was dispatched to it, and returns (退回) a misrouted report to the
+# dispatcher: back to accepted, to be dispatched again.
+_HANDLING = {
+    ("dispatched", "in_progress"),
+    ("in_progress", "handled"),
+    ("dispatched", "accepted"),
+    ("in_progress", "accepted"),
+}
 TRANSITION_RIGHTS: Final[dict[str, frozenset[tuple[str, str]]]] = {
-    "grid_worker": frozenset({("handled", "verified")}),
+    # on site: 核查通过 (verified) or 核查不通过 (back to in_progress)
+    "grid_worker": frozenset({("handled", "verified"), ("handled", "in_progress")}),
     "community_staff": frozenset(_TRIAGE),
     "street_office": frozenset(_TRIAGE),
     "district_bureau": frozenset(_TRIAGE),
-    "department": frozenset({("dispatched", "in_progress"), ("in_progress", "handled")}),
-    "admin": frozenset(_TRIAGE | {("dispatched", "in_progress"), ("in_progress", "handled")}),
+    "department": frozenset(_HANDLING),
+    "admin": frozenset(_TRIAGE | _HANDLING),
 }
 
 

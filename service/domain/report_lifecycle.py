@@ -72,7 +72,19 @@ def check_transition(req: TransitionRequest) -> None:
     _check_input(req)
 
 
+# Moves that send a report back must say why: 退回 (a department returns a misrouted report)
+# and 核查不通过 (the fix did not hold on site).
+NOTE_REQUIRED: Final = {
+    ("dispatched", "accepted"): ("a return needs a note", "退回须说明原因"),
+    ("in_progress", "accepted"): ("a return needs a note", "退回须说明原因"),
+    ("handled", "in_progress"): ("a failed verification needs a note", "核查不通过须说明原因"),
+}
+
+
 def _check_input(req: TransitionRequest) -> None:
+    needs = NOTE_REQUIRED.get((req.current, req.target))
+    if needs and not req.note.strip():
+        raise TransitionRefused("input", needs[0], needs[1], field="note")
     if req.target == "rejected":
         if req.reason not in REJECT_REASONS:
             raise TransitionRefused(

@@ -30,7 +30,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.fixtures_authz import _AREAS, ROLE_USERS, World, bearer, create_world_user
+from tests.fixtures_authz import _AREAS, ROLE_USERS, World, bearer, create_world_user, insert_report
 
 
 @dataclass
@@ -728,6 +728,66 @@ def _open311_requests(ctx: Ctx, role: str, target: str) -> httpx.Response:
 def _open311_request(ctx: Ctx, role: str, target: str) -> httpx.Response:
     rid = ctx.world.reports[target]
     return ctx.client.get(f"/open311/v2/requests/{rid}.json", headers=ctx.headers(role))
+
+
+# --- case handling: the workbench queues and page, bulk moves, assisting parts
+
+_handled_reports: dict[str, str] = {}
+
+
+def _handled_report(ctx: Ctx, target: str) -> str:
+    """A fire-routed report in `target`, handled and filed by the matrix grid worker (so it is
+    in the 待核查 queue of whoever may see it)."""
+    if target not in _handled_reports:
+        with ctx.owner.begin() as conn:
+            rid = insert_report(conn, ctx.world.areas[target], ctx.world.users["mx_worker"])
+            conn.execute(text("UPDATE report SET status = 'handled' WHERE id = :id"), {"id": rid})
+        _handled_reports[target] = str(rid)
+    return _handled_reports[target]
+
+
+@case(
+    "GET",
+    "/api/cases",
+    "list",
+    target_id=lambda ctx, t: _handled_report(ctx, t),
+    listed_ids=lambda r: {str(i["id"]) for i in r.json()["items"]},
+)
+def _list_cases(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _handled_report(ctx, target)
+    params = {"queue": "verify", "limit": 200}
+    return ctx.client.get("/api/cases", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/api/cases/counts", "self")
+def _case_counts(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/cases/counts", headers=ctx.headers(role))
+
+
+@case("GET", "/work", "self")
+def _work_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/work", headers=ctx.headers(role))
+
+
+@case("GET", "/api/cases/{report_id}", "object")
+def _read_case(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    rid = ctx.world.reports[target]
+    return ctx.client.get(f"/api/cases/{rid}", headers=ctx.headers(role))
+
+
+@case("POST", "/api/cases/bulk", "object")
+def _bulk_cases(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # reported → dispatched skips 受理: 409 where visible, 404 elsewhere (nothing moves)
+    body = {"ids": [str(ctx.world.reports[target])], "to": "dispatched"}
+    return ctx.client.post("/api/cases/bulk", json=body, headers=ctx.headers(role))
+
+
+@case("POST", "/api/cases/{report_id}/assist", "object")
+def _assist_case(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # no assisting part of the caller's department: 409 where visible, 404 elsewhere
+    rid = ctx.world.reports[target]
+    body = {"to": "in_progress"}
+    return ctx.client.post(f"/api/cases/{rid}/assist", json=body, headers=ctx.headers(role))
 
 
 # --- 小区 records, property companies and their assessment (registered by import)

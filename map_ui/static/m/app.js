@@ -51,7 +51,9 @@ function toast(text) {
 }
 
 function show(id) {
-  for (const s of ["login", "home", "report", "checklist", "queue"]) $(s).hidden = s !== id;
+  for (const s of ["login", "home", "report", "checklist", "queue", "mine", "mcase", "verify", "verify-one"]) {
+    if ($(s)) $(s).hidden = s !== id;
+  }
   // the map was hidden: measure its size now, so a tap right away lands where it is drawn
   if (id === "home" && map) map.invalidateSize({ pan: false });
 }
@@ -519,6 +521,7 @@ async function sync() {
   } finally {
     state.syncing = false;
     await refreshPending();
+    document.dispatchEvent(new Event("wangge:synced")); // 我的上报 / 待核查 refresh (cases.js)
   }
 }
 

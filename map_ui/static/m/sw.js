@@ -8,6 +8,7 @@ const SHELL = [
   "/m/manifest.webmanifest",
   "/static/m/app.js",
   "/static/m/queue.js",
+  "/static/m/cases.js",
   "/static/m/m.css",
   "/static/m/icon.svg",
   "/vendor/leaflet/dist/leaflet.js",

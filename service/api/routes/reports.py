@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from service.api.deps import SessionDep, SettingsDep, require, require_in_statement
+from service.api.deps import SessionDep, SettingsDep, audit_note, require, require_in_statement
 from service.api.report_schemas import (
     HistoryEntry,
     PhotoRef,
@@ -18,18 +18,14 @@ from service.api.report_schemas import (
     TransitionCreate,
     report_public,
 )
+from service.api.transitions import move_report
 from service.db.async_pool import on_live_connection
 from service.db.repositories import filing
 from service.db.repositories import reports as repo
 from service.domain.bbox import parse_bbox
 from service.domain.principal import Caller, Principal
-from service.domain.report_lifecycle import (
-    TransitionRefused,
-    TransitionRequest,
-    allowed_targets,
-    check_transition,
-)
-from service.errors import Conflict, Forbidden, OutsideJurisdiction, ValidationFailed
+from service.domain.report_lifecycle import allowed_targets
+from service.errors import OutsideJurisdiction
 from service.reporting import answer_filing, filing_call
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -154,7 +150,7 @@ def _detail(session: SessionDep, row: dict, me: Principal) -> ReportDetail:  # t
 @router.post(
     "/reports/{report_id}/transitions",
     response_model=ReportDetail,
-    summary="Move a report along its life cycle",
+    summary="Move a report along its life cycle (409 with current_status if it moved on)",
 )
 def transition_report(
     report_id: uuid.UUID,
@@ -163,48 +159,6 @@ def transition_report(
     session: SessionDep,
     me: Annotated[Principal, Depends(require("report:transition"))],
 ) -> ReportDetail:
-    row = _load(session, report_id, me, request.state.scope, lock=True)
-    if body.reason == "duplicate" and body.duplicate_of is not None:
-        if body.duplicate_of == report_id:
-            raise ValidationFailed(
-                "a report cannot duplicate itself", where={"field": "duplicate_of"}
-            )
-        if repo.get_report(session, body.duplicate_of, me, request.state.scope) is None:
-            raise ValidationFailed(
-                "duplicate_of is not a report you can see",
-                message_zh="原事件不存在",
-                where={"field": "duplicate_of"},
-            )
-    req = TransitionRequest(
-        current=row["status"],
-        target=body.to,
-        role=me.role,
-        note=body.note,
-        reason=body.reason,
-        duplicate_of=str(body.duplicate_of) if body.duplicate_of else None,
-        has_evidence_photo=body.to == "handled" and repo.has_evidence_photo(session, report_id),
-    )
-    try:
-        check_transition(req)
-    except TransitionRefused as refused:
-        raise _http_error(refused) from None
-    note = body.note if body.reason is None else f"[{body.reason}] {body.note}".strip()
-    repo.apply_transition(
-        session,
-        report_id,
-        current=row["status"],
-        target=body.to,
-        actor=me,
-        note=note,
-        duplicate_of=body.duplicate_of if body.reason == "duplicate" else None,
-    )
+    move_report(session, me, request.state.scope, report_id, body)
+    audit_note(request, object_type="report", object_id=report_id, to=body.to)
     return _detail(session, _load(session, report_id, me, request.state.scope), me)
-
-
-def _http_error(refused: TransitionRefused) -> Exception:
-    where = {"field": refused.field} if refused.field else None
-    if refused.kind == "role":
-        return Forbidden(refused.message, message_zh=refused.message_zh)
-    if refused.kind == "state":
-        return Conflict(refused.message, message_zh=refused.message_zh, where=where)
-    return ValidationFailed(refused.message, message_zh=refused.message_zh, where=where)

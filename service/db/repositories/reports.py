@@ -62,8 +62,11 @@ def patrol_is_mine(session: Session, patrol_id: uuid.UUID, actor: Principal) -> 
     return found is not None
 
 
-def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
-    """SQL condition on `r` for what the principal may see (jurisdiction, or own reports)."""
+def visibility(
+    principal: Principal, scope: str, *, assists: bool = True
+) -> tuple[str, dict[str, Any]]:
+    """SQL condition on `r` for what the principal may see (jurisdiction, or own reports); a
+    department also sees the reports it assists on (联合处置) unless `assists` is False."""
     from service.db.jurisdiction import area_clause
     from service.db.models import Report
 
@@ -80,7 +83,14 @@ def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
         clause = clause | (Report.reporter_id == principal.id)
     compiled = clause.compile(compile_kwargs={"render_postcompile": True})
     sql = str(compiled).replace("report.", "r.")
-    return sql, dict(compiled.params)
+    params = dict(compiled.params)
+    if assists and principal.role == "department":
+        sql = (
+            f"({sql}) OR EXISTS (SELECT 1 FROM report_assist ras WHERE ras.report_id = r.id"  # noqa: S608
+            " AND ras.department_id = :vis_assist_dep)"
+        )
+        params["vis_assist_dep"] = principal.department_id
+    return sql, params
 
 
 def get_report(
@@ -197,14 +207,17 @@ def apply_transition(
     actor: Principal,
     note: str,
     duplicate_of: uuid.UUID | None,
+    department_id: int | None = None,
 ) -> None:
-    """Move the (locked) report to `target` and append the history row, in one statement."""
+    """Move the (locked) report to `target` and append the history row, in one statement;
+    `department_id` routes it anew (派遣 to a department other than the category's)."""
     session.execute(
         text(
             """
             WITH up AS (
               UPDATE report SET status = :to, updated_at = now(),
                 duplicate_of = COALESCE(CAST(:dup AS uuid), duplicate_of),
+                department_id = COALESCE(CAST(:dep AS integer), department_id),
                 closed_at = CASE WHEN :to IN ('closed', 'rejected') THEN now() END
               WHERE id = :id AND status = :from
               RETURNING id, street_id, district_id)
@@ -220,6 +233,7 @@ def apply_transition(
             "actor": actor.id,
             "note": note,
             "dup": duplicate_of,
+            "dep": department_id,
         },
     )
 
