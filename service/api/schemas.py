@@ -8,10 +8,38 @@ no status, department, street, deadline or grid; a triage model for staff adds w
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+# C0 controls other than tab, line feed and carriage return, and DEL: nothing a person types,
+# and what PostgreSQL (NUL) or a spreadsheet (the rest) cannot hold.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_controls(value: Any) -> None:
+    if isinstance(value, str):
+        found = CONTROL_CHARACTERS.search(value)
+        if found:
+            raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed in text")
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            _refuse_controls(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_controls(key)
+            _refuse_controls(item)
 
 
 class StrictModel(BaseModel):
-    """Base for request bodies: unknown fields are rejected, strings are stripped."""
+    """Base for request bodies: unknown fields are rejected, strings are stripped, and text
+    with control characters is refused (422 naming the field)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        _refuse_controls(value)
+        return value

@@ -28,6 +28,8 @@ def area_clause(
     `owner_col` (e.g. report.reporter_id) lets a grid worker also see what they filed, and is
     the only column that counts for scope "self".
     """
+    if principal.district_id is not None and scope == "all":
+        scope = "district"  # as `scope_for`: "all" binds an account with a district to it
     if scope == "all" or (principal.role == "admin" and principal.district_id is None):
         return true()
     if scope == "self":

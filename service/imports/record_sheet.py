@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -65,6 +66,9 @@ def _cell_value(name: str, value: Any) -> Any:
 
 
 def _set(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    if isinstance(value, str):
+        # A workbook cannot hold control characters; input refuses them, older rows may have.
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # user text is text, never a formula

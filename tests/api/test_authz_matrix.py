@@ -146,9 +146,10 @@ def _action_of(method: str, path: str) -> str:
 
 
 def matrix_scope(role: str, action: str) -> str | None:
-    """The scope POLICY gives the matrix user of `role` (a bound admin's "all": its district)."""
+    """The scope POLICY gives the matrix user of `role` (as in `scope_for`, "all" for a user
+    bound to a district is that district: only the matrix admin has none)."""
     scope = POLICY[action].get(DB_ROLE.get(role, role))
-    if role == "district_admin" and scope == "all":
+    if role != "admin" and scope == "all":
         return "district"
     return scope
 

@@ -147,3 +147,31 @@ def test_a_zip_bomb_is_refused_before_parsing(client, auth_headers) -> None:
     )
     assert r.status_code == 422, r.text
     assert "解压后过大" in r.json()["detail"]["message_zh"]
+
+
+def test_control_characters_are_refused_and_an_old_one_does_not_break_the_sheet(
+    client, auth_headers, owner_engine
+) -> None:
+    # new text with a control character never gets in: 422 naming the field
+    r = client.post(
+        "/api/property-companies", json={"name": "坏\x01物业"}, headers=auth_headers["admin"]
+    )
+    assert r.status_code == 422, r.text
+    assert "U+0001" in r.text and "name" in r.text
+    # a row stored before that rule still downloads, the character shown as U+FFFD
+    with owner_engine.begin() as conn:
+        company = conn.execute(
+            text("INSERT INTO property_company (name) VALUES ('旧\x02物业') RETURNING id")
+        ).scalar_one()
+    try:
+        street = _street_code(owner_engine, "street1")
+        r = client.get(
+            f"/api/residential-areas/sheet.xlsx?street={street}", headers=auth_headers["street1"]
+        )
+        assert r.status_code == 200, r.text
+        options = load_workbook(io.BytesIO(r.content))["选项"]
+        names = {c.value for row in options.iter_rows() for c in row}
+        assert "旧\ufffd物业" in names
+    finally:
+        with owner_engine.begin() as conn:
+            conn.execute(text("DELETE FROM property_company WHERE id = :id"), {"id": company})

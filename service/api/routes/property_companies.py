@@ -81,6 +81,11 @@ class ListEntryIn(StrictModel):
     quarter: str | None = Field(None, pattern=QUARTER)
 
 
+def _reach(request: Request, me: Principal) -> int | None:
+    """The district a company must be registered in or serve a 小区 of (None: any)."""
+    return None if request.state.scope == "all" else me.district_id
+
+
 def floors(settings: Settings) -> GradeFloors:
     return GradeFloors(settings.grade_floor_a, settings.grade_floor_b, settings.grade_floor_c)
 
@@ -104,8 +109,8 @@ def companies_page(session: SessionDep, settings: SettingsDep, me: PageReader) -
 
 
 @router.get("/api/property-companies", summary="The registry with grades and lists")
-def list_companies(session: SessionDep, me: Reader) -> list[dict[str, Any]]:
-    return repo.list_companies(session)
+def list_companies(request: Request, session: SessionDep, me: Reader) -> list[dict[str, Any]]:
+    return repo.list_companies(session, _reach(request, me))
 
 
 @router.post("/api/property-companies", status_code=201, summary="Register a company")
@@ -114,14 +119,17 @@ def create_company(
 ) -> dict[str, Any]:
     company_id = repo.create_company(session, body.model_dump(), me.district_id)
     audit_note(request, object_type="property_company", object_id=company_id)
-    return repo.get_company(session, company_id)
+    return repo.get_company(session, company_id, _reach(request, me))
 
 
 @router.get("/api/property-companies/{company_id}", summary="One company, its 小区 and grades")
 def read_company(
-    session: SessionDep, me: Reader, company_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
+    request: Request,
+    session: SessionDep,
+    me: Reader,
+    company_id: Annotated[int, Path(ge=1, le=2_000_000_000)],
 ) -> dict[str, Any]:
-    return repo.get_company(session, company_id)
+    return repo.get_company(session, company_id, _reach(request, me))
 
 
 @router.patch("/api/property-companies/{company_id}", summary="Change registry details")
@@ -138,10 +146,10 @@ def update_company(
     if values.get("has_party_org") is None:
         values.pop("has_party_org", None)
     # a district bureau keeps the companies registered in its district; admin any
-    district = None if request.state.scope == "all" else me.district_id
+    district = _reach(request, me)
     repo.update_company(session, company_id, values, district)
     audit_note(request, object_type="property_company", object_id=company_id, fields=list(values))
-    return repo.get_company(session, company_id)
+    return repo.get_company(session, company_id, district)
 
 
 @router.get("/api/assessment-items", summary="The score sheet: items and weights")

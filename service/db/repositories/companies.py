@@ -26,20 +26,37 @@ _COMPANY_COLUMNS = (
 )
 
 
-def list_companies(session: Session) -> list[dict[str, Any]]:
-    """Every registered company with its current grade, lists and the number of 小区 served."""
+# A reader bound to a district sees the companies registered in it or serving a 小区 in it.
+_IN_DISTRICT = """
+  (CAST(:district AS integer) IS NULL OR co.district_id = :district OR EXISTS (
+     SELECT 1 FROM residential_area r JOIN community c ON c.id = r.community_id
+     JOIN street s ON s.id = c.street_id
+     WHERE r.property_company_id = co.id AND s.district_id = :district))
+"""
+
+
+def list_companies(session: Session, district_id: int | None) -> list[dict[str, Any]]:
+    """The registered companies within reach (`district_id` None: all), with current grade,
+    lists and the number of 小区 served."""
     rows = session.execute(
-        text(f"SELECT {_COMPANY_COLUMNS} FROM property_company co ORDER BY co.name")  # noqa: S608 - constant columns
+        text(
+            f"SELECT {_COMPANY_COLUMNS} FROM property_company co"  # noqa: S608 - constant text
+            f" WHERE {_IN_DISTRICT} ORDER BY co.name"
+        ),
+        {"district": district_id},
     )
     return [dict(r) for r in rows.mappings()]
 
 
-def get_company(session: Session, company_id: int) -> dict[str, Any]:
-    """One company, the 小区 it serves (from the records) and its grade history."""
+def get_company(session: Session, company_id: int, district_id: int | None) -> dict[str, Any]:
+    """One company within reach, the 小区 it serves (from the records) and its grade history."""
     row = (
         session.execute(
-            text(f"SELECT {_COMPANY_COLUMNS} FROM property_company co WHERE co.id = :id"),  # noqa: S608 - constant columns
-            {"id": company_id},
+            text(
+                f"SELECT {_COMPANY_COLUMNS} FROM property_company co"  # noqa: S608 - constant text
+                f" WHERE co.id = :id AND {_IN_DISTRICT}"
+            ),
+            {"id": company_id, "district": district_id},
         )
         .mappings()
         .first()
