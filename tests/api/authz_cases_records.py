@@ -33,6 +33,23 @@ def _company(ctx: Ctx) -> int:
     return _COMPANY["id"]
 
 
+_REGISTERED: dict[str, int] = {}
+
+
+def _registered_company(ctx: Ctx, target: str) -> int:
+    """A company registered in the target's district and serving nothing: a district-bound
+    reader reaches it from its own district only."""
+    if target not in _REGISTERED:
+        with ctx.owner.begin() as conn:
+            _REGISTERED[target] = conn.execute(
+                text(
+                    "INSERT INTO property_company (name, district_id) VALUES (:n, :d) RETURNING id"
+                ),
+                {"n": f"矩阵登记-{uuid.uuid4().hex[:8]}", "d": ctx.world.areas[target].district_id},
+            ).scalar_one()
+    return _REGISTERED[target]
+
+
 def _record(ctx: Ctx, target: str) -> dict[str, Any]:
     """The target's matrix 小区, served by the matrix company, with a score sheet."""
     area_id = _map_fixture(ctx, target)["area"]
@@ -143,11 +160,11 @@ def _upload_sheet(ctx: Ctx, role: str, target: str) -> httpx.Response:
     "GET",
     "/api/property-companies",
     "list",
-    target_id=lambda ctx, t: _company(ctx),
+    target_id=_registered_company,
     listed_ids=lambda r: {c["id"] for c in r.json()},
 )
 def _list_companies(ctx: Ctx, role: str, target: str) -> httpx.Response:
-    _company(ctx)
+    _registered_company(ctx, target)
     return ctx.client.get("/api/property-companies", headers=ctx.headers(role))
 
 
@@ -159,7 +176,8 @@ def _create_company(ctx: Ctx, role: str, target: str) -> httpx.Response:
 
 @case("GET", "/api/property-companies/{company_id}", "object")
 def _read_company(ctx: Ctx, role: str, target: str) -> httpx.Response:
-    return ctx.client.get(f"/api/property-companies/{_company(ctx)}", headers=ctx.headers(role))
+    company = _registered_company(ctx, target)
+    return ctx.client.get(f"/api/property-companies/{company}", headers=ctx.headers(role))
 
 
 @case("GET", "/api/assessment-items", "self")
