@@ -152,7 +152,7 @@ def _refuse_rls_bypass_at_start(engine: Engine) -> None:
 
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
-    """The periodic overdue-report escalation (issue 5); 0 seconds disables it."""
+    """The periodic overdue-report escalation; 0 seconds disables it."""
     if settings.escalation_interval_s <= 0:
         return None
     return asyncio.create_task(escalation_loop(settings))
