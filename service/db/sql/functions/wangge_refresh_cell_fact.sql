@@ -1,7 +1,8 @@
 CREATE OR REPLACE FUNCTION wangge_refresh_cell_fact(cell integer) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  DELETE FROM grid_cell_fact WHERE grid_cell_id = cell;
-  INSERT INTO grid_cell_fact
+  DELETE FROM grid_cell_fact f WHERE f.grid_cell_id = cell
+     AND NOT EXISTS (SELECT 1 FROM grid_cell g WHERE g.id = cell AND g.is_active);
+  INSERT INTO grid_cell_fact AS f
   SELECT g.id, g.code, s.district_id, c.street_id, g.community_id, g.households,
          (SELECT w.display_name FROM grid_assignment a JOIN app_user w
             ON w.id = a.worker_id
@@ -10,5 +11,10 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
          ST_Transform(g.geom, 3857)
   FROM grid_cell g JOIN community c ON c.id = g.community_id
   JOIN street s ON s.id = c.street_id
-  WHERE g.id = cell AND g.is_active;
+  WHERE g.id = cell AND g.is_active
+  ON CONFLICT (grid_cell_id) DO UPDATE SET
+    code = EXCLUDED.code, district_id = EXCLUDED.district_id,
+    street_id = EXCLUDED.street_id, community_id = EXCLUDED.community_id,
+    households = EXCLUDED.households, primary_worker = EXCLUDED.primary_worker,
+    last_patrol_at = EXCLUDED.last_patrol_at, geom_3857 = EXCLUDED.geom_3857;
 $$;
