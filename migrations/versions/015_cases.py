@@ -23,7 +23,7 @@ down_revision = "016_records"
 branch_labels = None
 depends_on = None
 
-# service/db/repositories/case_queues.py CASE_STATUSES: the queries' IN list must match it
+# the open and the closed statuses (service/domain/vocabulary.py): the queues' IN lists match
 CASE_OPEN = "'reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified'"
 FINISHED = "'closed', 'rejected'"
 CARRIED = "district_id, street_id, community_id, department_id, reporter_id, escalation_level"

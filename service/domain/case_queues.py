@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-# Every status a queue over open work reads; the partial indexes of migration 015_cases hold
-# exactly these rows (verified ones wait for 销号).
-CASE_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified")
-FINISHED_STATUSES: Final = ("closed", "rejected")
-# Past its deadline while still someone's to act on (the same statuses escalation reads).
-OVERDUE_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress")
+from service.domain.vocabulary import AWAITING_HANDLING, CLOSED_STATUSES, OPEN_STATUSES
+
+# Every status a queue over open work reads: the open ones; the partial indexes of migration
+# 015_cases hold exactly these rows (verified ones wait for 销号).
+CASE_STATUSES: Final = OPEN_STATUSES
+FINISHED_STATUSES: Final = CLOSED_STATUSES
+# Past its deadline while still someone's to act on (the statuses escalation reads).
+OVERDUE_STATUSES: Final = AWAITING_HANDLING
 
 
 @dataclass(frozen=True)

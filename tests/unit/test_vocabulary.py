@@ -15,6 +15,7 @@ from gis_data.demo_scale import DemoScale
 from service.api.report_schemas import Status
 from service.domain import vocabulary as v
 from service.domain.bbox import parse_bbox
+from service.domain.case_queues import CASE_STATUSES, FINISHED_STATUSES
 from service.domain.grid_codes import cell_code, order_cells
 from service.domain.grid_geometry import LocalFrame
 from service.domain.policy import ALL_ROLES
@@ -42,6 +43,10 @@ def test_partial_indexes_cover_the_queries_that_use_them() -> None:
     # the map's open reports (index of 010) and escalation (index of 005)
     assert _in_list("010_map_open_reports.py", r'OPEN = "([^"]*)"') == v.OPEN_STATUSES
     assert _in_list("005_field_reporting.py", r"WHERE status IN \(([^)]*)\)") == v.AWAITING_HANDLING
+    # the case queues' indexes (015) and the queues that read them
+    assert _in_list("015_cases.py", r'CASE_OPEN = "([^"]*)"') == v.OPEN_STATUSES
+    assert set(_in_list("015_cases.py", r'FINISHED = "([^"]*)"')) == set(v.CLOSED_STATUSES)
+    assert CASE_STATUSES == v.OPEN_STATUSES and FINISHED_STATUSES == v.CLOSED_STATUSES
 
 
 def test_roles_and_extent_are_defined_once() -> None:
