@@ -162,3 +162,19 @@ class PhotoRefused(WanggeError):
         answer = PayloadTooLarge if status == 413 else ValidationFailed
         self.status_code = answer.status_code
         self.code = answer.code
+
+
+class QueueRefused(ValidationFailed):
+    """A case queue or cursor the caller may not use (422); `field` names the parameter."""
+
+    def __init__(self, message: str, message_zh: str, field: str) -> None:
+        super().__init__(message, message_zh=message_zh, where={"field": field})
+        self.field = field
+
+
+class SheetRefused(ValidationFailed):
+    """An upload that is not a sheet this service wrote, or too large (422); no row was read.
+    The route that read it names the file in `where`."""
+
+    def __init__(self, message_zh: str, message: str) -> None:
+        super().__init__(message, message_zh=message_zh)

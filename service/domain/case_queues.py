@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Final
 
 from service.domain.vocabulary import AWAITING_HANDLING, CLOSED_STATUSES, OPEN_STATUSES
+from service.errors import QueueRefused
 
 # Every status a queue over open work reads: the open ones; the partial indexes of migration
 # 015_cases hold exactly these rows (verified ones wait for 销号).
@@ -60,16 +61,6 @@ ESCALATION_LEVEL: Final = {
     "district_bureau": "district",
     "admin": "district",
 }
-
-
-class QueueRefused(Exception):
-    """A queue or cursor the caller may not use; `field` names the parameter."""
-
-    def __init__(self, message: str, message_zh: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_zh = message_zh
-        self.field = field
 
 
 def queue_for(role: str, name: str) -> Queue:

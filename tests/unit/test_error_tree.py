@@ -62,3 +62,19 @@ def test_a_state_refusal_names_the_status_the_report_is_in() -> None:
     with pytest.raises(TransitionRefused) as caught:
         check_transition(TransitionRequest("closed", "reported", "admin", ""))
     assert caught.value.body()["detail"]["current_status"] == "closed"
+
+
+def test_queue_and_sheet_refusals_are_422s_naming_what_was_wrong() -> None:
+    from service.domain.case_queues import decode_cursor, queue_for
+    from service.errors import QueueRefused, SheetRefused
+    from service.imports.record_sheet import read_sheet
+
+    with pytest.raises(QueueRefused) as queue:
+        queue_for("grid_worker", "dispatch")
+    with pytest.raises(QueueRefused) as cursor:
+        decode_cursor("not-a-cursor")
+    with pytest.raises(SheetRefused) as sheet:
+        read_sheet(b"not a workbook")
+    assert queue.value.body()["detail"]["where"] == {"field": "queue"}
+    assert cursor.value.body()["detail"]["where"] == {"field": "cursor"}
+    assert all(e.value.status_code == 422 for e in (queue, cursor, sheet))
