@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("fastapi", "starlette", "typer")
 DATABASE = ("sqlalchemy", "geoalchemy2", "psycopg", "psycopg_pool", "alembic")
 USE_CASES = ("service.reporting", "service.exports", "service.imports", "service.escalation")
-ENTRY_POINTS = ("service.main", "service.cli")
+ENTRY_POINTS = ("service.main", "service.cli", "service.http_server")
 
 
 @dataclass(frozen=True)
