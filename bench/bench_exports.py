@@ -284,7 +284,7 @@ def main() -> None:
                 small,
             ),
             http_run(
-                "wangge streaming (this issue)",
+                "wangge streaming",
                 port,
                 "/api/exports/reports.geojson",
                 auth,

@@ -119,3 +119,62 @@ class TooManyRequests(WanggeError):
 class ServiceUnavailable(WanggeError):
     status_code = 503
     code = "service_unavailable"
+
+
+class TransitionRefused(WanggeError):
+    """A report move the life cycle does not allow; `kind` says why and picks the answer:
+    "role" (403, this role may not), "state" (409, not from this status), "input" (422).
+    A "state" refusal names the status the report is in, like StateConflict."""
+
+    _ANSWERS = {"role": Forbidden, "state": Conflict, "input": ValidationFailed}
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        message_zh: str,
+        field: str | None = None,
+        *,
+        current_status: str | None = None,
+    ):
+        where = {"field": field} if field and kind != "role" else None
+        super().__init__(message, message_zh=message_zh, where=where)
+        self.kind = kind
+        self.field = field
+        self.current_status = current_status if kind == "state" else None
+        answer = self._ANSWERS[kind]
+        self.status_code = answer.status_code
+        self.code = answer.code
+
+    def body(self) -> dict[str, Any]:
+        out = super().body()
+        if self.current_status is not None:
+            out["detail"]["current_status"] = self.current_status
+        return out
+
+
+class PhotoRefused(WanggeError):
+    """An uploaded photo that is too big (413) or not a readable image (422)."""
+
+    def __init__(self, status: int, message: str, message_zh: str) -> None:
+        super().__init__(message, message_zh=message_zh, where={"field": "file"})
+        self.status = status
+        answer = PayloadTooLarge if status == 413 else ValidationFailed
+        self.status_code = answer.status_code
+        self.code = answer.code
+
+
+class QueueRefused(ValidationFailed):
+    """A case queue or cursor the caller may not use (422); `field` names the parameter."""
+
+    def __init__(self, message: str, message_zh: str, field: str) -> None:
+        super().__init__(message, message_zh=message_zh, where={"field": field})
+        self.field = field
+
+
+class SheetRefused(ValidationFailed):
+    """An upload that is not a sheet this service wrote, or too large (422); no row was read.
+    The route that read it names the file in `where`."""
+
+    def __init__(self, message_zh: str, message: str) -> None:
+        super().__init__(message, message_zh=message_zh)

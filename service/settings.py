@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     photo_decode_slots: int = 2  # photos decoded at once per process
     max_json_depth: int = 64
     max_json_items: int = 50_000
-    max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
+    max_import_bytes: int = 50 * 1024 * 1024  # boundary import uploads
     # A zipped upload: at most this much unpacked in all, no member compressed past the ratio.
     max_import_expanded_bytes: int = 200 * 1024 * 1024
     max_import_compression_ratio: int = 200
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     # Rendered vector tiles kept in each app process (bytes; 0 turns the cache off).
     tile_cache_bytes: int = 64 * 1024 * 1024
 
-    # Field reporting (issue 5): seconds between overdue-escalation passes; 0 disables them.
+    # Field reporting: seconds between overdue-escalation passes; 0 disables them.
     escalation_interval_s: float = 300.0
 
     # Case handling (/work, /api/cases): how far back 已办结 reaches, and the default page size.

@@ -12,55 +12,21 @@ Revises: 014_username_case
 
 from alembic import op
 
+from service.db.sql_functions import function_sql
+
 revision = "014_cell_fact_upsert"
 down_revision = "014_username_case"
 branch_labels = None
 depends_on = None
 
-UPSERT = """
-CREATE OR REPLACE FUNCTION wangge_refresh_cell_fact(cell integer) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  DELETE FROM grid_cell_fact f WHERE f.grid_cell_id = cell
-     AND NOT EXISTS (SELECT 1 FROM grid_cell g WHERE g.id = cell AND g.is_active);
-  INSERT INTO grid_cell_fact AS f
-  SELECT g.id, g.code, s.district_id, c.street_id, g.community_id, g.households,
-         (SELECT w.display_name FROM grid_assignment a JOIN app_user w
-            ON w.id = a.worker_id
-          WHERE a.cell_id = g.id AND a.is_primary AND a.valid_to IS NULL LIMIT 1),
-         (SELECT max(p.started_at) FROM patrol p WHERE p.grid_cell_id = g.id),
-         ST_Transform(g.geom, 3857)
-  FROM grid_cell g JOIN community c ON c.id = g.community_id
-  JOIN street s ON s.id = c.street_id
-  WHERE g.id = cell AND g.is_active
-  ON CONFLICT (grid_cell_id) DO UPDATE SET
-    code = EXCLUDED.code, district_id = EXCLUDED.district_id,
-    street_id = EXCLUDED.street_id, community_id = EXCLUDED.community_id,
-    households = EXCLUDED.households, primary_worker = EXCLUDED.primary_worker,
-    last_patrol_at = EXCLUDED.last_patrol_at, geom_3857 = EXCLUDED.geom_3857;
-$$;
-"""
-
-DELETE_INSERT = """
-CREATE OR REPLACE FUNCTION wangge_refresh_cell_fact(cell integer) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  DELETE FROM grid_cell_fact WHERE grid_cell_id = cell;
-  INSERT INTO grid_cell_fact
-  SELECT g.id, g.code, s.district_id, c.street_id, g.community_id, g.households,
-         (SELECT w.display_name FROM grid_assignment a JOIN app_user w
-            ON w.id = a.worker_id
-          WHERE a.cell_id = g.id AND a.is_primary AND a.valid_to IS NULL LIMIT 1),
-         (SELECT max(p.started_at) FROM patrol p WHERE p.grid_cell_id = g.id),
-         ST_Transform(g.geom, 3857)
-  FROM grid_cell g JOIN community c ON c.id = g.community_id
-  JOIN street s ON s.id = c.street_id
-  WHERE g.id = cell AND g.is_active;
-$$;
-"""
+# the delete-and-insert text migration 006 loaded, kept in service/db/sql/history/
+DELETE_INSERT_PIN = "697430317949"
+UPSERT_PIN = "11f864256e32"
 
 
 def upgrade() -> None:
-    op.execute(UPSERT)
+    op.execute(function_sql("wangge_refresh_cell_fact", UPSERT_PIN))
 
 
 def downgrade() -> None:
-    op.execute(DELETE_INSERT)
+    op.execute(function_sql("wangge_refresh_cell_fact", DELETE_INSERT_PIN))

@@ -16,12 +16,14 @@ Revises: 016_records
 
 from alembic import op
 
+from service.db.sql_functions import function_sql
+
 revision = "015_cases"
 down_revision = "016_records"
 branch_labels = None
 depends_on = None
 
-# service/db/repositories/case_queues.py CASE_STATUSES: the queries' IN list must match it
+# the open and the closed statuses (service/domain/vocabulary.py): the queues' IN lists match
 CASE_OPEN = "'reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified'"
 FINISHED = "'closed', 'rejected'"
 CARRIED = "district_id, street_id, community_id, department_id, reporter_id, escalation_level"
@@ -48,65 +50,11 @@ ASSISTED_BY_ME = f"""((SELECT wangge_setting('role')) = 'department' AND EXISTS 
       AND a.department_id = {_setting("department_id")}))"""
 
 
-def _rows(columns: str, statuses: str, extra: str = "true") -> str:
-    """The caller's reports in `statuses`, one UNION branch per kind of jurisdiction; each
-    branch is gated by a one-time test of the role, so only the caller's own branch runs."""
-    role = "(SELECT wangge_setting('role'))"
-    d, s, c, dep = (_setting(n) for n in ("district_id", "street_id", "community_id",
-                                          "department_id"))  # fmt: skip
-    conds = [
-        f"{role} = 'admin' AND (SELECT wangge_setting('district_id')) IS NULL",
-        f"{role} IN ('admin', 'district_bureau') AND r.district_id = {d}",
-        f"{role} = 'street_office' AND r.street_id = {s}",
-        f"{role} = 'community_staff' AND r.community_id = {c}",
-        f"{role} = 'department' AND r.district_id = {d} AND r.department_id = {dep}",
-        f"{role} = 'department' AND r.district_id = {d} AND r.department_id <> {dep}"
-        f" AND r.id IN (SELECT report_id FROM report_assist WHERE department_id = {dep})",
-    ]
-    return " UNION ALL ".join(
-        f"SELECT {columns} FROM report r WHERE r.status IN ({statuses}) AND {extra} AND {cond}"
-        for cond in conds
-    )
-
-
-OVERDUE = "'reported', 'accepted', 'dispatched', 'in_progress'"
-# queue → condition on a row of `fresh` (status, late, escalated) and the status of its count
-QUEUE_STATUS = {
-    "accept": "'reported'",
-    "dispatch": "'accepted'",
-    "handling": "'dispatched', 'in_progress'",
-    "verify": "'handled'",
-    "close": "'verified'",
-}
-CHANGED = (
-    "r.id IN (SELECT e.report_id FROM report_event e"
-    " WHERE e.district_id = (SELECT wangge_setting_int('district_id'))"
-    " AND e.created_at > p_since)"
-)
 # The workbench's live counts. Under row-level security every counted row pays for the policy
 # expression (about 1.5 µs a row: 150 ms for a street with 100,000 open reports), so the counts
-# run as the owner in this function, which applies the same jurisdiction rule itself from the
-# same transaction-local identity the policies read (set by wangge_authenticate with the token).
-# Each count is a plain index-only count (by status, or an index range of the deadline); what
-# is new since `p_since` comes from the append-only history, which is small for a recent time.
-CASE_COUNTS = f"""
-CREATE FUNCTION wangge_case_counts(p_now timestamptz, p_since timestamptz,
-                                   p_recent timestamptz, p_level text)
-RETURNS TABLE ({", ".join(f"{q} bigint, new_{q} bigint" for q in (*QUEUE_STATUS, "overdue", "escalated"))},
-               finished bigint, new_finished bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  WITH by_status AS (
-    SELECT status, count(*) AS n FROM ({_rows("r.status", CASE_OPEN)}) x GROUP BY status),
-  fresh AS ({_rows("r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at", CASE_OPEN + ", " + FINISHED, CHANGED)})
-  SELECT {", ".join(f"(SELECT coalesce(sum(n), 0)::bigint FROM by_status WHERE status IN ({st})), (SELECT count(*) FROM fresh WHERE status IN ({st}))" for st in QUEUE_STATUS.values())},
-    (SELECT count(*) FROM ({_rows("1", OVERDUE, "r.deadline_at < p_now")}) x),
-    (SELECT count(*) FROM fresh WHERE status IN ({OVERDUE}) AND late),
-    (SELECT count(*) FROM ({_rows("1", OVERDUE, "r.escalation_level = p_level")}) x),
-    (SELECT count(*) FROM fresh WHERE status IN ({OVERDUE}) AND escalated),
-    (SELECT count(*) FROM ({_rows("1", FINISHED, "r.closed_at >= p_recent")}) x),
-    (SELECT count(*) FROM fresh WHERE status IN ({FINISHED}) AND closed_at >= p_recent)
-$$
-"""  # noqa: E501
+# run as the owner in wangge_case_counts (service/db/sql/functions/), which applies the
+# jurisdiction itself from the same transaction-local identity the policies read.
+CASE_COUNTS_PIN = "e9e0c443f786"
 
 
 def upgrade() -> None:
@@ -155,7 +103,7 @@ def upgrade() -> None:
         CREATE POLICY report_update_assist ON report FOR UPDATE USING ({ASSISTED_BY_ME});
         """
     )
-    op.execute(CASE_COUNTS)
+    op.execute(function_sql("wangge_case_counts", CASE_COUNTS_PIN))
     op.execute(
         "REVOKE EXECUTE ON FUNCTION wangge_case_counts(timestamptz, timestamptz, timestamptz,"
         " text) FROM PUBLIC"

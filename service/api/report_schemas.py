@@ -9,14 +9,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.api.schemas import StrictModel
+
 Crs = Literal["wgs84", "gcj02", "bd09"]
 Status = Literal[
     "reported", "accepted", "rejected", "dispatched", "in_progress", "handled", "verified", "closed"
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(StrictModel):
+    """Field-reporting bodies keep their text exactly as typed: what the phone sent is what is
+    stored and fingerprinted (stripping would change stored reports and which bodies pass)."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
 
 
 class PointGeometry(Strict):
@@ -85,7 +90,7 @@ class ReportPublic(BaseModel):
     updated_at: datetime
     closed_at: datetime | None
     distance_m: float | None = None
-    # the same facts by id and as plain numbers (issue 3's read shape, kept compatible)
+    # the same facts by id and as plain numbers (the first read shape, kept for its clients)
     category_code: str
     lon: float
     lat: float

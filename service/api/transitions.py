@@ -15,11 +15,7 @@ from service.api.report_schemas import TransitionCreate
 from service.db.repositories import case_assists as assists
 from service.db.repositories import reports as repo
 from service.domain.principal import Principal
-from service.domain.report_lifecycle import (
-    TransitionRefused,
-    TransitionRequest,
-    check_transition,
-)
+from service.domain.report_lifecycle import TransitionRequest, check_transition
 from service.errors import Forbidden, OutsideJurisdiction, StateConflict, ValidationFailed
 
 
@@ -73,10 +69,7 @@ def move_report(
         duplicate_of=str(body.duplicate_of) if body.duplicate_of else None,
         has_evidence_photo=body.to == "handled" and repo.has_evidence_photo(session, report_id),
     )
-    try:
-        check_transition(req)
-    except TransitionRefused as refused:
-        raise _http_error(refused, row) from None
+    check_transition(req)
     if body.to == "handled":
         waiting = assists.unfinished_assists(session, report_id)
         if waiting:
@@ -150,17 +143,3 @@ def _routing(
             "a department is named twice", message_zh="协办部门重复", where={"field": "assist"}
         )
     return lead, parts
-
-
-def _http_error(refused: TransitionRefused, row: dict[str, Any]) -> Exception:
-    where = {"field": refused.field} if refused.field else None
-    if refused.kind == "role":
-        return Forbidden(refused.message, message_zh=refused.message_zh)
-    if refused.kind == "state":
-        return StateConflict(
-            refused.message,
-            message_zh=refused.message_zh,
-            where=where,
-            current_status=row["status"],
-        )
-    return ValidationFailed(refused.message, message_zh=refused.message_zh, where=where)

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-# Every status a queue over open work reads; the partial indexes of migration 015_cases hold
-# exactly these rows (verified ones wait for 销号).
-CASE_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified")
-FINISHED_STATUSES: Final = ("closed", "rejected")
-# Past its deadline while still someone's to act on (the same statuses escalation reads).
-OVERDUE_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress")
+from service.domain.vocabulary import AWAITING_HANDLING, CLOSED_STATUSES, OPEN_STATUSES
+from service.errors import QueueRefused
+
+# Every status a queue over open work reads: the open ones; the partial indexes of migration
+# 015_cases hold exactly these rows (verified ones wait for 销号).
+CASE_STATUSES: Final = OPEN_STATUSES
+FINISHED_STATUSES: Final = CLOSED_STATUSES
+# Past its deadline while still someone's to act on (the statuses escalation reads).
+OVERDUE_STATUSES: Final = AWAITING_HANDLING
 
 
 @dataclass(frozen=True)
@@ -58,16 +61,6 @@ ESCALATION_LEVEL: Final = {
     "district_bureau": "district",
     "admin": "district",
 }
-
-
-class QueueRefused(Exception):
-    """A queue or cursor the caller may not use; `field` names the parameter."""
-
-    def __init__(self, message: str, message_zh: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_zh = message_zh
-        self.field = field
 
 
 def queue_for(role: str, name: str) -> Queue:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from service.errors import PhotoRefused
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 STORED_MAX_SIDE = 2560  # the phone sends 1600 px; larger uploads are stored reduced
 # What Pillow raises for a file it cannot read: broken chunks (SyntaxError), chunks that
@@ -31,14 +33,6 @@ DECODE_ERRORS = (
     Image.DecompressionBombError,
     Image.DecompressionBombWarning,
 )
-
-
-class PhotoRefused(Exception):
-    def __init__(self, status: int, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.message_zh = message_zh
 
 
 @dataclass(frozen=True)

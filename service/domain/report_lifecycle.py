@@ -6,34 +6,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.domain.policy import TRANSITION_RIGHTS, may_transition
+from service.domain.vocabulary import STATUSES
+from service.errors import TransitionRefused
 
-STATUSES: Final = (
-    "reported",
-    "accepted",
-    "rejected",
-    "dispatched",
-    "in_progress",
-    "handled",
-    "verified",
-    "closed",
-)
-OPEN_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress", "handled")
 # Which moves exist at all: every (from, to) some role has a right to (policy.TRANSITION_RIGHTS,
 # the single table of who may make which move). Grid workers may only confirm a fix on site
 # (handled → verified); a failed verification sends the report back to in_progress.
 TRANSITIONS: Final[frozenset[tuple[str, str]]] = frozenset().union(*TRANSITION_RIGHTS.values())
 REJECT_REASONS: Final = ("duplicate", "invalid")
-
-
-class TransitionRefused(Exception):
-    """A move the life cycle does not allow; `kind` is "role", "state" or "input"."""
-
-    def __init__(self, kind: str, message: str, message_zh: str, field: str | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.message_zh = message_zh
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -62,6 +42,7 @@ def check_transition(req: TransitionRequest) -> None:
             f"a report in status {req.current!r} cannot move to {req.target!r}",
             f"当前状态「{req.current}」不能变更为「{req.target}」",
             field="to",
+            current_status=req.current,
         )
     if not may_transition(req.role, req.current, req.target):
         raise TransitionRefused(

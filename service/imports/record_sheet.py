@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from service.domain.records import FIELDS, display
+from service.errors import SheetRefused
 
 SHEET = "小区"
 OPTIONS = "选项"
@@ -36,14 +37,6 @@ MAX_ROWS = 5000
 # The declared sizes are binding: Python's zipfile (which openpyxl reads through) stops each
 # member at its declared size, so a member that lies about it cannot inflate further.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-
-
-class SheetRefused(ValueError):
-    """The upload is not a sheet this service wrote (or is too large); no row was read."""
-
-    def __init__(self, message_zh: str, message: str) -> None:
-        super().__init__(message)
-        self.message_zh, self.message = message_zh, message
 
 
 @dataclass

@@ -29,7 +29,6 @@ from service.db.repositories import case_queues as queues
 from service.db.repositories import reports as reports_repo
 from service.domain.case_queues import (
     QUEUES,
-    QueueRefused,
     decode_cursor,
     encode_cursor,
     queue_for,
@@ -100,13 +99,8 @@ def list_cases(
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     counts: bool = False,
 ) -> CasePage:
-    try:
-        chosen = queue_for(me.role, queue)
-        after = decode_cursor(cursor) if cursor else None
-    except QueueRefused as refused:
-        raise ValidationFailed(
-            refused.message, message_zh=refused.message_zh, where={"field": refused.field}
-        ) from None
+    chosen = queue_for(me.role, queue)
+    after = decode_cursor(cursor) if cursor else None
     now = _now(session)
     flt = queues.CaseFilter(category, department, community, grid, created_from, created_to, q)
     rows, nxt = queues.list_queue(

@@ -14,15 +14,13 @@ from pydantic import BaseModel
 from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import photos as repo
 from service.db.repositories.reports import get_report
-from service.domain.photos import CleanPhoto, PhotoRefused, clean_photo
+from service.domain.photos import CleanPhoto, clean_photo
 from service.domain.principal import Principal
 from service.errors import (
     Conflict,
     OutsideJurisdiction,
     PayloadTooLarge,
     TooManyRequests,
-    ValidationFailed,
-    WanggeError,
 )
 from service.settings import Settings
 
@@ -66,8 +64,6 @@ def add_photo(
 ) -> PhotoPublic:
     data = _read_capped(file, settings.max_photo_bytes)
     report = get_report(session, report_id, me, request.state.scope, lock=True)
-    if report is None and me.role == "grid_worker":
-        report = get_report(session, report_id, me, "self", lock=True)
     if report is None:
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
     clean = _decode(data, settings)
@@ -128,8 +124,6 @@ def _decode(data: bytes, settings: Settings) -> CleanPhoto:
             max_pixels=settings.max_photo_pixels,
             max_whole_pixels=settings.max_png_pixels,
         )
-    except PhotoRefused as refused:
-        raise _refusal(refused) from None
     finally:
         gate.release()
 
@@ -143,11 +137,6 @@ def _public(photo_id: uuid.UUID, report_id: uuid.UUID, evidence: bool) -> PhotoP
     return PhotoPublic(
         id=photo_id, report_id=report_id, is_evidence=evidence, url=f"/api/photos/{photo_id}"
     )
-
-
-def _refusal(refused: PhotoRefused) -> WanggeError:
-    cls = PayloadTooLarge if refused.status == 413 else ValidationFailed
-    return cls(refused.message, message_zh=refused.message_zh, where={"field": "file"})
 
 
 @router.get("/photos/{photo_id}", summary="A photo, if its report is in my jurisdiction")

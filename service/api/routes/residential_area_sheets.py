@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.db.repositories import records as repo
 from service.domain.principal import Principal
-from service.errors import PayloadTooLarge, ValidationFailed
-from service.imports.record_sheet import SheetRefused, build_sheet, read_sheet
+from service.errors import PayloadTooLarge, SheetRefused, ValidationFailed
+from service.imports.record_sheet import build_sheet, read_sheet
 from service.imports.sheet_plan import plan_sheet
 
 router = APIRouter(prefix="/api/residential-areas", tags=["residential areas"])
@@ -62,10 +62,9 @@ def upload_sheet(
         )
     try:
         rows, refusals = read_sheet(data)
-    except SheetRefused as exc:
-        raise ValidationFailed(
-            exc.message, message_zh=exc.message_zh, where={"file": file.filename or "xlsx"}
-        ) from None
+    except SheetRefused as refused:
+        refused.where = {"file": file.filename or "xlsx"}
+        raise
     changes, row_refusals, writes = plan_sheet(session, me, str(request.state.scope), rows)
     refusals += row_refusals
     result: dict[str, Any] = {

@@ -28,6 +28,12 @@ def principal_of(user: AppUser | Row[Any]) -> Principal:
     )
 
 
+def user_by_name(session: Session, username: str) -> AppUser | None:
+    """The account called `username` in any case (names are unique whatever their case),
+    active or not."""
+    return session.scalar(select(AppUser).where(func.lower(AppUser.username) == username.lower()))
+
+
 def token_digest(token: str) -> str:
     """What the database keeps of a token (its SHA-256, hex)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -39,7 +45,7 @@ def authenticate(session: Session, username: str, password: str) -> AppUser | No
     The password hash is verified on every path (unknown name, deactivated account, wrong
     password), so the answer's timing does not tell which names exist or are active.
     """
-    user = session.scalar(select(AppUser).where(func.lower(AppUser.username) == username.lower()))
+    user = user_by_name(session, username)
     password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not user.is_active or not password_ok:
         return None
@@ -66,10 +72,10 @@ def issue_token(session: Session, user: AppUser, *, kind: str, ttl_minutes: int)
 
 
 # The token lookup and the transaction-local settings read by the row-level security policies
-# (see service.api.deps.set_rls_identity for the names) in one round trip: the database function
-# wangge_authenticate (migration 011) is the one definition of a valid token, shared with the
-# report-filing statement. It sets nothing for an unknown, revoked or expired token; the
-# settings are transaction-local (they end with the request's transaction).
+# (see service.api.deps.set_rls_identity for the names) in one round trip: the database
+# function wangge_authenticate (service/db/sql/functions/) is the one definition of a valid
+# token, shared with the report-filing statement. It sets nothing for an unknown, revoked or
+# expired token; the settings are transaction-local (they end with the request's transaction).
 _AUTHENTICATE_SQL = text("SELECT * FROM wangge_authenticate(:digest)")
 
 

@@ -1,0 +1,20 @@
+CREATE OR REPLACE FUNCTION wangge_refresh_cell_fact(cell integer) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  DELETE FROM grid_cell_fact f WHERE f.grid_cell_id = cell
+     AND NOT EXISTS (SELECT 1 FROM grid_cell g WHERE g.id = cell AND g.is_active);
+  INSERT INTO grid_cell_fact AS f
+  SELECT g.id, g.code, s.district_id, c.street_id, g.community_id, g.households,
+         (SELECT w.display_name FROM grid_assignment a JOIN app_user w
+            ON w.id = a.worker_id
+          WHERE a.cell_id = g.id AND a.is_primary AND a.valid_to IS NULL LIMIT 1),
+         (SELECT max(p.started_at) FROM patrol p WHERE p.grid_cell_id = g.id),
+         ST_Transform(g.geom, 3857)
+  FROM grid_cell g JOIN community c ON c.id = g.community_id
+  JOIN street s ON s.id = c.street_id
+  WHERE g.id = cell AND g.is_active
+  ON CONFLICT (grid_cell_id) DO UPDATE SET
+    code = EXCLUDED.code, district_id = EXCLUDED.district_id,
+    street_id = EXCLUDED.street_id, community_id = EXCLUDED.community_id,
+    households = EXCLUDED.households, primary_worker = EXCLUDED.primary_worker,
+    last_patrol_at = EXCLUDED.last_patrol_at, geom_3857 = EXCLUDED.geom_3857;
+$$;
