@@ -7,6 +7,7 @@ const SHELL = [
   "/m",
   "/m/manifest.webmanifest",
   "/static/m/app.js",
+  "/static/common.js",
   "/static/m/queue.js",
   "/static/m/cases.js",
   "/static/m/m.css",
