@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from service.api.client_address import install_trusted_proxies
 from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
+from service.api.openapi_doc import install_api_docs
 from service.api.routes import (
     auth,
     cases,
@@ -44,6 +45,7 @@ from service.api.routes import (
     reports,
     residential_area_sheets,
     residential_areas,
+    shell_pages,
     stats,
     users,
     work_page,
@@ -101,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Geospatial grid management for residential communities",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served from npm packages (install_api_docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     _install_error_handlers(app)
@@ -133,9 +137,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         record_pages,
         cases,
         work_page,
+        shell_pages,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)
+    install_api_docs(app, settings.max_page_size)
     _mount_assets(app)
     return app
 
