@@ -51,6 +51,7 @@ from service.api.routes import (
     work_page,
 )
 from service.api.stream_budget import StreamBudget
+from service.api.vendor_files import PackageFiles, runtime_packages
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
@@ -175,7 +176,8 @@ def _mount_assets(app: FastAPI) -> None:
     vendor = PROJECT_ROOT / "map_ui" / "node_modules"
     static = PROJECT_ROOT / "map_ui" / "static"
     if vendor.is_dir():
-        app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
+        packages = runtime_packages(PROJECT_ROOT / "map_ui" / "package.json")
+        app.mount("/vendor", PackageFiles(directory=vendor, packages=packages), name="vendor")
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
 
