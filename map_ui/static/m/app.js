@@ -682,5 +682,8 @@ function wire() {
   }
 }
 
+// 我的上报 and 待核查 (cases.js) use the page's own helpers
+export { api, refreshPending, resizePhoto, show, statusName, toast, uuid };
+
 wire();
 if (loggedIn()) start(); else goToLogin();
