@@ -349,6 +349,11 @@ def test_stats_account_and_ogc_pages(browser, site: Site) -> None:
         w = Watch(browser, site, site.users[key])
         _visit(w, f"{base}/stats")
         _visit(w, f"{base}/account")
+        # the other pages with the shared header (the hostile display name is in it)
+        _visit(w, f"{base}/residential-areas")
+        _visit(w, f"{base}/companies")
+        if key != "planner":  # no workbench for planners
+            _visit(w, f"{base}/work")
         w.close()
     w = Watch(browser, site, site.users["planner"])
     _visit(w, f"{base}/ogc?f=html")

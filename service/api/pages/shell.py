@@ -25,17 +25,20 @@ from service.domain.principal import Principal
 FAVICON = "/static/favicon.svg"
 SHELL_CSS = "/static/shell.css"
 
-# (key, label, href, policy action or None for "roles below", roles when the action is None)
-NAV: tuple[tuple[str, str, str, str | None, frozenset[str]], ...] = (
+# (key, label, href, policy action, roles): a link is shown when the role may take the action
+# and, where roles are named, is one of them (grid workers read cases on the phone, not /work).
+NAV: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
     (
         "work",
         "工作台",
         "/work",
-        None,
+        "case:read",
         frozenset({"street_office", "community_staff", "district_bureau", "department", "admin"}),
     ),
     ("map", "地图", "/map", "map:read", frozenset()),
     ("stats", "统计", "/stats", "stats:read", frozenset()),
+    ("areas", "小区", "/residential-areas", "residential_area:read", frozenset()),
+    ("companies", "物业企业", "/companies", "company:read", frozenset()),
     ("grids", "网格", "/grids", "grid:read", frozenset()),
     ("exports", "导出", "/exports", "export:read", frozenset()),
 )
@@ -55,8 +58,7 @@ def nav_links(me: Principal) -> tuple[tuple[str, str, str], ...]:
     """The header links this user's role may open."""
     out = []
     for key, label, href, action, roles in NAV:
-        allowed = me.role in roles if action is None else scope_for(me, action) is not None
-        if allowed:
+        if (not roles or me.role in roles) and scope_for(me, action) is not None:
             out.append((key, label, href))
     return tuple(out)
 
