@@ -18,7 +18,9 @@ _HEAD = (
 )
 
 
-def render_companies_page(*, quarter: str, can_assess: bool, can_decide: bool) -> str:
+def render_companies_page(
+    *, quarter: str, can_assess: bool, can_decide: bool, shell: tuple[str, str] = ("", "")
+) -> str:
     """The page shell; `quarter` is the one shown first."""
     assess = ""
     if can_assess:
@@ -53,4 +55,6 @@ def render_companies_page(*, quarter: str, can_assess: bool, can_decide: bool) -
         "<tbody></tbody></table>"
     )
     config = {"quarter": quarter, "canAssess": can_assess, "canDecide": can_decide}
-    return page_shell("物业服务企业考核", body, config=config, module="companies.js", head=_HEAD)
+    return page_shell(
+        "物业服务企业考核", body, config=config, module="companies.js", head=_HEAD, shell=shell
+    )

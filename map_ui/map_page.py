@@ -20,11 +20,6 @@ from map_ui.assets import localize_assets
 
 # 金水区 when the jurisdiction has no geometry yet
 FALLBACK_CENTRE = (34.80, 113.68)
-TIANDITU = (
-    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-    "&TILECOL={x}&tk="
-)
 
 
 def script_json(value: Any) -> str:
@@ -45,14 +40,14 @@ class PluginAssets(JSCSSMixin, MacroElement):
 
 
 class WanggeLayers(JSCSSMixin, MacroElement):
-    """Starts /static/map.js on the folium map with the page's configuration."""
+    """The page's configuration as JSON and /static/map.js, an ES module that reads it."""
 
-    default_js = [("wangge_map_js", "/static/map.js")]
     default_css = [("wangge_map_css", "/static/map.css")]
     _template = Template(
         """
-        {% macro script(this, kwargs) %}
-        window.wanggeMap.init({{ this._parent.get_name() }}, {{ this.config_json }});
+        {% macro header(this, kwargs) %}
+        <script id="map-config" type="application/json">{{ this.config_json }}</script>
+        <script type="module" src="/static/map.js"></script>
         {% endmacro %}
         """
     )
@@ -69,15 +64,17 @@ def render_map_page(
     role: str,
     level: str,
     extent: list[float] | None,
-    tianditu_key: str | None,
+    basemap: dict[str, Any],
     layers: dict[str, int],
+    head: str = "",
+    header: str = "",
 ) -> str:
     """The whole HTML page for one user (their jurisdiction's extent, no data inline)."""
     fmap = folium.Map(
         location=FALLBACK_CENTRE,
         zoom_start=12,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # map.js adds a metric-only scale bar
         max_zoom=19,
     )
     config = {
@@ -86,14 +83,20 @@ def render_map_page(
         "level": level,
         "extent": extent,
         "minZoom": layers,
-        "tianditu": (TIANDITU + tianditu_key) if tianditu_key else None,
+        "basemap": basemap,
+        "map": fmap.get_name(),
     }
     root: Any = fmap.get_root()
     root.header.add_child(
         Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         name="viewport",
     )
-    root.title = "覆盖地图 · 网格"
+    if head:  # the shell's <title>, favicon and stylesheet (service/api/pages/shell.py)
+        root.header.add_child(Element(head), name="shell_head")
+    else:
+        root.title = "覆盖地图 · 网格"
+    if header:
+        root.html.add_child(Element(header), name="shell_header")
     fmap.add_child(PluginAssets())
     fmap.add_child(WanggeLayers(config))
     localize_assets(fmap)

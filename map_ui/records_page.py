@@ -18,14 +18,14 @@ body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;b
 color:#222}
 main{max-width:56rem;margin:0 auto;padding:1rem}
 h1{font-size:1.3rem;margin:.2rem 0}.sub{color:#555}
-form{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.6rem 1rem;
+main form{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.6rem 1rem;
 background:#fff;padding:1rem;border-radius:.4rem}
 label{display:flex;flex-direction:column;font-size:.9rem;gap:.2rem}
 input,select,textarea{font-size:1rem;padding:.35rem;border:1px solid #bbb;border-radius:.3rem}
 fieldset{border:1px solid #ddd;border-radius:.3rem}fieldset label{flex-direction:row;gap:.3rem}
 .actions{grid-column:1/-1;display:flex;gap:1rem;align-items:center}
-button{font-size:1rem;padding:.5rem 1.2rem;border:0;border-radius:.3rem;background:#1565c0;
-color:#fff}
+main button{font-size:1rem;padding:.5rem 1.2rem;border:0;border-radius:.3rem;
+background:#1565c0;color:#fff}
 .flags li{color:#b71c1c}.msg{min-height:1.2rem}.msg.error{color:#b71c1c}.msg.ok{color:#1b5e20}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}
 th,td{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}
@@ -46,15 +46,25 @@ def field_specs() -> list[dict[str, Any]]:
 
 
 def page_shell(
-    title: str, body: str, *, config: dict[str, Any], module: str, head: str = ""
+    title: str,
+    body: str,
+    *,
+    config: dict[str, Any],
+    module: str,
+    head: str = "",
+    shell: tuple[str, str] = ("", ""),
 ) -> str:
     """A page of the records family: escaped title, `body` (already escaped HTML), the
-    page's configuration as JSON for its ES module, and the module itself."""
+    page's configuration as JSON for its ES module, and the module itself. `shell` is the
+    shared header's (head tags, header) from service/api/pages/shell.py; the head tags carry
+    the <title> then."""
     data = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    shell_head, header = shell
+    title_tags = shell_head or f"<title>{escape(title)}</title>"
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style>{head}</head><body><main>"
+        f"{title_tags}<style>{_STYLE}</style>{head}</head><body>{header}<main>"
         f"{body}"
         f'<script type="application/json" id="records-config">{data}</script>'
         f'<script type="module" src="/static/records/{escape(module)}"></script>'
@@ -63,7 +73,13 @@ def page_shell(
 
 
 def render_records_page(
-    *, code: str, name: str, place: str, can_edit: bool, companies: list[str]
+    *,
+    code: str,
+    name: str,
+    place: str,
+    can_edit: bool,
+    companies: list[str],
+    shell: tuple[str, str] = ("", ""),
 ) -> str:
     """The HTML shell of one 小区's page."""
     save = (
@@ -79,10 +95,12 @@ def render_records_page(
         '<th>原值</th><th>新值</th></tr></thead><tbody id="history"></tbody></table>'
     )
     config = {"code": code, "canEdit": can_edit, "fields": field_specs(), "companies": companies}
-    return page_shell(f"{name} · 小区台账", body, config=config, module="area.js")
+    return page_shell(f"{name} · 小区台账", body, config=config, module="area.js", shell=shell)
 
 
-def render_index_page(*, can_edit: bool, flags: dict[str, str], title: str) -> str:
+def render_index_page(
+    *, can_edit: bool, flags: dict[str, str], title: str, shell: tuple[str, str] = ("", "")
+) -> str:
     """The list of 小区 in the jurisdiction with their flags, and the Excel round trip."""
     options = "".join(
         f'<option value="{escape(code)}">{escape(label)}</option>' for code, label in flags.items()
@@ -110,4 +128,4 @@ def render_index_page(*, can_edit: bool, flags: dict[str, str], title: str) -> s
         '<table id="areas"><thead><tr><th>小区</th><th>社区</th><th>物业服务模式</th>'
         "<th>物业服务企业</th><th>提醒</th></tr></thead><tbody></tbody></table>"
     )
-    return page_shell(title, body, config={"canEdit": can_edit}, module="index.js")
+    return page_shell(title, body, config={"canEdit": can_edit}, module="index.js", shell=shell)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from service.api.client_address import install_trusted_proxies
 from service.api.error_answers import install_error_handlers
 from service.api.limits import install_request_limits
+from service.api.openapi_doc import install_api_docs
 from service.api.routes import (
     auth,
     cases,
@@ -39,11 +40,13 @@ from service.api.routes import (
     reports,
     residential_area_sheets,
     residential_areas,
+    shell_pages,
     stats,
     users,
     work_page,
 )
 from service.api.stream_budget import StreamBudget
+from service.api.vendor_files import PackageFiles, runtime_packages
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
@@ -95,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Geospatial grid management for residential communities",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served from npm packages (install_api_docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -127,9 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         record_pages,
         cases,
         work_page,
+        shell_pages,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)
+    install_api_docs(app, settings.max_page_size)
     _mount_assets(app)
     return app
 
@@ -163,6 +170,7 @@ def _mount_assets(app: FastAPI) -> None:
     vendor = PROJECT_ROOT / "map_ui" / "node_modules"
     static = PROJECT_ROOT / "map_ui" / "static"
     if vendor.is_dir():
-        app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
+        packages = runtime_packages(PROJECT_ROOT / "map_ui" / "package.json")
+        app.mount("/vendor", PackageFiles(directory=vendor, packages=packages), name="vendor")
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -46,6 +46,9 @@ PUBLIC = {
     ("GET", "/m/sw.js"),
     # the disclosure the seeds require: companies, grades, lists, property officers' contact
     ("GET", "/public"),
+    # the front door only redirects (to /login, or to the caller's home); the icon is static
+    ("GET", "/"),
+    ("GET", "/favicon.ico"),
 }
 # Routes whose level is the caller's own community, street or district (for scope "area").
 LEVEL_OF_ROLE = {

@@ -92,7 +92,10 @@ def test_the_whole_loop_by_clicking(browser, live_server, owner_engine, artifact
     phone.fill("#description", marker)
     phone.click("#report-submit")
     phone.wait_for_selector("#home:not([hidden])")
-    phone.wait_for_function("Outbox.all().then((all) => all.length === 0)", timeout=30_000)
+    phone.wait_for_function(
+        "import('/static/m/queue.js').then((m) => m.Outbox.all()).then((all) => !all.length)",
+        timeout=30_000,
+    )
 
     street_ctx, street = _desk(browser, base, "street1")
     _open(street, "accept", marker)
@@ -117,7 +120,10 @@ def test_the_whole_loop_by_clicking(browser, live_server, owner_engine, artifact
     phone.fill("#verify-note", "现场已畅通")
     phone.click("#verify-pass")
     phone.wait_for_selector("#verify:not([hidden])")  # queued in the outbox
-    phone.wait_for_function("Outbox.all().then((all) => all.length === 0)", timeout=30_000)
+    phone.wait_for_function(
+        "import('/static/m/queue.js').then((m) => m.Outbox.all()).then((all) => !all.length)",
+        timeout=30_000,
+    )
 
     _open(street, "close", marker)
     _press(street, "销号", "closed")
@@ -125,9 +131,9 @@ def test_the_whole_loop_by_clicking(browser, live_server, owner_engine, artifact
 
     # 我的上报 on the phone shows the new status after sync
     phone.click("[data-back=verify]") if phone.is_visible("#verify-one") else None
-    phone.evaluate("show('home')")
+    phone.evaluate("import('/static/m/app.js').then((m) => m.show('home'))")
     phone.click("#mine-btn")
-    phone.evaluate("sync()")
+    phone.evaluate("import('/static/m/app.js').then((m) => m.sync())")
     mine = phone.locator("#mine-list li", has_text=marker)
     mine.wait_for()
     phone.wait_for_function(

@@ -84,15 +84,19 @@ def test_report_filed_offline_syncs_exactly_once(
     page.wait_for_selector("#thumbs img")
     page.click("#report-submit")
     page.wait_for_selector("#home:not([hidden])")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '2'")
+    # one report with its photo counts as one item waiting (two records in the outbox)
+    page.wait_for_function("document.querySelector('#pending-count').textContent === '1'")
     page.screenshot(path=str(artifacts_dir / "field_mobile_offline_pending.png"))
     time.sleep(1.0)  # a sync attempt while offline must leave the records queued
-    assert _pending(page) == 2
+    assert _pending(page) == 1
+    assert page.locator("#refused").is_hidden()  # waiting is not refused
     context.set_offline(False)
     page.wait_for_function(
         "document.querySelector('#pending-count').textContent === '0'", timeout=30_000
     )
     page.screenshot(path=str(artifacts_dir / "field_mobile_synced.png"))
+    routed = page.inner_text("#last-sent")
+    assert routed.startswith("已上报 → ") and "小时内处置" in routed, routed
     headers = _token(base)
     found = httpx.get(
         f"{base}/api/reports",
@@ -105,12 +109,12 @@ def test_report_filed_offline_syncs_exactly_once(
     assert report["crs"] == "wgs84" and report["placed_by_hand"] is False
     assert report["location"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
     detail = httpx.get(f"{base}/api/reports/{report['id']}", headers=headers).json()
-    outbox = page.evaluate("Outbox.all()")
+    outbox = page.evaluate("import('/static/m/queue.js').then((m) => m.Outbox.all())")
     assert len(detail["photos"]) == 1, [(r["label"], r.get("error")) for r in outbox]
     photo = httpx.get(f"{base}{detail['photos'][0]['url']}", headers=headers)
     assert max(Image.open(io.BytesIO(photo.content)).size) == 1600  # resized on the phone
     # the page syncing again (e.g. after a reload) creates nothing new
-    page.evaluate("sync()")
+    page.evaluate("import('/static/m/app.js').then((m) => m.sync())")
     time.sleep(0.5)
     again = httpx.get(
         f"{base}/api/reports",
@@ -169,6 +173,7 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
     # animating, and Leaflet ends that animation at its own target)
     page.evaluate(
         """async ([lat, lon]) => {
+            const { map } = await import("/static/m/app.js");
             for (let i = 0; i < 20; i++) {
                 map.setView([lat, lon], 17, {animate: false});
                 await new Promise((done) => setTimeout(done, 150));
@@ -180,7 +185,11 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
         }""",
         [lat2, lon2],
     )
-    point = page.evaluate("([lat, lon]) => map.latLngToContainerPoint([lat, lon])", [lat2, lon2])
+    point = page.evaluate(
+        "([lat, lon]) => import('/static/m/app.js')"
+        ".then((m) => m.map.latLngToContainerPoint([lat, lon]))",
+        [lat2, lon2],
+    )
     box = page.locator("#map").bounding_box()
     assert box and 0 <= point["x"] < box["width"] and 0 <= point["y"] < box["height"], (point, box)
     page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
@@ -216,4 +225,46 @@ def test_the_page_opens_offline_from_the_service_worker(browser, live_server, ow
     page.wait_for_selector("#home:not([hidden])")
     assert page.inner_text("#net") == "离线"
     assert page.locator("#report-btn").is_visible()
+    context.close()
+
+
+def test_a_refused_report_is_unmissable_on_the_home_screen(
+    browser, live_server, artifacts_dir
+) -> None:
+    """A report the server refuses (filed far outside the worker's district) shows in red on the
+    home screen with its reason and 修改 / 重试 / 删除, without opening the queue."""
+    base = live_server.url
+    context, page = _phone(browser, 116.397, 39.909)  # Beijing: not worker1's district
+    _log_in(page, base)
+    page.click("#report-btn")
+    assert "坐标系" not in page.inner_text("#report")
+    assert "116.39" not in page.inner_text("#report")  # no raw coordinates
+    page.fill("#category-search", "消防通道")
+    page.click("#category-list li[data-code=fire_lane_blocked]")
+    page.fill("#description", "北京的上报")
+    page.click("#report-submit")
+    page.wait_for_selector("#home:not([hidden])")
+    refused = page.locator("#refused")
+    refused.wait_for(state="visible", timeout=30_000)
+    assert page.inner_text("#refused-count") == "1 条未能提交"
+    item = refused.locator("li.failed")
+    assert "未能提交：" in item.inner_text() and len(item.inner_text()) > len("未能提交：")
+    assert item.locator("button").all_inner_texts() == ["修改", "重试", "删除"]
+    assert page.locator("#queue").is_hidden()
+    assert _pending(page) == 0  # the counter counts waiting reports, not refused ones
+    colour = refused.evaluate("(e) => getComputedStyle(e).borderTopColor")
+    assert colour == "rgb(198, 40, 40)"
+    page.screenshot(path=str(artifacts_dir / "field_mobile_refused.png"))
+    # 修改 reopens the report as it was
+    item.locator("button", has_text="修改").click()
+    page.wait_for_selector("#report:not([hidden])")
+    assert page.input_value("#description") == "北京的上报"
+    assert "上次未能提交" in page.inner_text("#report-error")
+    page.click("#report-cancel")
+    # 删除 (confirmed) clears it
+    page.once("dialog", lambda d: d.accept())
+    refused.locator("button", has_text="删除").click()
+    refused.wait_for(state="hidden")
+    outbox = page.evaluate("import('/static/m/queue.js').then((m) => m.Outbox.all())")
+    assert outbox == []
     context.close()

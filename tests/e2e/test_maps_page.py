@@ -67,36 +67,46 @@ def open_map(browser, server_url: str, owner_url: str, username: str, *, via_for
         page.wait_for_url(f"{server_url}/map")
     else:
         assert response is not None and response.status == 200
-    page.wait_for_function("window.wanggeMap && window.wanggeMap.layers")
+    page.evaluate("import('/static/map.js').then((m) => m.ready).then(() => true)")
     return context, page
+
+
+OVERLAYS = {"reports"}  # checkboxes; the thematic layers are radio buttons, one at a time
 
 
 def toggle_every_layer(page) -> None:
     for key, sample_class in LAYERS.items():
         box = page.locator(f"#layer-{key}")
         legend = page.locator(f".wg-legend[data-layer={key}]")
-        if box.is_checked():
+        if key in OVERLAYS and box.is_checked():
             box.uncheck()
             assert legend.is_hidden()
         box.check()
         assert legend.is_visible(), (key, page.errors)
         assert legend.locator("[data-class=__nodata]").inner_text() == "无数据"
         assert sample_class in legend.inner_text(), key
+        if key not in OVERLAYS:  # choosing a theme hides every other theme's legend
+            others = [k for k in LAYERS if k != key and k not in OVERLAYS]
+            assert all(page.locator(f".wg-legend[data-layer={k}]").is_hidden() for k in others)
     page.wait_for_timeout(300)
-    for key in LAYERS:
-        if key != "property":
-            page.locator(f"#layer-{key}").uncheck()
+    page.locator("#layer-property").check()
+    for key in OVERLAYS:
+        page.locator(f"#layer-{key}").uncheck()
 
 
 def click_area(page, lat: float, lon: float):
     """Zoom onto a 小区 and click it; returns the popup."""
-    page.evaluate(f"window.wanggeMap.map.setView([{lat}, {lon}], 17)")
+    page.evaluate(
+        "import('/static/map.js').then((m) => m.ready)"
+        f".then((r) => r.map.setView([{lat}, {lon}], 17))"
+    )
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
     point = page.evaluate(
-        f"(() => {{ const p = window.wanggeMap.map.latLngToContainerPoint([{lat}, {lon}]);"
+        f"import('/static/map.js').then((m) => m.ready).then((w) => {{"
+        f" const p = w.map.latLngToContainerPoint([{lat}, {lon}]);"
         " const r = document.querySelector('.folium-map').getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; })()"
+        " return [p.x + r.left, p.y + r.top]; })"
     )
     page.mouse.click(point[0], point[1])
     popup = page.locator(".wg-popup[data-kind=residential_area]")

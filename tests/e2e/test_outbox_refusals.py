@@ -29,8 +29,18 @@ def _start_patrol(base: str, started: datetime) -> str:
     return pid
 
 
+# the page is ES modules: tests reach its objects by importing them (docs/navigation.md)
+APP = "import('/static/m/app.js')"
+OUTBOX_ALL = "import('/static/m/queue.js').then((q) => q.Outbox.all())"
+SYNC = f"{APP}.then((m) => m.sync())"
+
+
 def _queue(page, record: dict) -> None:
-    page.evaluate("(r) => Outbox.addAll([r]).then(() => refreshPending())", record)
+    page.evaluate(
+        "(r) => import('/static/m/queue.js').then((q) => q.Outbox.addAll([r]))"
+        f".then(() => {APP}).then((m) => m.refreshPending())",
+        record,
+    )
 
 
 def _sends(page, url_part: str) -> list[int]:
@@ -56,10 +66,10 @@ def test_a_4xx_is_set_aside_and_sent_once(browser, live_server, owner_engine) ->
     _queue(page, {"kind": "patrol", "label": "巡查结束", "method": "POST",
                   "url": f"/api/patrols/{pid}/finish", "json": finish})  # fmt: skip
     for _ in range(3):
-        page.evaluate("sync()")
+        page.evaluate(SYNC)
         time.sleep(0.5)
     assert sent == [422]
-    outbox = page.evaluate("Outbox.all()")
+    outbox = page.evaluate(OUTBOX_ALL)
     mine = [r for r in outbox if r["url"].endswith(f"{pid}/finish")]
     assert mine and mine[0]["state"] == "failed" and "顺序" in mine[0]["error"]
     assert page.inner_text("#pending-count") == "0"
@@ -79,9 +89,9 @@ def test_a_record_the_server_keeps_failing_on_is_set_aside(
     _queue(page, {"kind": "patrol", "label": "巡查结束", "method": "POST",
                   "url": f"/api/patrols/{pid}/finish", "json": {"ended_at": "x"}})  # fmt: skip
     for _ in range(8):
-        page.evaluate("sync()")
+        page.evaluate(SYNC)
         time.sleep(0.3)
-    outbox = page.evaluate("Outbox.all()")
+    outbox = page.evaluate(OUTBOX_ALL)
     mine = [r for r in outbox if r["url"].endswith(f"{pid}/finish")]
     assert mine[0]["state"] == "failed" and mine[0]["attempts"] == 5
     context.close()
@@ -96,16 +106,17 @@ def test_a_worker_who_never_moved_ends_the_patrol_without_a_track(
     _log_in(page, base)
     page.click("#patrol-btn")
     page.wait_for_selector("#patrol-bar:not([hidden])")
-    pid = page.evaluate("state.patrol.id")
+    pid = page.evaluate(f"{APP}.then((m) => m.state.patrol.id)")
     # the same position recorded three times (the phone re-records after 30 s standing still)
     page.evaluate(
-        "([x, y]) => { const t = state.patrol; t.points = [[x, y], [x, y], [x, y]];"
-        " t.acc = [5, 5, 5]; t.times = [0, 1, 2].map(() => new Date().toISOString()); }",
+        f"([x, y]) => {APP}.then((m) => {{ const t = m.state.patrol;"
+        " t.points = [[x, y], [x, y], [x, y]];"
+        " t.acc = [5, 5, 5]; t.times = [0, 1, 2].map(() => new Date().toISOString()); })",
         [lon, lat],
     )
     page.click("#patrol-btn")
     page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
-    outbox = page.evaluate("Outbox.all()")
+    outbox = page.evaluate(OUTBOX_ALL)
     assert [r for r in outbox if r["state"] == "failed"] == []
     got = httpx.get(f"{base}/api/patrols/{pid}", headers=_token(base)).json()
     assert got["ended_at"] is not None and got["track"] is None

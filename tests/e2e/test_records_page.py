@@ -46,7 +46,7 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
     members = 7 if area["owners_committee_members"] != 7 else 9
     page.fill("input[name=owners_committee_members]", str(members))
     page.fill("input[name=property_officer_name]", "<b>李物管</b>")
-    page.click("button[type=submit]")
+    page.click("#record-form button[type=submit]")
     page.wait_for_selector("#msg.ok")
     assert "已保存 2 项" in page.inner_text("#msg")
     page.wait_for_selector("#history tr")
@@ -72,10 +72,10 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
         "document.querySelector('input[name=owners_committee_members]').value !== ''"
     )
     page.fill("input[name=owners_committee_members]", str(members + 1))
-    page.click("button[type=submit]")
+    page.click("#record-form button[type=submit]")
     page.wait_for_function("document.querySelector('#msg').textContent.includes('已保存 1')")
     stale.fill("input[name=owners_committee_members]", "3")
-    stale.click("button[type=submit]")
+    stale.click("#record-form button[type=submit]")
     stale.wait_for_selector("#msg.error")
     assert "已被他人修改" in stale.inner_text("#msg")
     assert errors == []
@@ -103,7 +103,7 @@ def test_worker_sees_a_read_only_page_and_other_street_nothing(browser, live_ser
     page = context.new_page()
     _log_in(page, base, "worker1", f"/residential-areas/{worker_area}")
     page.wait_for_function("document.querySelector('select[name=party_org_status]').value !== ''")
-    assert page.locator("button[type=submit]").count() == 0
+    assert page.locator("#record-form button[type=submit]").count() == 0
     assert page.locator("select[name=party_org_status]").is_disabled()
     context.close()
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
@@ -313,20 +314,32 @@ def test_map_page_popups(browser, site: Site, artifacts_dir) -> None:
     for key in ("street", "staff", "planner", "admin"):
         w = Watch(browser, site, site.users[key], locale="zh-CN")
         _visit(w, f"{base}/map")
-        w.page.wait_for_function("window.wanggeMap && window.wanggeMap.layers")
+        # the page's objects, from its module (docs/navigation.md)
+        w.page.evaluate("import('/static/map.js').then((m) => m.ready).then(() => true)")
         for box in w.page.locator("input[id^=layer-]").all():
-            box.check()
-        w.page.evaluate(f"window.wanggeMap.map.setView([{lat}, {lon}], 17)")
+            box.check()  # every layer drawn once (the thematic ones are radio buttons)
+        w.page.locator("input[type=radio][id^=layer-]").first.check()  # 小区 filled again
+        w.page.evaluate(
+            f"import('/static/map.js').then((m) => m.ready)"
+            f".then((w) => w.map.setView(w.frame.toDisplay({lat}, {lon}), 17))"
+        )
         w.page.wait_for_load_state("networkidle")
         w.page.wait_for_timeout(500)
         point = w.page.evaluate(
-            f"(() => {{ const p = window.wanggeMap.map.latLngToContainerPoint([{lat}, {lon}]);"
+            f"import('/static/map.js').then((m) => m.ready).then((w) => {{"
+            f" const p = w.map.latLngToContainerPoint(w.frame.toDisplay({lat}, {lon}));"
             " const r = document.querySelector('.folium-map').getBoundingClientRect();"
-            " return [p.x + r.left, p.y + r.top]; })()"
+            " return [p.x + r.left, p.y + r.top]; })"
         )
-        w.page.mouse.click(point[0], point[1])
         popup = w.page.locator(".leaflet-popup-content")
-        popup.first.wait_for(timeout=10_000)
+        for _ in range(3):  # a busy machine may not have drawn the tile under the point yet
+            w.page.mouse.click(point[0], point[1])
+            try:
+                popup.first.wait_for(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                w.page.wait_for_load_state("networkidle")
+        popup.first.wait_for(timeout=5_000)
         w.page.wait_for_load_state("networkidle")
         w.check(f"/map popup as {key}")
         text_shown = popup.first.inner_text()
@@ -349,6 +362,11 @@ def test_stats_account_and_ogc_pages(browser, site: Site) -> None:
         w = Watch(browser, site, site.users[key])
         _visit(w, f"{base}/stats")
         _visit(w, f"{base}/account")
+        # the other pages with the shared header (the hostile display name is in it)
+        _visit(w, f"{base}/residential-areas")
+        _visit(w, f"{base}/companies")
+        if key != "planner":  # no workbench for planners
+            _visit(w, f"{base}/work")
         w.close()
     w = Watch(browser, site, site.users["planner"])
     _visit(w, f"{base}/ogc?f=html")

@@ -1,6 +1,11 @@
 /* wangge mobile page: map of my grid, patrols with a GPS track, reports with photos.
  * Everything the worker records goes through the outbox (queue.js) first, online or not. */
-"use strict";
+import { cookie, statusZh } from "/static/common.js";
+import { Outbox } from "/static/m/queue.js";
+import { groupItems, itemKey, renderOutbox } from "/static/m/outbox_view.js";
+import { addBaseMap, displayFrame } from "/static/basemap.js";
+
+const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
 const ACCURACY_LIMIT_M = 50;
 const MAX_PHOTOS = 6;
@@ -20,7 +25,7 @@ const THEMES = [
 const CHECKS = [["not_checked", "未检查"], ["ok", "正常"], ["issue", "有问题"]];
 
 const $ = (id) => document.getElementById(id);
-const state = {
+export const state = {
   categories: JSON.parse(localStorage.getItem("wangge_categories") || "[]"),
   position: null,
   manualPoint: null,
@@ -30,8 +35,12 @@ const state = {
   photos: [],
   patrol: JSON.parse(localStorage.getItem("wangge_patrol") || "null"),
   syncing: false,
+  editing: null, // the refused item being corrected (its records go when the new one is saved)
+  sent: JSON.parse(localStorage.getItem("wangge_sent") || "[]"), // my reports the server has
 };
-let map, meMarker, meCircle, manualMarker, trackLine, reportsLayer;
+const MAX_SENT_KEPT = 200;
+export let map;
+let meMarker, meCircle, manualMarker, trackLine, reportsLayer, mineLayer;
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -60,11 +69,6 @@ function show(id) {
 
 /* The session is the app's HttpOnly cookie (set by /login); the page only reads the CSRF
  * cookie beside it and echoes it on every state-changing request. */
-function cookie(name) {
-  const found = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
-  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
-}
-
 function loggedIn() { return cookie("wangge_csrf") !== ""; }
 
 function goToLogin() {
@@ -83,14 +87,36 @@ function api(path, options = {}) {
 }
 
 /* ---------- map ---------- */
+// The configured base map (cached for offline starts); with a GCJ-02 one everything drawn is
+// shifted for display and a tapped point shifted back, so what is sent stays WGS84.
+const basemap = JSON.parse(localStorage.getItem("wangge_basemap") || "null");
+const frame = displayFrame(basemap);
+const shown = (lat, lon) => frame.toDisplay(lat, lon);
+
+async function refreshBasemap() {
+  try {
+    const resp = await api("/api/map/basemap");
+    if (!resp.ok) return;
+    const fresh = await resp.json();
+    if (JSON.stringify(fresh) !== JSON.stringify(basemap)) {
+      localStorage.setItem("wangge_basemap", JSON.stringify(fresh));
+      if (basemap !== null) location.reload(); // the frame changed: draw everything again
+      else if (fresh.layers.length || fresh.crs !== "wgs84") location.reload();
+    }
+  } catch (err) { /* offline: the cached choice */ }
+}
+
 function initMap() {
   if (map) return;
-  map = L.map("map", { zoomControl: true, attributionControl: false }).setView([34.78, 113.68], 14);
+  map = L.map("map", { zoomControl: true, attributionControl: false }).setView(shown(34.78, 113.68), 14);
+  addBaseMap(map, basemap);
   reportsLayer = L.layerGroup().addTo(map);
+  mineLayer = L.layerGroup().addTo(map);
   trackLine = L.polyline([], { color: "#1565c0", weight: 4 }).addTo(map);
   map.on("click", (e) => {
     if (!state.picking) return;
-    state.manualPoint = { lon: e.latlng.lng, lat: e.latlng.lat };
+    const picked = frame.toData(e.latlng);
+    state.manualPoint = { lon: picked.lng, lat: picked.lat };
     if (!manualMarker) manualMarker = L.marker(e.latlng).addTo(map);
     manualMarker.setLatLng(e.latlng);
     state.picking = false;
@@ -114,6 +140,7 @@ async function loadCells() {
 
 function drawCells(data) {
   const layer = L.geoJSON(data, {
+    coordsToLatLng: frame.coordsToLatLng,
     style: (f) => ({
       color: f.properties.mine ? "#c62828" : "#607d8b",
       weight: f.properties.mine ? 3 : 1,
@@ -126,7 +153,8 @@ function drawCells(data) {
     },
   }).addTo(map);
   const mine = data.features.filter((f) => f.properties.mine);
-  const bounds = L.geoJSON(mine.length ? { type: "FeatureCollection", features: mine } : data).getBounds();
+  const bounds = L.geoJSON(mine.length ? { type: "FeatureCollection", features: mine } : data,
+    { coordsToLatLng: frame.coordsToLatLng }).getBounds();
   if (bounds.isValid() && !state.position) map.fitBounds(bounds);
   return layer;
 }
@@ -140,7 +168,7 @@ async function loadNearbyReports() {
     reportsLayer.clearLayers();
     for (const r of await resp.json()) {
       const [x, y] = r.location.coordinates;
-      const m = L.circleMarker([y, x], { radius: 7, color: "#ef6c00", fillOpacity: 0.8 });
+      const m = L.circleMarker(shown(y, x), { radius: 7, color: "#ef6c00", fillOpacity: 0.8 });
       m.bindPopup(() => {
         const div = document.createElement("div");
         div.textContent = `${r.category_name_zh}（${statusName(r.status)}）${r.description || ""}`;
@@ -151,10 +179,7 @@ async function loadNearbyReports() {
   } catch (err) { /* offline: keep what is drawn */ }
 }
 
-function statusName(s) {
-  return { reported: "已上报", accepted: "已受理", dispatched: "已派遣", in_progress: "处置中",
-    handled: "已处置", verified: "已核查", closed: "已结案", rejected: "已驳回" }[s] || s;
-}
+const statusName = statusZh;
 
 /* ---------- position ---------- */
 function onPosition(pos) {
@@ -162,14 +187,14 @@ function onPosition(pos) {
     accuracy: pos.coords.accuracy, time: new Date(pos.timestamp || Date.now()).toISOString() };
   const first = !state.position;
   state.position = p;
-  const ll = [p.lat, p.lon];
+  const ll = shown(p.lat, p.lon);
   if (!meMarker) {
     meCircle = L.circle(ll, { radius: p.accuracy, color: "#1e88e5", weight: 1 }).addTo(map);
     meMarker = L.circleMarker(ll, { radius: 8, color: "#fff", fillColor: "#1e88e5", fillOpacity: 1 }).addTo(map);
   }
   meMarker.setLatLng(ll);
   meCircle.setLatLng(ll).setRadius(p.accuracy);
-  $("position").textContent = `我的位置 ${p.lat.toFixed(5)}, ${p.lon.toFixed(5)} · 精度 ${Math.round(p.accuracy)} 米`;
+  $("position").textContent = `已定位 · 精度约 ${Math.round(p.accuracy)} 米`;
   if (first) { map.setView(ll, 16); loadNearbyReports(); }
   if (state.patrol) addTrackPoint(p);
 }
@@ -214,7 +239,7 @@ function renderPatrol() {
   $("patrol-bar").hidden = !on;
   if (!on) { trackLine.setLatLngs([]); return; }
   $("patrol-points").textContent = String(state.patrol.points.length);
-  trackLine.setLatLngs(state.patrol.points.map(([x, y]) => [y, x]));
+  trackLine.setLatLngs(state.patrol.points.map(([x, y]) => shown(y, x)));
 }
 
 async function togglePatrol() {
@@ -307,8 +332,8 @@ function renderReportPosition() {
   if (!pt) {
     $("report-position").textContent = "尚未定位";
   } else {
-    $("report-position").textContent = `位置 ${pt.lat.toFixed(5)}, ${pt.lon.toFixed(5)}` +
-      (pt.byHand ? "（手动选点）" : ` · 定位精度 ${acc} 米`);
+    $("report-position").textContent = pt.byHand ? "位置：地图上手动选点（手动选点）"
+      : `位置：我的当前位置 · 精度约 ${acc} 米`;
   }
   const needsPick = !pt || (!pt.byHand && acc !== null && acc > ACCURACY_LIMIT_M);
   warn.hidden = !needsPick && !pt?.byHand;
@@ -438,6 +463,17 @@ function photoRecords(reportId) {
 }
 
 async function submitReport() {
+  const button = $("report-submit");
+  if (button.disabled) return;
+  button.disabled = true;
+  button.textContent = "正在保存…";
+  try { await saveReport(); } finally {
+    button.disabled = false;
+    button.textContent = "提交";
+  }
+}
+
+async function saveReport() {
   const pt = reportPoint();
   const err = $("report-error");
   if (!pt) { err.textContent = "请先定位或在地图上选点"; return; }
@@ -462,7 +498,11 @@ async function submitReport() {
       url: "/api/reports", json: body }, ...photoRecords(id)];
   }
   await Outbox.addAll(records);
-  toast(navigator.onLine ? "已保存，正在同步" : "已保存在手机上，联网后自动同步");
+  if (state.editing) {
+    for (const r of state.editing.records) await Outbox.remove(r.seq);
+    state.editing = null;
+  }
+  toast(navigator.onLine ? "已保存，正在发送" : "已保存在手机上，联网后自动发送");
   show("home");
   await refreshPending();
   sync();
@@ -470,19 +510,85 @@ async function submitReport() {
 
 /* ---------- sync ---------- */
 async function refreshPending() {
-  const all = await Outbox.all();
-  $("pending-count").textContent = String(all.filter((r) => r.state === "pending").length);
-  const failed = all.filter((r) => r.state === "failed").length;
-  $("pending").dataset.failed = String(failed);
-  const ul = $("queue-list");
-  ul.replaceChildren();
-  for (const r of all) {
-    const li = document.createElement("li");
-    li.className = r.state;
-    li.textContent = `${r.label} · ${new Date(r.created).toLocaleString("zh-CN")}` +
-      (r.state === "failed" ? ` · 未能提交：${r.error}` : " · 等待同步");
-    ul.append(li);
+  const items = groupItems(await Outbox.all());
+  const counts = renderOutbox(items, {
+    refusedBox: $("refused"), refusedList: $("refused-list"), refusedCount: $("refused-count"),
+    queueList: $("queue-list"),
+  }, { onEdit: editItem, onRetry: retryItem, onDelete: deleteItem });
+  $("pending-count").textContent = String(counts.waiting);
+  $("pending").dataset.failed = String(counts.failed);
+  drawMine(items);
+}
+
+async function retryItem(item) {
+  for (const r of item.records) {
+    r.state = "pending";
+    delete r.error;
+    await Outbox.put(r);
   }
+  await refreshPending();
+  sync();
+}
+
+async function deleteItem(item) {
+  if (!window.confirm(`删除“${item.label}”？删除后无法恢复。`)) return;
+  for (const r of item.records) await Outbox.remove(r.seq);
+  await refreshPending();
+}
+
+/* Reopen a refused report with what it had, so the worker corrects it and sends it again. */
+function editItem(item) {
+  const body = item.report.json;
+  openReport(true);
+  state.editing = item;
+  const [lon, lat] = body.location.coordinates;
+  if (body.placed_by_hand) state.manualPoint = { lon, lat };
+  const category = state.categories.find((c) => c.code === body.category);
+  if (category) chooseCategory(category);
+  $("description").value = body.description || "";
+  for (const r of item.records.filter((x) => x.kind === "photo")) {
+    state.photos.push({ id: uuid(), blob: r.photo.blob });
+    const img = document.createElement("img");
+    img.alt = "照片";
+    img.src = URL.createObjectURL(r.photo.blob);
+    $("thumbs").append(img);
+  }
+  renderReportPosition();
+  $("report-error").textContent = `上次未能提交：${item.error}`;
+}
+
+/* My reports on the map: those the server has (kept on the phone) and those still waiting. */
+function drawMine(items) {
+  if (!mineLayer) return;
+  mineLayer.clearLayers();
+  const dot = (coords, colour, text) => {
+    const m = L.circleMarker(shown(coords[1], coords[0]), { radius: 9, color: "#fff", weight: 2,
+      fillColor: colour, fillOpacity: 0.95 });
+    m.bindPopup(() => { const d = document.createElement("div"); d.textContent = text; return d; });
+    mineLayer.addLayer(m);
+  };
+  for (const r of state.sent) dot(r.coordinates, "#2e7d32", `我的上报：${r.label}（${r.routed}）`);
+  for (const item of items) {
+    if (!item.report) continue;
+    const text = item.failed ? `未能提交：${item.label}` : `等待发送：${item.label}`;
+    dot(item.report.json.location.coordinates, item.failed ? "#c62828" : "#9e9e9e", text);
+  }
+}
+
+function routedText(report) {
+  const hours = Math.round((Date.parse(report.deadline) - Date.parse(report.created_at)) / 3600000);
+  return `${report.department_name_zh}，${hours} 小时内处置`;
+}
+
+function noteSent(record, report) {
+  const routed = routedText(report);
+  state.sent = [{ id: report.id, label: record.label, routed,
+    coordinates: record.json.location.coordinates }, ...state.sent].slice(0, MAX_SENT_KEPT);
+  localStorage.setItem("wangge_sent", JSON.stringify(state.sent));
+  const name = report.category_name_zh || record.label;
+  $("last-sent").textContent = `已上报 → ${routed}（${name}）`;
+  $("last-sent").hidden = false;
+  toast(`已上报 → ${routed}`);
 }
 
 function send(record) {
@@ -495,15 +601,25 @@ function send(record) {
   return api(record.url, { method: record.method, json: record.json });
 }
 
-async function sync() {
+export async function sync() {
   if (state.syncing || !loggedIn()) return;
   state.syncing = true;
   try {
-    for (const record of await Outbox.all()) {
+    const records = await Outbox.all();
+    // a refused report keeps its photos back: they wait for the corrected report
+    const refused = new Set(records.filter((r) => r.state === "failed").map(itemKey));
+    for (const record of records) {
       if (record.state !== "pending") continue;
+      if (refused.has(itemKey(record))) continue;
       let resp;
       try { resp = await send(record); } catch (err) { break; } // offline: try later
-      if (resp.ok) { await Outbox.remove(record.seq); continue; }
+      if (resp.ok) {
+        if (record.kind === "report") {
+          try { noteSent(record, await resp.json()); } catch (e) { /* sent; no routing shown */ }
+        }
+        await Outbox.remove(record.seq);
+        continue;
+      }
       if (resp.status === 401) { toast("登录已失效，请重新登录；待发送记录会保留"); goToLogin(); break; }
       // Busy or a server fault: try again later, in order; but a record the server keeps
       // failing on must not block the outbox forever: after a few tries it is kept as failed.
@@ -517,6 +633,7 @@ async function sync() {
       record.state = "failed";
       record.error = message;
       await Outbox.put(record);
+      refused.add(itemKey(record));
     }
   } finally {
     state.syncing = false;
@@ -535,7 +652,7 @@ async function start() {
   show("home");
   initMap();
   renderPatrol();
-  await Promise.all([loadCells(), loadCategories()]);
+  await Promise.all([loadCells(), loadCategories(), refreshBasemap()]);
   if (!start.watching) { watchPosition(); start.watching = true; }
   await refreshPending();
   sync();
@@ -564,6 +681,9 @@ function wire() {
     navigator.serviceWorker.register("/m/sw.js", { scope: "/m" }).catch(() => {});
   }
 }
+
+// 我的上报 and 待核查 (cases.js) use the page's own helpers
+export { api, refreshPending, resizePhoto, show, statusName, toast, uuid };
 
 wire();
 if (loggedIn()) start(); else goToLogin();

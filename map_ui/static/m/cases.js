@@ -1,6 +1,10 @@
-/* 我的上报 and 待核查 on the phone. Uses the page's own helpers (app.js: api, show, toast, uuid,
- * resizePhoto, statusName, sync, refreshPending; queue.js: Outbox). A verification goes through
- * the outbox like every other record, so it works offline and is sent once when back online. */
+/* 我的上报 and 待核查 on the phone, with the page's own helpers (app.js) and outbox (queue.js).
+ * A verification goes through the outbox like every other record, so it works offline and is
+ * sent once when back online. */
+import {
+  api, refreshPending, resizePhoto, show, statusName, sync, toast, uuid,
+} from "/static/m/app.js";
+import { Outbox } from "/static/m/queue.js";
 
 const $m = (id) => document.getElementById(id);
 const CACHE = { mine: "wangge_cases_mine", verify: "wangge_cases_verify" };

@@ -3,6 +3,8 @@
 import { api, el, LEVEL_ZH, STATUS_ZH, timeLeft } from "./api.js";
 import { reload } from "./work.js";
 
+const L = window.L; // Leaflet is a classic script from npm (/vendor)
+
 const $ = (id) => document.getElementById(id);
 let map = null;
 let layer = null;

@@ -9,7 +9,6 @@ const SEEN_KEY = "wangge_work_seen";
 
 async function start() {
   state.me = await api("/api/me");
-  $("who").textContent = `${state.me.username}`;
   const categories = await api("/api/categories");
   const deps = new Map(categories.map((c) => [c.department, c.department_name_zh]));
   state.departments = [...deps].map(([code, name]) => ({ code, name }));

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from service.api.pages.shell import FAVICON
 from service.domain.assessment import GRADE_ZH, LIST_ZH
 from service.domain.records import PROPERTY_SERVICE_MODE_ZH
 
@@ -27,10 +28,13 @@ padding:.1rem .4rem}table.areas tr{display:block;border-bottom:1px solid #ccc;pa
 
 
 def _page(title: str, body: str) -> str:
+    # The shell's favicon and title, but not its header: this page is the same for everyone and
+    # kept by shared caches, so it carries no name, jurisdiction or CSRF token.
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<title>{escape(title)} · 网格</title>"
+        f'<link rel="icon" href="{FAVICON}" type="image/svg+xml"><style>{_STYLE}</style></head>'
         f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
 

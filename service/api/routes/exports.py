@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import text
 
 from service.api.deps import require, set_rls_identity
 from service.api.guarded_stream import GuardedStream
@@ -59,7 +60,7 @@ def export_layer(
 ) -> GuardedStream:
     """`name` is `<layer>.<format>`, e.g. `reports.geojson`, `grid_cells.shp.zip`."""
     layer, fmt = _split(name)
-    req = ExportRequest(layer=layer, fmt=fmt, crs=params.crs, flt=params.flt)
+    req = ExportRequest(layer=layer, fmt=fmt, crs=params.crs, flt=params.flt, labels=params.labels)
     validate_request(req)
     scope = request.state.scope
     engine = request.app.state.stream_engine
@@ -68,6 +69,8 @@ def export_layer(
 
     def prepare(session):  # type: ignore[no-untyped-def]
         set_rls_identity(session, me)
+        # times leave in Beijing time with their offset (PostgreSQL writes GeoJSON's itself)
+        session.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
 
     headers = {**_disposition(req.filename), "X-Wangge-CRS": req.crs}
     lease = budget.acquire(me.id)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from service.api.deps import SessionDep, SettingsDep, audit_note, require, require_page
+from service.api.pages.shell import head_tags, header_html, load_shell
 from service.api.schemas import StrictModel
 from service.db.repositories import assessments as sheets_repo
 from service.db.repositories import companies as repo
@@ -94,7 +95,9 @@ PageReader = Annotated[Principal, Depends(require_page("company:read"))]
 
 
 @router.get("/companies", response_class=HTMLResponse, summary="Property companies page")
-def companies_page(session: SessionDep, settings: SettingsDep, me: PageReader) -> HTMLResponse:
+def companies_page(
+    request: Request, session: SessionDep, settings: SettingsDep, me: PageReader
+) -> HTMLResponse:
     from map_ui.companies_page import render_companies_page
     from service.domain.assessment import quarter_of
     from service.domain.policy import scope_for
@@ -104,6 +107,10 @@ def companies_page(session: SessionDep, settings: SettingsDep, me: PageReader) -
         quarter=sheets_repo.latest_quarter(session) or quarter_of(today),
         can_assess=scope_for(me, "assessment:write") is not None,
         can_decide=scope_for(me, "grade:decide") is not None,
+        shell=(
+            head_tags("物业服务企业考核"),
+            header_html(load_shell(request, session, me), "companies"),
+        ),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

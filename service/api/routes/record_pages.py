@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
 from service.api.deps import SessionDep, require_page
+from service.api.pages.shell import head_tags, header_html, load_shell
 from service.db.repositories import records as repo
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
@@ -18,7 +19,7 @@ PageUser = Annotated[Principal, Depends(require_page("residential_area:read"))]
 
 
 @router.get("/residential-areas", response_class=HTMLResponse, summary="小区 records list page")
-def index_page(me: PageUser) -> HTMLResponse:
+def index_page(request: Request, session: SessionDep, me: PageUser) -> HTMLResponse:
     from map_ui.records_page import render_index_page
     from service.domain.record_flags import FLAG_ZH
 
@@ -26,6 +27,7 @@ def index_page(me: PageUser) -> HTMLResponse:
         can_edit=scope_for(me, "residential_area:edit") is not None,
         flags=dict(FLAG_ZH),
         title="小区台账",
+        shell=(head_tags("小区台账"), header_html(load_shell(request, session, me), "areas")),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -52,5 +54,9 @@ def area_page(
         place=f"{record['street_name']} · {record['community_name']}",
         can_edit=can_edit,
         companies=repo.company_names(session),
+        shell=(
+            head_tags(f"{record['name']} · 小区台账"),
+            header_html(load_shell(request, session, me), "areas"),
+        ),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

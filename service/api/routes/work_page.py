@@ -3,12 +3,14 @@ and departments (the page's data all comes from /api/cases and /api/reports)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 
-from service.api.deps import require_page
+from service.api.deps import SessionDep, require_page
+from service.api.pages.shell import head_tags, header_html, load_shell
 from service.domain.principal import Principal
 from service.settings import PROJECT_ROOT
 
@@ -16,12 +18,21 @@ router = APIRouter(tags=["cases"])
 STATIC_WORK = PROJECT_ROOT / "map_ui" / "static" / "work"
 # An anonymous or expired browser is sent to /login and comes back (docs/auth.md).
 PageUser = Annotated[Principal, Depends(require_page("case:read"))]
+# where index.html takes the shared shell's head tags and header (docs/navigation.md)
+HEAD_SLOT = "<!--wg-shell-head-->"
+HEADER_SLOT = "<!--wg-shell-header-->"
 
 
-@router.get("/work", response_class=FileResponse, summary="Case-handling workbench (page)")
-def work_page(_: PageUser) -> FileResponse:
-    return FileResponse(
-        STATIC_WORK / "index.html",
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},
+@cache
+def _template() -> str:
+    return (STATIC_WORK / "index.html").read_text(encoding="utf-8")
+
+
+@router.get("/work", response_class=HTMLResponse, summary="Case-handling workbench (page)")
+def work_page(request: Request, session: SessionDep, me: PageUser) -> HTMLResponse:
+    html = (
+        _template()
+        .replace(HEAD_SLOT, head_tags("案件办理"))
+        .replace(HEADER_SLOT, header_html(load_shell(request, session, me), "work"))
     )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
