@@ -30,6 +30,7 @@ from service.api.routes import (
     grid_pages,
     grids,
     health,
+    hotline,
     imports,
     login_page,
     maps,
@@ -44,6 +45,7 @@ from service.api.routes import (
     reports,
     residential_area_sheets,
     residential_areas,
+    residents,
     stats,
     users,
     work_page,
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         record_pages,
         cases,
         work_page,
+        residents,
+        hotline,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)
