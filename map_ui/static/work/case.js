@@ -63,6 +63,7 @@ function render() {
   renderDuplicates();
   renderActions();
   drawMap();
+  document.dispatchEvent(new CustomEvent("wangge:case-rendered", { detail: c }));
 }
 
 function renderDuplicates() {
