@@ -38,6 +38,7 @@ from service.api.routes import (
     ogc,
     open311,
     patrols,
+    performance,
     photos,
     property_companies,
     public,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_page,
         residents,
         hotline,
+        performance,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)

@@ -92,3 +92,19 @@ def _visit(ctx: Ctx, role: str, target: str) -> httpx.Response:
     rid = ctx.world.reports[target]
     body = {"result": "satisfied"}
     return ctx.client.post(f"/api/cases/{rid}/return-visits", json=body, headers=ctx.headers(role))
+
+
+# The assessment lists units (streets, communities, departments), not objects of a target:
+# the role gate here; what each role sees is tests/api/test_performance.py.
+@case("GET", "/api/performance", "self")
+def _performance(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"period": "2030-01"}
+    return ctx.client.get("/api/performance", params=params, headers=ctx.headers(role))
+
+
+@case("GET", "/api/performance/assessment.csv", "self")
+def _performance_csv(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"period": "2030Q1", "by": "department"}
+    return ctx.client.get(
+        "/api/performance/assessment.csv", params=params, headers=ctx.headers(role)
+    )
