@@ -26,6 +26,7 @@ from service.api.routes import (
     grid_pages,
     grids,
     health,
+    hotline,
     imports,
     login_page,
     maps,
@@ -33,6 +34,7 @@ from service.api.routes import (
     ogc,
     open311,
     patrols,
+    performance,
     photos,
     property_companies,
     public,
@@ -41,6 +43,7 @@ from service.api.routes import (
     residential_area_sheets,
     residential_areas,
     shell_pages,
+    residents,
     stats,
     users,
     work_page,
@@ -133,6 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases,
         work_page,
         shell_pages,
+        residents,
+        hotline,
+        performance,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)

@@ -139,6 +139,20 @@ class Settings(BaseSettings):
     case_finished_recent_days: int = 7
     case_page_size: int = 50
 
+    # Performance assessment (docs/residents.md): each indicator's weight in the score out of
+    # 100, and the mean handling time (report to 销号, hours) that earns the full speed mark.
+    assessment_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "on_time": 30.0,
+            "satisfaction": 25.0,
+            "speed": 10.0,
+            "reopened": 15.0,
+            "overdue": 15.0,
+            "escalation": 5.0,
+        }
+    )
+    assessment_target_hours: float = 72.0
+
     @model_validator(mode="after")
     def _basemap_is_usable(self) -> Settings:
         self.base_map()  # a bad WANGGE_BASEMAP stops the app at start, saying why

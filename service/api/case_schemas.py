@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from service.api.report_schemas import ReportDetail, ReportPublic, Strict
+from service.api.resident_schemas import CallerView, VisitPublic
 
 
 class QueueCount(BaseModel):
@@ -44,6 +45,9 @@ class CaseItem(BaseModel):
     last_note: str | None
     last_at: datetime | None
     my_part: str | None = Field(description="an assisting department's own part (联合处置)")
+    channel: str = Field(
+        default="patrol", description="patrol, complaint, hotline, petition, other"
+    )
 
 
 class CasePage(BaseModel):
@@ -70,6 +74,12 @@ class CaseDetail(ReportDetail):
     duplicates: list[ReportPublic] = Field(description="open reports of the category nearby")
     cell: dict[str, Any] | None = Field(description="the grid cell (GeoJSON geometry)")
     residential_area: dict[str, Any] | None = Field(description="the 小区 (GeoJSON geometry)")
+    channel_zh: str
+    external_ref: str | None = Field(description="the 12345 hotline's work-order number")
+    caller: CallerView | None = Field(description="in full only for the handling roles")
+    return_visits: list[VisitPublic]
+    needs_return_visit: bool = Field(description="closed, brought by a resident, not yet visited")
+    reopened_count: int
 
 
 class BulkMove(Strict):

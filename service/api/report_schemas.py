@@ -101,6 +101,9 @@ class ReportPublic(BaseModel):
     grid_cell_id: int | None
     department_id: int
     reporter_id: int
+    channel: str = Field(
+        default="patrol", description="patrol, complaint, hotline, petition, other"
+    )
 
 
 class ReportDetail(ReportPublic):

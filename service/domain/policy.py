@@ -103,6 +103,14 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "assessment:read": {**STAFF, "planner": "district"},
     # the district combines the quarter's scores into grades and keeps the lists
     "grade:decide": {"district_bureau": "district", "admin": "all"},
+    # --- residents' voice (docs/residents.md): community staff and street offices register
+    # complaints in their own area; the district takes in the 12345 hotline's work orders
+    "complaint:create": dict(STAFF),
+    "hotline:import": {"district_bureau": "district", "admin": "all"},
+    # 回访 after 销号 of a resident's case, by the staff who handle it
+    "case:revisit": dict(STAFF),
+    # performance assessment of streets, communities and departments (a department: its own)
+    "performance:read": {**STAFF, "department": "district", "planner": "district"},
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is

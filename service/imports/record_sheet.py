@@ -123,7 +123,8 @@ def _add_dropdowns(ws: Worksheet, options: Worksheet, companies: list[str], last
         dv.add(f"{target}2:{target}{last}")
 
 
-def _check_zip(data: bytes) -> None:
+def check_zip(data: bytes) -> None:
+    """Refuse a file that is not a zip, or that would unpack beyond MAX_UNPACKED_BYTES."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
@@ -135,7 +136,7 @@ def _check_zip(data: bytes) -> None:
 
 def read_sheet(data: bytes) -> tuple[list[SheetRow], list[dict[str, Any]]]:
     """The rows of an uploaded sheet, and refusals about its columns (unknown headers)."""
-    _check_zip(data)
+    check_zip(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook

@@ -836,3 +836,6 @@ def _assist_case(ctx: Ctx, role: str, target: str) -> httpx.Response:
 
 # --- 小区 records, property companies and their assessment (registered by import)
 import tests.api.authz_cases_records  # noqa: E402, F401
+
+# --- residents' voice: complaints, hotline orders, return visits, assessment
+import tests.api.authz_cases_residents  # noqa: E402, F401

@@ -65,6 +65,7 @@ function render() {
   renderDuplicates();
   renderActions();
   drawMap();
+  document.dispatchEvent(new CustomEvent("wangge:case-rendered", { detail: c }));
 }
 
 function renderDuplicates() {

@@ -1,6 +1,7 @@
 /* /work: queues with live counts, filters, keyset paging, bulk 受理/派遣, the badge. */
 import { api, el, STATUS_ZH, timeLeft } from "./api.js";
 import { openCase } from "./case.js";
+import { initResidents } from "./residents.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 20000;
@@ -18,6 +19,7 @@ async function start() {
     $("f-department").add(new Option(d.name, d.code));
     $("bulk-department").add(new Option(d.name, d.code));
   }
+  initResidents(state);
   await refreshCounts();
   const first = Object.keys(state.counts)[0];
   if (first) await showQueue(new URLSearchParams(location.search).get("queue") || first);

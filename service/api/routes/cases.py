@@ -22,6 +22,7 @@ from service.api.case_schemas import (
 )
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.api.report_schemas import ReportPublic, TransitionCreate, report_public
+from service.api.resident_views import resident_facts
 from service.api.routes.reports import _detail
 from service.api.transitions import load_report, move_report, raced
 from service.db.repositories import case_assists as assists
@@ -167,6 +168,7 @@ def read_case(
         my_assist=mine,
         duplicates=[ReportPublic(**d.model_dump()) for d in duplicates],
         **queues.report_places(session, report_id),
+        **resident_facts(session, me, row),
     )
 
 

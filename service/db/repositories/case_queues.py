@@ -147,7 +147,7 @@ def list_queue(
         left(r.description, 200) AS description, c.code AS community_code,
         c.name AS community_name, gc.code AS grid_code, dep.code AS department,
         dep.name_zh AS department_name_zh, r.deadline_at, r.escalation_level, r.created_at,
-        r.updated_at, r.closed_at, u.username AS reporter, p.k,
+        r.updated_at, r.closed_at, u.username AS reporter, p.k, r.channel,
         last.to_status AS last_status, last.note AS last_note, last.created_at AS last_at,
         (SELECT a.part FROM report_assist a WHERE a.report_id = r.id
            AND a.department_id = CAST(:q_dep_view AS integer)) AS my_part

@@ -25,7 +25,8 @@ REPORT_VIEW = """
       dep.name_zh AS department_name_zh, r.deadline_at AS deadline, r.escalation_level,
       u.username AS reporter, r.created_at, r.updated_at, r.closed_at, r.content_hash,
       r.category_code, r.deadline_at, r.district_id, r.street_id, r.community_id,
-      r.grid_cell_id, r.department_id, r.reporter_id
+      r.grid_cell_id, r.department_id, r.reporter_id, r.channel, r.external_ref,
+      r.caller_masked, r.reopened_count
     FROM report r
     JOIN event_category ec ON ec.code = r.category_code
     JOIN department dep ON dep.id = r.department_id

@@ -1,0 +1,138 @@
+"""Performance assessment of streets, communities and departments per month or quarter:
+figures, score out of 100 and ranking, as JSON or CSV (UTF-8 with BOM, for Excel)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+
+from service.api.deps import SessionDep, SettingsDep, require
+from service.db.repositories import performance as repo
+from service.domain.performance import (
+    INDICATOR_ZH,
+    Counts,
+    PeriodRefused,
+    parse_period,
+    rank,
+    rates,
+    score,
+)
+from service.domain.principal import Principal
+from service.errors import ValidationFailed
+
+router = APIRouter(prefix="/api/performance", tags=["residents"])
+Reader = Annotated[Principal, Depends(require("performance:read"))]
+By = Literal["street", "community", "department"]
+BY_ZH = {"street": "街道", "community": "社区", "department": "部门"}
+PeriodQuery = Annotated[str, Query(max_length=20, description="2026-03 (month) or 2026Q1")]
+DistrictQuery = Annotated[
+    str | None,
+    Query(pattern=r"^[0-9]{6}$", description="an administrator bound to no district: which one"),
+]
+
+
+def _assess(
+    request: Request, session: SessionDep, settings: SettingsDep, me: Principal,
+    period: str, by: str, district: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    try:
+        found = parse_period(period)
+    except PeriodRefused as refused:
+        raise ValidationFailed(
+            str(refused), message_zh=refused.message_zh, where={"field": "period"}
+        ) from None
+    district_id = me.district_id or (repo.district_id_of(session, district) if district else None)
+    if district_id is None:
+        raise ValidationFailed(
+            "name the district (an account bound to none)",
+            message_zh="请指定区县编码",
+            where={"field": "district"},
+        )
+    now: datetime = session.scalar(text("SELECT now()"))  # type: ignore[assignment]
+    rows = repo.unit_counts(
+        session, me, request.state.scope, by, district_id=district_id,
+        start=found.start, end=found.end, as_of=min(now, found.end),
+    )  # fmt: skip
+    weights = settings.assessment_weights
+    units = []
+    for row in rows:
+        counts = Counts(**{k: v for k, v in row.items() if k not in ("code", "name")})
+        s = score(counts, weights, settings.assessment_target_hours)
+        units.append({**row, **rates(counts), "score": s})
+    places = rank([(u["code"], u["score"]) for u in units])
+    for u in units:
+        u["rank"] = places[u["code"]]
+    units.sort(key=lambda u: (u["rank"] is None, u["rank"] or 0, u["code"]))
+    return {
+        "period": found.label,
+        "start": found.start.isoformat(),
+        "end": found.end.isoformat(),
+        "by": by,
+        "weights": weights,
+        "weights_zh": {INDICATOR_ZH[k]: w for k, w in weights.items() if k in INDICATOR_ZH},
+        "target_hours": settings.assessment_target_hours,
+        "units": units,
+    }
+
+
+@router.get("", summary="Assessment per street, community or department for a month/quarter")
+def read_assessment(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Reader,
+    period: PeriodQuery,
+    by: By = "street",
+    district: DistrictQuery = None,
+) -> dict[str, Any]:
+    return _assess(request, session, settings, me, period, by, district)
+
+
+CSV_HEADER = ["排名", "层级", "编码", "名称", "受理量", "驳回", "办结", "按时办结率",
+              "平均办理时长（小时）", "重办率", "回访数", "满意率", "超期数", "升级数",
+              "得分"]  # fmt: skip
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _name(value: str) -> str:
+    # a cell a spreadsheet would run as a formula is written as text
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@router.get("/assessment.csv", summary="The assessment as CSV (UTF-8 with BOM, for Excel)")
+def download_assessment(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Reader,
+    period: PeriodQuery,
+    by: By = "street",
+    district: DistrictQuery = None,
+) -> Response:
+    found = _assess(request, session, settings, me, period, by, district)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for u in found["units"]:
+        hours = "" if u["handling_hours"] is None else f"{u['handling_hours']:.1f}"
+        writer.writerow([
+            u["rank"] or "", BY_ZH[by], u["code"], _name(u["name"]), u["received"],
+            u["rejected"], u["closed"], _pct(u["on_time_rate"]), hours,
+            _pct(u["reopened_rate"]), u["visited"], _pct(u["satisfaction_rate"]), u["overdue"],
+            u["escalated"], "" if u["score"] is None else f"{u['score']:.1f}",
+        ])  # fmt: skip
+    filename = f"assessment-{by}-{found['period']}.csv"
+    return Response(
+        ("\ufeff" + buf.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
