@@ -3,6 +3,7 @@
 import { api, el } from "./api.js";
 import { openCase } from "./case.js";
 import { reload } from "./work.js";
+const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
 const $ = (id) => document.getElementById(id);
 const REGISTRARS = ["community_staff", "street_office", "district_bureau", "admin"];
