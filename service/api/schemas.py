@@ -8,14 +8,11 @@ no status, department, street, deadline or grid; a triage model for staff adds w
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-# C0 controls other than tab, line feed and carriage return, and DEL: nothing a person types,
-# and what PostgreSQL (NUL) or a spreadsheet (the rest) cannot hold.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from service.domain.plain_text import CONTROL_CHARACTERS
 
 
 def _refuse_controls(value: Any) -> None:

@@ -24,6 +24,8 @@ def _same(old: Any, new: Any) -> bool:
         return Decimal(str(old)) == Decimal(str(new))
     if old in (None, "") and new in (None, ""):
         return True
+    if isinstance(old, list) and isinstance(new, list):
+        return set(old) == set(new)  # items (改造内容) are a set: their order is not a change
     return bool(old == new)
 
 

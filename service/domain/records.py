@@ -231,7 +231,8 @@ def _items(f: RecordField, raw: Any) -> list[str]:
             raise _fail(f, f"“{part[:20]}”不是改造内容可选项", f"unknown item {part[:20]!r}")
         if code not in out:
             out.append(str(code))
-    return out
+    order = list(f.labels)
+    return sorted(out, key=order.index)  # one order for the same set, the vocabulary's
 
 
 def _company(f: RecordField, raw: Any) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.api.schemas import CONTROL_CHARACTERS
 from service.db.repositories import intake
+from service.domain.plain_text import CONTROL_CHARACTERS
 from service.domain.principal import Principal
 from service.domain.residents import ContactRefused, normalise_phone
 from service.errors import OutsideArea, WanggeError

@@ -95,6 +95,12 @@ def test_plan_keeps_only_real_changes_and_checks_rules_across_fields() -> None:
     # an unrelated edit is not blocked by a rule the stored record already breaks
     broken = {**RECORD, "owners_committee_term_end": date(2019, 1, 1)}
     assert plan_changes(broken, {"note": "x"}).errors == []
+    # 改造内容 is a set: the same items in another order are no change, a new set is kept
+    # in the vocabulary's order whatever order it was given in
+    stored = {**RECORD, "renovation_items": ["water", "telecom", "gas"]}
+    assert plan_changes(stored, {"renovation_items": "燃气、供水、通信线路"}).changes == {}
+    plan = plan_changes(stored, {"renovation_items": "通信线路、供水"})
+    assert plan.changes == {"renovation_items": ["water", "telecom"]}
 
 
 def test_display_uses_chinese_labels() -> None:
