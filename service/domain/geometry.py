@@ -89,7 +89,7 @@ def _check_envelope(value: Any, rules: GeometryRules) -> str:
             member="crs",
         )
     gtype = value.get("type")
-    if gtype not in _DEPTH:
+    if not isinstance(gtype, str) or gtype not in _DEPTH:
         raise _invalid(
             rules.field,
             f"unsupported geometry type {gtype!r}",

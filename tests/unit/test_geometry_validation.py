@@ -44,6 +44,8 @@ def test_z_values_are_dropped() -> None:
         ({"type": "Point", "coordinates": [113.6, 34.7]}, GeometryInvalid, "expected"),
         ({"type": "GeometryCollection", "geometries": []}, GeometryInvalid, "type"),
         ({"type": "Polygon"}, GeometryInvalid, None),
+        ({"type": ["Polygon"], "coordinates": []}, GeometryInvalid, "type"),
+        ({"type": {"a": 1}, "coordinates": []}, GeometryInvalid, "type"),
         (poly(SQUARE[:-1]), GeometryInvalid, "first"),
         (poly(SQUARE[:2] + [SQUARE[0]]), GeometryInvalid, "ring"),
         (poly([*SQUARE[:2], ["113.7", 34.8], *SQUARE[3:]]), GeometryInvalid, "path"),
