@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from service.api.client_address import install_trusted_proxies
 from service.api.error_answers import install_error_handlers
 from service.api.limits import install_request_limits
+from service.api.request_context import RequestContext
 from service.api.routes import (
     auth,
     cases,
@@ -31,6 +32,7 @@ from service.api.routes import (
     mobile,
     ogc,
     open311,
+    operations,
     patrols,
     photos,
     property_companies,
@@ -48,7 +50,9 @@ from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
 from service.escalation import escalation_loop
+from service.metrics import forget_this_process
 from service.settings import PROJECT_ROOT, Settings, get_settings
+from service.startup_checks import refuse_unsafe_settings
 
 log = logging.getLogger("wangge")
 
@@ -56,6 +60,7 @@ log = logging.getLogger("wangge")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own settings."""
     settings = settings or get_settings()
+    refuse_unsafe_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await async_pool.close()
             engine.dispose()
             stream_engine.dispose()
+            forget_this_process()
 
     app = FastAPI(
         title="wangge 网格",
@@ -100,8 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_request_limits(app, settings)
     install_trusted_proxies(app, settings)
+    # outermost: the request id is set before anything logs, and every answer is timed
+    app.add_middleware(RequestContext)
     for module in (
         health,
+        operations,
         auth,
         login_page,
         users,
@@ -152,8 +161,8 @@ def _refuse_rls_bypass_at_start(engine: Engine) -> None:
 
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
-    """The periodic overdue-report escalation; 0 seconds disables it."""
-    if settings.escalation_interval_s <= 0:
+    """The periodic overdue-report escalation; 0 seconds (or the scheduler unit) disables it."""
+    if settings.escalation_interval_s <= 0 or not settings.escalation_in_app:
         return None
     return asyncio.create_task(escalation_loop(settings))
 
