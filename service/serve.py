@@ -3,24 +3,34 @@
 serve: uvicorn's supervisor with several worker processes sharing one listening socket. On
 SIGTERM the supervisor stops accepting connections and every worker finishes the requests it
 has in flight (up to `graceful_timeout_s`) before it exits; SIGHUP replaces the workers one by
-one (after an upgrade). scheduler: the escalation schedule in a process of its own.
+one (after an upgrade). The workers speak HTTP through service.http_server's protocol, so
+production gets the same limits as every other start of the app (request head and body
+timeouts, stalled writers aborted, header size cap, keep-alive). scheduler: the escalation
+schedule in a process of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import logging.config
 import os
 import shutil
 
 import uvicorn
+from sqlalchemy.exc import OperationalError
 
+from service.db.engine import create_db_engine
+from service.db.role_check import install_role_guard
+from service.http_server import uvicorn_options
 from service.logs import logging_config
 from service.metrics import MULTIPROC_ENV
 from service.settings import Settings
 from service.startup_checks import refuse_unsafe_settings
 
 WORKER_START_TIMEOUT_S = 60
+
+log = logging.getLogger("wangge")
 
 
 def worker_count(settings: Settings, requested: int | None = None) -> int:
@@ -48,6 +58,7 @@ def prepare_metrics_dir(settings: Settings) -> None:
 def serve(settings: Settings, workers: int | None = None) -> None:
     """Run the app in `workers` processes until SIGTERM or SIGINT."""
     refuse_unsafe_settings(settings)
+    refuse_rls_bypass(settings)
     prepare_metrics_dir(settings)
     uvicorn.run(
         "service.main:create_app",
@@ -61,11 +72,27 @@ def serve(settings: Settings, workers: int | None = None) -> None:
         timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
         log_config=logging_config(settings.log_format, settings.log_level),
         access_log=False,  # service.api.request_context writes one line per request instead
-        # Forwarded headers are judged by the app against WANGGE_TRUSTED_PROXIES, so uvicorn
-        # must not rewrite the client address first.
-        proxy_headers=False,
-        server_header=False,
+        # the HTTP limits, by import string (each worker reads its settings from the
+        # environment, like the app); proxy headers off: service.api.client_address decides
+        # from WANGGE_TRUSTED_PROXIES.
+        **uvicorn_options(settings, import_string=True),
     )
+
+
+def refuse_rls_bypass(settings: Settings) -> None:
+    """Check the app's database role once before any worker starts (RlsBypassed unless
+    WANGGE_ALLOW_RLS_BYPASS): a worker refusing in its lifespan would only be restarted by
+    the supervisor, over and over. A database that is down now is checked by each worker.
+    """
+    engine = create_db_engine(settings, pool=(1, 0), application_name="wangge-start")
+    install_role_guard(engine, settings.allow_rls_bypass)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        log.warning("database not reachable at start-up (%s); role checked later", exc.orig)
+    finally:
+        engine.dispose()
 
 
 def run_scheduler(settings: Settings) -> None:

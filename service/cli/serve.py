@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from service.db.role_check import RlsBypassed
 from service.settings import get_settings
 from service.startup_checks import UnsafeSettings
 
@@ -19,7 +20,7 @@ def serve(
 
     try:
         run(get_settings(), workers or None)
-    except UnsafeSettings as exc:
+    except (UnsafeSettings, RlsBypassed) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import queue
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -212,3 +213,31 @@ def _worker_pids(log: Path) -> set[int]:
         for ln in _log_lines(log)
         if ln["message"].startswith("Application startup complete")
     }
+
+
+def test_serve_applies_the_http_limits(durable_db: TestDatabase, tmp_path: Path) -> None:
+    """The workers of `wangge serve` speak through service.http_server's protocol: a request
+    head that never completes is cut off after the head timeout, an oversized head gets 400."""
+    app = ServeProcess(
+        durable_db,
+        tmp_path,
+        escalation_interval_s=0,
+        http_header_timeout_s=1,
+        http_max_header_bytes=4096,
+    )
+    app.start("--workers", "2")
+    try:
+        with socket.create_connection(("127.0.0.1", app.port), timeout=10) as slow:
+            slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # never finished
+            started = time.monotonic()
+            try:
+                closed = slow.recv(1024) == b""
+            except ConnectionResetError:  # aborted, not closed: the same for this client
+                closed = True
+            waited = time.monotonic() - started
+        assert closed and waited < 5, waited
+        r = httpx.get(f"{app.url}/health", headers={"X-Big": "a" * 8192}, timeout=10)
+        assert r.status_code == 400
+        assert httpx.get(f"{app.url}/health", timeout=10).status_code == 200
+    finally:
+        app.stop()

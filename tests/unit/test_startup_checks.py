@@ -66,3 +66,22 @@ def test_worker_count_from_cores_is_at_least_two() -> None:
     assert worker_count(Settings()) == max(2, len(os.sched_getaffinity(0)))
     assert worker_count(Settings(workers=3)) == 3
     assert worker_count(Settings(workers=3), requested=5) == 5
+
+
+def test_wangge_serve_starts_uvicorn_with_the_http_limits(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from service import serve as serve_module
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(serve_module, "refuse_rls_bypass", lambda settings: None)
+    # it would point this process's metrics at a directory of worker files
+    monkeypatch.setattr(serve_module, "prepare_metrics_dir", lambda settings: None)
+    monkeypatch.setattr(serve_module.uvicorn, "run", lambda app, **kw: seen.update(kw))
+    settings = Settings(data_dir=tmp_path, http_max_header_bytes=4096, http_keep_alive_s=7)
+    serve_module.serve(settings, workers=2)
+    assert seen["http"] == "service.http_server:GuardedH11Protocol"  # stalled writers aborted
+    assert seen["h11_max_incomplete_event_size"] == 4096
+    assert seen["timeout_keep_alive"] == 7
+    assert seen["proxy_headers"] is False
+    assert seen["workers"] == 2

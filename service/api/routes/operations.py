@@ -1,8 +1,9 @@
 """What operators and their tools ask: readiness (/ready) and Prometheus metrics (/metrics).
 
 /health says the process and the database answer; /ready says this instance should get
-traffic: the database is reachable, writable (not a standby left behind by a failover) and
-migrated to exactly the revisions this code expects.
+traffic: the database is reachable as a role row-level security applies to (or one allowed to
+bypass it), writable (not a standby left behind by a failover) and migrated to exactly the
+revisions this code expects.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.db.role_check import RlsBypassed
 from service.db.schema_version import applied_revisions, expected_revisions
 from service.metrics import render_metrics, update_pool_gauges
 
@@ -36,6 +38,8 @@ def ready(request: Request) -> JSONResponse:
             applied = applied_revisions(conn)
     except SQLAlchemyError as exc:
         return _not_ready("database_unreachable", error=type(exc).__name__)
+    except RlsBypassed:  # /health answers 503 for it too
+        return _not_ready("database_role_bypasses_rls")
     if in_recovery:
         return _not_ready("database_read_only")
     expected = expected_revisions()
