@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from service.api.client_address import install_trusted_proxies
 from service.api.error_answers import install_error_handlers
 from service.api.limits import install_request_limits
 from service.api.openapi_doc import install_api_docs
+from service.api.request_context import RequestContext
 from service.api.routes import (
     auth,
     cases,
@@ -33,6 +35,7 @@ from service.api.routes import (
     mobile,
     ogc,
     open311,
+    operations,
     patrols,
     performance,
     photos,
@@ -54,7 +57,9 @@ from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
 from service.escalation import escalation_loop
+from service.metrics import forget_this_process
 from service.settings import PROJECT_ROOT, Settings, get_settings
+from service.startup_checks import refuse_unsafe_settings
 
 log = logging.getLogger("wangge")
 
@@ -62,6 +67,7 @@ log = logging.getLogger("wangge")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own settings."""
     settings = settings or get_settings()
+    refuse_unsafe_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,9 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if escalation is not None:
                 escalation.cancel()
+                # let it release the schedule's lock now, so another process takes over at once
+                with contextlib.suppress(asyncio.CancelledError):
+                    await escalation
             await async_pool.close()
             engine.dispose()
             stream_engine.dispose()
+            forget_this_process()
 
     app = FastAPI(
         title="wangge 网格",
@@ -108,8 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_request_limits(app, settings)
     install_trusted_proxies(app, settings)
+    # outermost: the request id is set before anything logs, and every answer is timed
+    app.add_middleware(RequestContext)
     for module in (
         health,
+        operations,
         auth,
         login_page,
         users,
@@ -165,8 +178,8 @@ def _refuse_rls_bypass_at_start(engine: Engine) -> None:
 
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
-    """The periodic overdue-report escalation; 0 seconds disables it."""
-    if settings.escalation_interval_s <= 0:
+    """The periodic overdue-report escalation; 0 seconds (or the scheduler unit) disables it."""
+    if settings.escalation_interval_s <= 0 or not settings.escalation_in_app:
         return None
     return asyncio.create_task(escalation_loop(settings))
 

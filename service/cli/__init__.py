@@ -1,7 +1,7 @@
 """`wangge`: the operator's command line, one Typer sub-app per module of this package.
 
-`db`, `demo`, `users` and `grids` are command groups; `export`, `import`, `escalate`, `backup`
-and `restore` are top-level commands, merged in from their modules' apps.
+`db`, `demo`, `users` and `grids` are command groups; `export`, `import`, `escalate`, `backup`,
+`restore`, `serve` and `scheduler` are top-level commands, merged in from their modules' apps.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import psycopg
 import typer
 from sqlalchemy.exc import OperationalError
 
-from service.cli import db, demo, exports, grids, ops, reports, users
+from service.cli import db, demo, exports, grids, ops, reports, serve, users
 from service.cli.db import alembic_config
 
 __all__ = ["alembic_config", "app", "main"]
@@ -25,6 +25,7 @@ app.add_typer(grids.app, name="grids")
 app.add_typer(reports.app)
 app.add_typer(exports.app)
 app.add_typer(ops.app)
+app.add_typer(serve.app)
 
 
 def main() -> None:

@@ -83,6 +83,29 @@ def test_the_server_process_exits_non_zero_with_the_reason(
     assert "refusing to run: database role 'wangge' bypasses row-level security" in done.stderr
 
 
+def test_wangge_serve_refuses_before_starting_workers(
+    test_db: TestDatabase, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "WANGGE_ENVIRONMENT": "demo",
+        "WANGGE_DATABASE_URL": test_db.owner_url,
+        "WANGGE_DATA_DIR": str(tmp_path),
+        "WANGGE_BIND_PORT": "0",
+    }
+    env.pop("WANGGE_ALLOW_RLS_BYPASS", None)
+    done = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).parent / "wangge"), "serve"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "refusing to run: database role 'wangge' bypasses row-level security" in done.stderr
+
+
 def test_the_filing_pool_checks_its_connections_too(test_db: TestDatabase) -> None:
     async def check(allow: bool) -> object:
         async with await psycopg.AsyncConnection.connect(
