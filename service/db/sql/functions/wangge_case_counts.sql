@@ -4,11 +4,11 @@ RETURNS TABLE (
   accept bigint, new_accept bigint, dispatch bigint, new_dispatch bigint, handling bigint, new_handling bigint, verify bigint, new_verify bigint, close bigint, new_close bigint, overdue bigint, new_overdue bigint, escalated bigint, new_escalated bigint,
                finished bigint, new_finished bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-  SET plan_cache_mode = force_generic_plan AS $$
+  SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
 BEGIN
-  -- plpgsql, not sql: the statement's plan is kept per connection (planning its eighteen
-  -- branches took longer than running them at 10,000 open reports)
+  -- custom plans: a generic plan (jurisdiction ids unknown) chose 350-450 ms plans at
+  -- 1,000,000 reports where a custom one runs in about 55 ms
   RETURN QUERY
   -- One pass over the jurisdiction's open reports (an index-only scan of a report_case_*_idx:
   -- each carries status, deadline_at and escalation_level) counts every open queue with
