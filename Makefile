@@ -44,6 +44,7 @@ lint: setup
 	$(BIN)/ruff check service map_ui gis_data tests bench migrations
 	$(BIN)/ruff format --check service map_ui gis_data tests bench migrations
 	$(BIN)/mypy service map_ui gis_data
+	cd map_ui && node_modules/.bin/eslint --max-warnings 0 .
 
 format: setup
 	$(BIN)/ruff format service map_ui gis_data tests bench migrations

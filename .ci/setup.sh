@@ -59,7 +59,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Browser assets (Leaflet and plugins) from the npm registry, pinned by the lockfile.
+# Browser assets (Leaflet and plugins, swagger-ui-dist, redoc) and ESLint from the npm registry,
+# pinned by the lockfile.
 if [ -f map_ui/package-lock.json ]; then
   if [ ! -d map_ui/node_modules ] || [ map_ui/package-lock.json -nt map_ui/node_modules/.package-lock.json ]; then
     echo "setup: installing browser assets (npm ci)"

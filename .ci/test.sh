@@ -8,5 +8,7 @@ echo "== lint"
 .venv/bin/ruff check service map_ui gis_data tests bench migrations
 .venv/bin/ruff format --check service map_ui gis_data tests bench migrations
 .venv/bin/mypy service map_ui gis_data
+# the browser code (ES modules); eslint comes from map_ui's lockfile (npm ci in .ci/setup.sh)
+(cd map_ui && node_modules/.bin/eslint --max-warnings 0 .)
 echo "== tests"
 .venv/bin/pytest "$@"

@@ -101,7 +101,7 @@ def _head(map_name: str) -> str:
         '<meta charset="utf-8"><title>网格管理 wangge</title>'
         f'<script id="grid-config" type="application/json">{escape(config, quote=False)}</script>'
         '<link rel="stylesheet" href="/static/grids.css">'
-        '<script defer src="/static/grids.js"></script>'
+        '<script type="module" src="/static/grids.js"></script>'
     )
 
 

@@ -45,14 +45,14 @@ class PluginAssets(JSCSSMixin, MacroElement):
 
 
 class WanggeLayers(JSCSSMixin, MacroElement):
-    """Starts /static/map.js on the folium map with the page's configuration."""
+    """The page's configuration as JSON and /static/map.js, an ES module that reads it."""
 
-    default_js = [("wangge_map_js", "/static/map.js")]
     default_css = [("wangge_map_css", "/static/map.css")]
     _template = Template(
         """
-        {% macro script(this, kwargs) %}
-        window.wanggeMap.init({{ this._parent.get_name() }}, {{ this.config_json }});
+        {% macro header(this, kwargs) %}
+        <script id="map-config" type="application/json">{{ this.config_json }}</script>
+        <script type="module" src="/static/map.js"></script>
         {% endmacro %}
         """
     )
@@ -87,6 +87,7 @@ def render_map_page(
         "extent": extent,
         "minZoom": layers,
         "tianditu": (TIANDITU + tianditu_key) if tianditu_key else None,
+        "map": fmap.get_name(),
     }
     root: Any = fmap.get_root()
     root.header.add_child(

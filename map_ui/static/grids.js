@@ -1,13 +1,9 @@
 // Grid page actions: each form calls /api/grids/... with the session cookie and CSRF header.
-(function () {
-  "use strict";
+import { callJSON } from "/static/common.js";
+
+{
   const config = JSON.parse(document.getElementById("grid-config").textContent);
   const message = document.getElementById("grid-message");
-  // the login sets the wangge_csrf cookie; writes echo it in X-CSRF-Token (docs/auth.md)
-  function csrfToken() {
-    const found = document.cookie.split("; ").find(function (c) { return c.startsWith("wangge_csrf="); });
-    return found ? decodeURIComponent(found.split("=")[1]) : "";
-  }
   let previewLayer = null;
 
   function say(text, isError) {
@@ -15,20 +11,8 @@
     message.className = isError ? "error" : "";
   }
 
-  async function call(method, url, body) {
-    const response = await fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = response.status === 204 ? {} : await response.json();
-    if (!response.ok) {
-      const d = data.detail || {};
-      const where = d.where ? "\n" + JSON.stringify(d.where) : "";
-      throw new Error((d.message_zh || "") + " " + (d.message || response.status) + where);
-    }
-    return data;
+  function call(method, url, body) {
+    return callJSON(url, { method, json: body });
   }
 
   function leafletMap() { return window[config.map]; }
@@ -36,7 +20,7 @@
   function showPreview(collection) {
     const map = leafletMap();
     if (previewLayer) { map.removeLayer(previewLayer); }
-    previewLayer = L.geoJSON(collection, {
+    previewLayer = window.L.geoJSON(collection, {
       style: { color: "#7048e8", weight: 2, dashArray: "6 4", fillOpacity: 0.1 },
       onEachFeature: function (feature, layer) {
         const p = feature.properties;
@@ -86,4 +70,4 @@
     await call("POST", "/api/grids/" + data.get("code") + "/assignments", body);
     say("已分配。"); window.location.reload();
   });
-})();
+}

@@ -105,12 +105,12 @@ def test_report_filed_offline_syncs_exactly_once(
     assert report["crs"] == "wgs84" and report["placed_by_hand"] is False
     assert report["location"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
     detail = httpx.get(f"{base}/api/reports/{report['id']}", headers=headers).json()
-    outbox = page.evaluate("Outbox.all()")
+    outbox = page.evaluate("import('/static/m/queue.js').then((m) => m.Outbox.all())")
     assert len(detail["photos"]) == 1, [(r["label"], r.get("error")) for r in outbox]
     photo = httpx.get(f"{base}{detail['photos'][0]['url']}", headers=headers)
     assert max(Image.open(io.BytesIO(photo.content)).size) == 1600  # resized on the phone
     # the page syncing again (e.g. after a reload) creates nothing new
-    page.evaluate("sync()")
+    page.evaluate("import('/static/m/app.js').then((m) => m.sync())")
     time.sleep(0.5)
     again = httpx.get(
         f"{base}/api/reports",
@@ -169,6 +169,7 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
     # animating, and Leaflet ends that animation at its own target)
     page.evaluate(
         """async ([lat, lon]) => {
+            const { map } = await import("/static/m/app.js");
             for (let i = 0; i < 20; i++) {
                 map.setView([lat, lon], 17, {animate: false});
                 await new Promise((done) => setTimeout(done, 150));
@@ -180,7 +181,11 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
         }""",
         [lat2, lon2],
     )
-    point = page.evaluate("([lat, lon]) => map.latLngToContainerPoint([lat, lon])", [lat2, lon2])
+    point = page.evaluate(
+        "([lat, lon]) => import('/static/m/app.js')"
+        ".then((m) => m.map.latLngToContainerPoint([lat, lon]))",
+        [lat2, lon2],
+    )
     box = page.locator("#map").bounding_box()
     assert box and 0 <= point["x"] < box["width"] and 0 <= point["y"] < box["height"], (point, box)
     page.locator("#map").click(position={"x": point["x"], "y": point["y"]})

@@ -67,7 +67,7 @@ def open_map(browser, server_url: str, owner_url: str, username: str, *, via_for
         page.wait_for_url(f"{server_url}/map")
     else:
         assert response is not None and response.status == 200
-    page.wait_for_function("window.wanggeMap && window.wanggeMap.layers")
+    page.evaluate("import('/static/map.js').then((m) => m.ready).then(() => true)")
     return context, page
 
 
@@ -90,13 +90,17 @@ def toggle_every_layer(page) -> None:
 
 def click_area(page, lat: float, lon: float):
     """Zoom onto a 小区 and click it; returns the popup."""
-    page.evaluate(f"window.wanggeMap.map.setView([{lat}, {lon}], 17)")
+    page.evaluate(
+        "import('/static/map.js').then((m) => m.ready)"
+        f".then((r) => r.map.setView([{lat}, {lon}], 17))"
+    )
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
     point = page.evaluate(
-        f"(() => {{ const p = window.wanggeMap.map.latLngToContainerPoint([{lat}, {lon}]);"
+        f"import('/static/map.js').then((m) => m.ready).then((w) => {{"
+        f" const p = w.map.latLngToContainerPoint([{lat}, {lon}]);"
         " const r = document.querySelector('.folium-map').getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; })()"
+        " return [p.x + r.left, p.y + r.top]; })"
     )
     page.mouse.click(point[0], point[1])
     popup = page.locator(".wg-popup[data-kind=residential_area]")

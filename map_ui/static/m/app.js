@@ -1,6 +1,9 @@
 /* wangge mobile page: map of my grid, patrols with a GPS track, reports with photos.
  * Everything the worker records goes through the outbox (queue.js) first, online or not. */
-"use strict";
+import { cookie, statusZh } from "/static/common.js";
+import { Outbox } from "/static/m/queue.js";
+
+const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
 const ACCURACY_LIMIT_M = 50;
 const MAX_PHOTOS = 6;
@@ -19,7 +22,7 @@ const THEMES = [
 const CHECKS = [["not_checked", "未检查"], ["ok", "正常"], ["issue", "有问题"]];
 
 const $ = (id) => document.getElementById(id);
-const state = {
+export const state = {
   categories: JSON.parse(localStorage.getItem("wangge_categories") || "[]"),
   position: null,
   manualPoint: null,
@@ -30,7 +33,8 @@ const state = {
   patrol: JSON.parse(localStorage.getItem("wangge_patrol") || "null"),
   syncing: false,
 };
-let map, meMarker, meCircle, manualMarker, trackLine, reportsLayer;
+export let map;
+let meMarker, meCircle, manualMarker, trackLine, reportsLayer;
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -57,11 +61,6 @@ function show(id) {
 
 /* The session is the app's HttpOnly cookie (set by /login); the page only reads the CSRF
  * cookie beside it and echoes it on every state-changing request. */
-function cookie(name) {
-  const found = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
-  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
-}
-
 function loggedIn() { return cookie("wangge_csrf") !== ""; }
 
 function goToLogin() {
@@ -144,10 +143,7 @@ async function loadNearbyReports() {
   } catch (err) { /* offline: keep what is drawn */ }
 }
 
-function statusName(s) {
-  return { reported: "已上报", accepted: "已受理", dispatched: "已派遣", in_progress: "处置中",
-    handled: "已处置", verified: "已核查", closed: "已结案", rejected: "已驳回" }[s] || s;
-}
+const statusName = statusZh;
 
 /* ---------- position ---------- */
 function onPosition(pos) {
@@ -486,7 +482,7 @@ function send(record) {
   return api(record.url, { method: record.method, json: record.json });
 }
 
-async function sync() {
+export async function sync() {
   if (state.syncing || !loggedIn()) return;
   state.syncing = true;
   try {

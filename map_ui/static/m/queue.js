@@ -1,8 +1,6 @@
 /* The outbox: every record the phone makes waits here (IndexedDB) until the server has it.
  * Each record carries the client UUID of what it creates, so sending it twice is harmless. */
-"use strict";
-
-const Outbox = (() => {
+export const Outbox = (() => {
   const DB_NAME = "wangge-m";
   const STORE = "outbox";
   let dbPromise = null;

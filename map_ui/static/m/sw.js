@@ -2,11 +2,12 @@
  * API calls are never cached here: the outbox in IndexedDB handles them. */
 "use strict";
 
-const CACHE = "wangge-m-shell-v2";
+const CACHE = "wangge-m-shell-v3";
 const SHELL = [
   "/m",
   "/m/manifest.webmanifest",
   "/static/m/app.js",
+  "/static/common.js",
   "/static/m/queue.js",
   "/static/m/m.css",
   "/static/m/icon.svg",
