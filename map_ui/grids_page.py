@@ -76,8 +76,10 @@ def render_grids_page(
     can_edit: bool,
     households_range: tuple[int, int],
     bounds: tuple[float, float, float, float] | None,
+    head: str = "",
+    header: str = "",
 ) -> str:
-    """The whole HTML page (folium map + side panel)."""
+    """The whole HTML page (folium map + side panel); head/header: the shared shell."""
     hmin, hmax = households_range
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
     _cell_layer(cells, hmin, hmax).add_to(m)
@@ -89,17 +91,20 @@ def render_grids_page(
         m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     root = m.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(_head(m.get_name())))
+    root.header.add_child(Element(_head(m.get_name(), head)))
+    if header:
+        root.html.add_child(Element(header), name="shell_header")
     root.html.add_child(Element(_panel(title, cells, findings, communities, can_edit)))
     localize_assets(m)
     return str(root.render())
 
 
-def _head(map_name: str) -> str:
+def _head(map_name: str, shell_head: str) -> str:
     config = json.dumps({"map": map_name})
     return (
-        '<meta charset="utf-8"><title>网格管理 wangge</title>'
-        f'<script id="grid-config" type="application/json">{escape(config, quote=False)}</script>'
+        '<meta charset="utf-8">'
+        + (shell_head or "<title>网格管理</title>")
+        + f'<script id="grid-config" type="application/json">{escape(config, quote=False)}</script>'
         '<link rel="stylesheet" href="/static/grids.css">'
         '<script type="module" src="/static/grids.js"></script>'
     )

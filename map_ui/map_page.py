@@ -71,6 +71,8 @@ def render_map_page(
     extent: list[float] | None,
     tianditu_key: str | None,
     layers: dict[str, int],
+    head: str = "",
+    header: str = "",
 ) -> str:
     """The whole HTML page for one user (their jurisdiction's extent, no data inline)."""
     fmap = folium.Map(
@@ -94,7 +96,12 @@ def render_map_page(
         Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         name="viewport",
     )
-    root.title = "覆盖地图 · 网格"
+    if head:  # the shell's <title>, favicon and stylesheet (service/api/pages/shell.py)
+        root.header.add_child(Element(head), name="shell_head")
+    else:
+        root.title = "覆盖地图 · 网格"
+    if header:
+        root.html.add_child(Element(header), name="shell_header")
     fmap.add_child(PluginAssets())
     fmap.add_child(WanggeLayers(config))
     localize_assets(fmap)

@@ -133,7 +133,7 @@ def _reports_table(reports: Sequence[Mapping[str, Any]]) -> str:
 
 
 STYLE = """
-body{font-family:sans-serif;margin:16px;color:#222}h1{font-size:20px}
+h1{font-size:20px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ccc;padding:8px 12px;
 border-radius:6px;min-width:180px}.card b{font-size:22px}.chart text{font-size:12px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 6px;
@@ -150,8 +150,12 @@ def render_stats_page(
     units: Sequence[Mapping[str, Any]],
     trend: Sequence[Mapping[str, Any]],
     reports: Sequence[Mapping[str, Any]],
+    head: str = "",
+    header: str = "",
 ) -> str:
-    """The whole page as one HTML string; every name from the database is escaped."""
+    """The whole page as one HTML string; every name from the database is escaped.
+
+    head/header: the shared shell's head tags and header (service/api/pages/shell.py)."""
     cards = "".join(
         f"<div class='card' data-indicator='{n}'>{INDICATOR_ZH[n]}<br>"
         f"<b>{_pct(totals['indicators'][n]['rate_by_areas'])}</b> "
@@ -168,12 +172,12 @@ def render_stats_page(
     return (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>覆盖统计 · 网格</title><style>{STYLE}</style></head><body>"
-        f"<h1>物业管理覆盖统计</h1><p>{escape(user)} · {links} · "
-        f"<a id='csv' href='/api/stats/coverage.csv?level={level}'>下载 CSV</a> · "
-        "<a href='/map'>地图</a></p>"
+        f"{head or '<title>覆盖统计 · 网格</title>'}<style>{STYLE}</style></head>"
+        f"<body class='wg-page'>{header}<main class='wg-main'>"
+        f"<h1>物业管理覆盖统计</h1><p>{links} · "
+        f"<a id='csv' href='/api/stats/coverage.csv?level={level}'>下载 CSV</a></p>"
         f"<div class='cards'>{cards}</div><h2>各{LEVEL_ZH[level]}覆盖率</h2>"
         f"<div class='charts'>{bars}</div><h2>近 12 个月变化</h2>{trend_chart(trend)}"
         f"<h2>{LEVEL_ZH[level]}排名</h2>{_ranking_table(units)}"
-        f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}</body></html>"
+        f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}</main></body></html>"
     )

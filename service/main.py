@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
+from service.api.openapi_doc import install_api_docs
 from service.api.routes import (
     auth,
     categories,
@@ -36,6 +37,7 @@ from service.api.routes import (
     patrols,
     photos,
     reports,
+    shell_pages,
     stats,
     users,
 )
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Geospatial grid management for residential communities",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served from npm packages (install_api_docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     _install_error_handlers(app)
@@ -98,8 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         maps,
         geometry,
+        shell_pages,
     ):
         app.include_router(module.router)
+    install_api_docs(app, settings.max_page_size)
     _mount_assets(app)
     return app
 

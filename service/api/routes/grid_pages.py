@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
 from service.api.deps import SessionDep, SettingsDep, require_page
+from service.api.pages.shell import head_tags, header_html, load_shell
 from service.db.repositories import grid_views as views
 from service.db.repositories import grids as repo
 from service.db.repositories.grid_checks import check_grids
@@ -60,5 +61,7 @@ def grids_page(
         can_edit=scope_for(me, "grid:edit") is not None,
         households_range=(settings.grid_households_min, settings.grid_households_max),
         bounds=bounds,
+        head=head_tags("网格管理"),
+        header=header_html(load_shell(request, session, me), "grids"),
     )
     return HTMLResponse(html)

@@ -24,6 +24,8 @@ from service.api.pages.html import (
     login_form_html,
     page_html,
 )
+from service.api.pages.shell import load_shell, shell_page
+from service.api.routes.shell_pages import home_for
 from service.db.repositories.users import authenticate_token, issue_token, revoke_token
 from service.errors import NotAuthenticated, TooManyRequests
 from service.settings import Settings
@@ -31,7 +33,7 @@ from service.settings import Settings
 router = APIRouter(tags=["pages"])
 
 LOGIN_CSRF_COOKIE = "wangge_login_csrf"
-DEFAULT_NEXT = "/account"
+DEFAULT_NEXT = "/"  # `/` sends each role to its home page
 
 
 def safe_next(value: str | None) -> str:
@@ -133,14 +135,14 @@ def logout_submit(
 
 
 @router.get("/account", response_class=HTMLResponse, summary="Who am I (browser page)")
-def account_page(request: Request, me: PageUserDep) -> HTMLResponse:
-    csrf = request.cookies.get(CSRF_COOKIE, "")
+def account_page(request: Request, session: SessionDep, me: PageUserDep) -> HTMLResponse:
+    shell = load_shell(request, session, me)
     body = (
+        "<h1>我的账号</h1>"
         f"<p>当前用户：<strong>{escape(me.username)}</strong></p>"
         f"<p>角色：{escape(ROLE_LABELS_ZH.get(me.role, me.role))}"
         f"（辖区级别：{escape(LEVEL_LABELS_ZH.get(me.level, me.level))}）</p>"
-        '<form method="post" action="/logout">'
-        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
-        '<button type="submit">退出登录</button></form>'
+        f"<p>辖区：{escape(shell.jurisdiction)}</p>"
+        f'<p><a href="{escape(home_for(request, me))}">进入我的首页</a></p>'
     )
-    return HTMLResponse(page_html("我的账号", body))
+    return HTMLResponse(shell_page(shell, "我的账号", body))

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from psycopg import AsyncConnection
 
 from service.api.deps import SessionDep, SettingsDep, require, require_in_statement, require_page
+from service.api.pages.shell import head_tags, header_html, load_shell
 from service.db.async_pool import on_live_connection
 from service.db.repositories import map_features as repo
 from service.db.repositories.tiles import (
@@ -48,6 +49,7 @@ def map_page(
 ) -> HTMLResponse:
     from map_ui.map_page import render_map_page
 
+    shell = load_shell(request, session, me)
     extent = repo.jurisdiction_extent(session, me, request.state.scope)
     html = render_map_page(
         user=me.username,
@@ -56,6 +58,8 @@ def map_page(
         extent=extent,
         tianditu_key=settings.tianditu_key,
         layers={name: layer.min_zoom for name, layer in LAYERS.items()},
+        head=head_tags("地图"),
+        header=header_html(shell, "map"),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

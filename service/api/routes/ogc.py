@@ -65,7 +65,7 @@ def landing(request: Request, me: OgcUser, f: str | None = None) -> Response:
         "links": [
             _link(f"{base}?f=json", "self", "application/json", "this document"),
             _link(f"{base}?f=html", "alternate", "text/html", "HTML"),
-            _link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
+            _link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.1"),
             _link(f"{base}/conformance", "conformance", "application/json"),
             _link(f"{base}/collections", "data", "application/json"),
         ],

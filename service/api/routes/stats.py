@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import SessionDep, SettingsDep, require, require_page
+from service.api.pages.shell import head_tags, header_html, load_shell
 from service.db.repositories import stats as repo
 from service.domain import coverage
 from service.domain.principal import Principal
@@ -172,5 +173,7 @@ def stats_page(
         units=units,
         trend=trend,
         reports=reports,
+        head=head_tags("覆盖统计"),
+        header=header_html(load_shell(request, session, me), "stats"),
     )
     return HTMLResponse(html)

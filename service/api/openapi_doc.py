@@ -1,0 +1,189 @@
+"""The OpenAPI document and its two readers (/docs, /redoc), served from npm packages.
+
+FastAPI's generated schema is completed here: the two ways to authenticate (so Swagger UI's
+"Authorize" works), the error body every refusal uses, the media types of binary answers and
+the OGC page-size maximum. The pages load swagger-ui-dist and redoc from /vendor (npm), never
+from a CDN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+
+from service.api.deps import SESSION_COOKIE
+
+SWAGGER_JS = "/vendor/swagger-ui-dist/swagger-ui-bundle.js"
+SWAGGER_CSS = "/vendor/swagger-ui-dist/swagger-ui.css"
+REDOC_JS = "/vendor/redoc/bundles/redoc.standalone.js"
+FAVICON = "/static/favicon.svg"
+# Both readers are third-party code: the browser is told to fetch nothing off this host (redoc's
+# sidebar otherwise loads its maker's logo from a CDN).
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+    " script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self';"
+    " font-src 'self' data:"
+)
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable machine code, e.g. not_found"},
+                "message": {"type": "string", "description": "what went wrong (English)"},
+                "message_zh": {"type": "string", "description": "the same for people (中文)"},
+                "where": {
+                    "description": "field, feature code, coordinate or index that is wrong",
+                },
+            },
+        }
+    },
+}
+ERROR_STATUSES = {
+    "400": "Bad request",
+    "401": "Not signed in, or the token expired",
+    "403": "Not allowed (role, CSRF)",
+    "404": "Not found, or outside your jurisdiction",
+    "409": "Conflict with the current state",
+    "413": "Body too large",
+    "422": "Invalid input (the field is named in `where`)",
+    "429": "Too many requests",
+    "503": "Database unavailable; retry",
+}
+# path prefix → media types of a successful binary answer
+BINARY_ANSWERS: dict[str, dict[str, Any]] = {
+    "/api/exports/": {
+        "application/geo+json": {},
+        "text/csv": {},
+        "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}},
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    },
+    "/tiles/": {
+        "application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}
+    },
+    "/api/photos/": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+def _document_errors(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status, text in ERROR_STATUSES.items():
+        responses.setdefault(
+            status,
+            {
+                "description": text,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+    # FastAPI's own 422 schema is replaced by ours: the app answers 422 in the Error shape
+    responses["422"]["content"] = {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+    }
+
+
+def _document_binary(path: str, operation: dict[str, Any]) -> None:
+    for prefix, media in BINARY_ANSWERS.items():
+        if path.startswith(prefix):
+            ok = operation.setdefault("responses", {}).setdefault("200", {"description": "OK"})
+            ok["content"] = media
+
+
+def _document_ogc_limit(path: str, operation: dict[str, Any], max_page_size: int) -> None:
+    if not path.endswith("/items"):
+        return
+    for param in operation.get("parameters", []):
+        if param.get("name") == "limit":
+            param["schema"]["maximum"] = max_page_size
+            param["description"] = f"features per page, 1–{max_page_size} (larger is capped)"
+
+
+def build_openapi(app: FastAPI, max_page_size: int) -> dict[str, Any]:
+    """FastAPI's schema with security schemes, the error body, binary media types."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = doc.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "token from POST /api/auth/token (OAuth2 password flow)",
+        },
+        "cookie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": SESSION_COOKIE,
+            "description": "browser session from /login; writes also send X-CSRF-Token",
+        },
+    }
+    doc["security"] = [{"bearer": []}, {"cookie": []}]
+    for path, item in doc.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            _document_errors(operation)
+            _document_binary(path, operation)
+            _document_ogc_limit(path, operation, max_page_size)
+    app.openapi_schema = doc
+    return doc
+
+
+def install_api_docs(app: FastAPI, max_page_size: int) -> None:
+    """/docs, /redoc and the completed /openapi.json; create the app with docs_url=None."""
+    app.openapi = lambda: build_openapi(app, max_page_size)  # type: ignore[method-assign]
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return _own_host_only(
+            get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="wangge 网格 · API 文档",
+                swagger_js_url=SWAGGER_JS,
+                swagger_css_url=SWAGGER_CSS,
+                swagger_favicon_url=FAVICON,
+                oauth2_redirect_url="/docs/oauth2-redirect",
+                # no call-home to the public validator
+                swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
+            )
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return _own_host_only(
+            get_redoc_html(
+                openapi_url="/openapi.json",
+                title="wangge 网格 · API 参考",
+                redoc_js_url=REDOC_JS,
+                redoc_favicon_url=FAVICON,
+                with_google_fonts=False,
+            )
+        )
+
+
+def _own_host_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = DOCS_CSP
+    return page

@@ -1,0 +1,139 @@
+"""The app shell in Chromium: `/` sends each demo role home, one header with the jurisdiction's
+name on every desktop page, and the API docs rendered from npm with no request off-host."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from service.db.models import AppUser
+from service.db.repositories.users import issue_token
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP_PAGES = ["/map", "/stats", "/grids", "/exports", "/account"]
+
+
+def _context(browser, server_url: str, owner_url: str, username: str):
+    """A browser signed in as `username`, as /login leaves it (session and CSRF cookies)."""
+    engine = create_engine(owner_url)
+    with Session(engine) as session, session.begin():
+        user = session.scalars(select(AppUser).where(AppUser.username == username)).one()
+        token, csrf = issue_token(session, user, kind="session", ttl_minutes=30)
+    engine.dispose()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.add_cookies(
+        [
+            {"name": "wangge_session", "value": token, "url": server_url},
+            {"name": "wangge_csrf", "value": csrf or "", "url": server_url},
+        ]
+    )
+    return context
+
+
+def _jurisdiction(owner_url: str, username: str) -> tuple[str, str | None]:
+    """(street or district name, community name) of a demo user, straight from the database."""
+    engine = create_engine(owner_url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT coalesce(s.name, d.name), c.name FROM app_user u"
+                " LEFT JOIN district d ON d.id = u.district_id"
+                " LEFT JOIN street s ON s.id = u.street_id"
+                " LEFT JOIN community c ON c.id = u.community_id WHERE u.username = :u"
+            ),
+            {"u": username},
+        ).one()
+    engine.dispose()
+    return row[0], row[1]
+
+
+def test_root_sends_each_role_home(browser, live_server, demo_db) -> None:
+    base = live_server.url
+    office_home = "/work" if httpx.get(f"{base}/work").status_code != 404 else "/map"
+    expected = {
+        "worker1": "/m",
+        "planner": "/map",
+        "admin": "/map",
+        "street1": office_home,
+        "community1": office_home,
+        "district": office_home,
+        "dept-fire": office_home,
+    }
+    for username, home in expected.items():
+        context = _context(browser, base, demo_db.owner_url, username)
+        page = context.new_page()
+        page.goto(f"{base}/")
+        assert page.url.split("?")[0] == f"{base}{home}", username
+        context.close()
+    anonymous = browser.new_context()
+    page = anonymous.new_page()
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/login")
+    anonymous.close()
+
+
+@pytest.mark.parametrize("username", ["street1", "community1", "planner"])
+def test_every_desktop_page_has_the_header(browser, live_server, demo_db, username) -> None:
+    base = live_server.url
+    street_or_district, community = _jurisdiction(demo_db.owner_url, username)
+    context = _context(browser, base, demo_db.owner_url, username)
+    page = context.new_page()
+    off_host: list[str] = []
+    page.on("request", lambda r: off_host.append(r.url) if not r.url.startswith(base) else None)
+    for path in DESKTOP_PAGES:
+        response = page.goto(f"{base}{path}")
+        assert response is not None and response.status == 200, (username, path)
+        header = page.locator("#wg-shell")
+        assert header.count() == 1, path
+        where = page.locator("#wg-jurisdiction").inner_text()
+        assert street_or_district in where, (path, where)
+        if community:
+            assert community in where, (path, where)
+        labels = header.locator("nav a").all_inner_texts()
+        assert "地图" in labels and "统计" in labels, labels
+        assert header.locator("button", has_text="退出").count() == 1
+        assert "网格" in page.title()
+        assert page.locator("link[rel=icon]").count() >= 1
+    context.close()
+    assert off_host == []
+
+
+def test_header_logout_signs_out(browser, live_server, demo_db) -> None:
+    base = live_server.url
+    context = _context(browser, base, demo_db.owner_url, "street1")
+    page = context.new_page()
+    page.goto(f"{base}/stats")
+    page.click("#wg-shell button:has-text('退出')")
+    page.wait_for_url(f"{base}/login")
+    page.goto(f"{base}/stats")
+    assert page.url.startswith(f"{base}/login")
+    context.close()
+
+
+@pytest.mark.parametrize("path, ready", [("/docs", ".opblock"), ("/redoc", "[role=search]")])
+def test_api_docs_render_with_no_external_request(browser, live_server, path, ready) -> None:
+    """Swagger UI and Redoc come from npm via /vendor; nothing is fetched from another host.
+
+    Redoc's sidebar asks for its maker's logo on a CDN: the page's Content-Security-Policy stops
+    that in the browser, so no such request ever leaves the machine (it fails, blocked)."""
+    base = live_server.url
+    page = browser.new_page()
+    answered: list[str] = []
+    blocked: list[str] = []
+    page.on("response", lambda r: answered.append(r.url))
+    page.on("requestfailed", lambda r: blocked.append(r.url))
+    response = page.goto(f"{base}{path}")
+    assert (
+        response is not None and "default-src 'self'" in response.headers["content-security-policy"]
+    )
+    page.wait_for_selector(ready, timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert [u for u in answered if not u.startswith((base, "data:", "blob:"))] == []
+    assert all(u == "https://cdn.redoc.ly/redoc/logo-mini.svg" for u in blocked), blocked
+    assert any("/vendor/" in u for u in answered)
+    if path == "/docs":
+        assert page.locator("button.authorize").count() == 1  # security schemes are declared
+    page.close()
