@@ -58,7 +58,7 @@ def test_login_flow_on_a_phone(browser, world_server: LiveServer, artifacts_dir:
     )
     assert status == 422  # authenticated and CSRF-checked; the old password was wrong
 
-    page.click("text=退出登录")
+    page.click("#wg-shell button:has-text('退出')")
     page.wait_for_url(f"{world_server.url}/login")
     assert "wangge_session" not in {c["name"] for c in context.cookies()}
     page.goto(f"{world_server.url}/account")
