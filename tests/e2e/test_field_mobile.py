@@ -84,15 +84,19 @@ def test_report_filed_offline_syncs_exactly_once(
     page.wait_for_selector("#thumbs img")
     page.click("#report-submit")
     page.wait_for_selector("#home:not([hidden])")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '2'")
+    # one report with its photo counts as one item waiting (two records in the outbox)
+    page.wait_for_function("document.querySelector('#pending-count').textContent === '1'")
     page.screenshot(path=str(artifacts_dir / "field_mobile_offline_pending.png"))
     time.sleep(1.0)  # a sync attempt while offline must leave the records queued
-    assert _pending(page) == 2
+    assert _pending(page) == 1
+    assert page.locator("#refused").is_hidden()  # waiting is not refused
     context.set_offline(False)
     page.wait_for_function(
         "document.querySelector('#pending-count').textContent === '0'", timeout=30_000
     )
     page.screenshot(path=str(artifacts_dir / "field_mobile_synced.png"))
+    routed = page.inner_text("#last-sent")
+    assert routed.startswith("已上报 → ") and "小时内处置" in routed, routed
     headers = _token(base)
     found = httpx.get(
         f"{base}/api/reports",
@@ -221,4 +225,46 @@ def test_the_page_opens_offline_from_the_service_worker(browser, live_server, ow
     page.wait_for_selector("#home:not([hidden])")
     assert page.inner_text("#net") == "离线"
     assert page.locator("#report-btn").is_visible()
+    context.close()
+
+
+def test_a_refused_report_is_unmissable_on_the_home_screen(
+    browser, live_server, artifacts_dir
+) -> None:
+    """A report the server refuses (filed far outside the worker's district) shows in red on the
+    home screen with its reason and 修改 / 重试 / 删除, without opening the queue."""
+    base = live_server.url
+    context, page = _phone(browser, 116.397, 39.909)  # Beijing: not worker1's district
+    _log_in(page, base)
+    page.click("#report-btn")
+    assert "坐标系" not in page.inner_text("#report")
+    assert "116.39" not in page.inner_text("#report")  # no raw coordinates
+    page.fill("#category-search", "消防通道")
+    page.click("#category-list li[data-code=fire_lane_blocked]")
+    page.fill("#description", "北京的上报")
+    page.click("#report-submit")
+    page.wait_for_selector("#home:not([hidden])")
+    refused = page.locator("#refused")
+    refused.wait_for(state="visible", timeout=30_000)
+    assert page.inner_text("#refused-count") == "1 条未能提交"
+    item = refused.locator("li.failed")
+    assert "未能提交：" in item.inner_text() and len(item.inner_text()) > len("未能提交：")
+    assert item.locator("button").all_inner_texts() == ["修改", "重试", "删除"]
+    assert page.locator("#queue").is_hidden()
+    assert _pending(page) == 0  # the counter counts waiting reports, not refused ones
+    colour = refused.evaluate("(e) => getComputedStyle(e).borderTopColor")
+    assert colour == "rgb(198, 40, 40)"
+    page.screenshot(path=str(artifacts_dir / "field_mobile_refused.png"))
+    # 修改 reopens the report as it was
+    item.locator("button", has_text="修改").click()
+    page.wait_for_selector("#report:not([hidden])")
+    assert page.input_value("#description") == "北京的上报"
+    assert "上次未能提交" in page.inner_text("#report-error")
+    page.click("#report-cancel")
+    # 删除 (confirmed) clears it
+    page.once("dialog", lambda d: d.accept())
+    refused.locator("button", has_text="删除").click()
+    refused.wait_for(state="hidden")
+    outbox = page.evaluate("import('/static/m/queue.js').then((m) => m.Outbox.all())")
+    assert outbox == []
     context.close()

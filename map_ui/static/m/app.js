@@ -2,6 +2,7 @@
  * Everything the worker records goes through the outbox (queue.js) first, online or not. */
 import { cookie, statusZh } from "/static/common.js";
 import { Outbox } from "/static/m/queue.js";
+import { groupItems, itemKey, renderOutbox } from "/static/m/outbox_view.js";
 
 const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
@@ -32,9 +33,12 @@ export const state = {
   photos: [],
   patrol: JSON.parse(localStorage.getItem("wangge_patrol") || "null"),
   syncing: false,
+  editing: null, // the refused item being corrected (its records go when the new one is saved)
+  sent: JSON.parse(localStorage.getItem("wangge_sent") || "[]"), // my reports the server has
 };
+const MAX_SENT_KEPT = 200;
 export let map;
-let meMarker, meCircle, manualMarker, trackLine, reportsLayer;
+let meMarker, meCircle, manualMarker, trackLine, reportsLayer, mineLayer;
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -83,6 +87,7 @@ function initMap() {
   if (map) return;
   map = L.map("map", { zoomControl: true, attributionControl: false }).setView([34.78, 113.68], 14);
   reportsLayer = L.layerGroup().addTo(map);
+  mineLayer = L.layerGroup().addTo(map);
   trackLine = L.polyline([], { color: "#1565c0", weight: 4 }).addTo(map);
   map.on("click", (e) => {
     if (!state.picking) return;
@@ -158,7 +163,7 @@ function onPosition(pos) {
   }
   meMarker.setLatLng(ll);
   meCircle.setLatLng(ll).setRadius(p.accuracy);
-  $("position").textContent = `我的位置 ${p.lat.toFixed(5)}, ${p.lon.toFixed(5)} · 精度 ${Math.round(p.accuracy)} 米`;
+  $("position").textContent = `已定位 · 精度约 ${Math.round(p.accuracy)} 米`;
   if (first) { map.setView(ll, 16); loadNearbyReports(); }
   if (state.patrol) addTrackPoint(p);
 }
@@ -294,8 +299,8 @@ function renderReportPosition() {
   if (!pt) {
     $("report-position").textContent = "尚未定位";
   } else {
-    $("report-position").textContent = `位置 ${pt.lat.toFixed(5)}, ${pt.lon.toFixed(5)}` +
-      (pt.byHand ? "（手动选点）" : ` · 定位精度 ${acc} 米`);
+    $("report-position").textContent = pt.byHand ? "位置：地图上手动选点（手动选点）"
+      : `位置：我的当前位置 · 精度约 ${acc} 米`;
   }
   const needsPick = !pt || (!pt.byHand && acc !== null && acc > ACCURACY_LIMIT_M);
   warn.hidden = !needsPick && !pt?.byHand;
@@ -425,6 +430,17 @@ function photoRecords(reportId) {
 }
 
 async function submitReport() {
+  const button = $("report-submit");
+  if (button.disabled) return;
+  button.disabled = true;
+  button.textContent = "正在保存…";
+  try { await saveReport(); } finally {
+    button.disabled = false;
+    button.textContent = "提交";
+  }
+}
+
+async function saveReport() {
   const pt = reportPoint();
   const err = $("report-error");
   if (!pt) { err.textContent = "请先定位或在地图上选点"; return; }
@@ -449,7 +465,11 @@ async function submitReport() {
       url: "/api/reports", json: body }, ...photoRecords(id)];
   }
   await Outbox.addAll(records);
-  toast(navigator.onLine ? "已保存，正在同步" : "已保存在手机上，联网后自动同步");
+  if (state.editing) {
+    for (const r of state.editing.records) await Outbox.remove(r.seq);
+    state.editing = null;
+  }
+  toast(navigator.onLine ? "已保存，正在发送" : "已保存在手机上，联网后自动发送");
   show("home");
   await refreshPending();
   sync();
@@ -457,19 +477,85 @@ async function submitReport() {
 
 /* ---------- sync ---------- */
 async function refreshPending() {
-  const all = await Outbox.all();
-  $("pending-count").textContent = String(all.filter((r) => r.state === "pending").length);
-  const failed = all.filter((r) => r.state === "failed").length;
-  $("pending").dataset.failed = String(failed);
-  const ul = $("queue-list");
-  ul.replaceChildren();
-  for (const r of all) {
-    const li = document.createElement("li");
-    li.className = r.state;
-    li.textContent = `${r.label} · ${new Date(r.created).toLocaleString("zh-CN")}` +
-      (r.state === "failed" ? ` · 未能提交：${r.error}` : " · 等待同步");
-    ul.append(li);
+  const items = groupItems(await Outbox.all());
+  const counts = renderOutbox(items, {
+    refusedBox: $("refused"), refusedList: $("refused-list"), refusedCount: $("refused-count"),
+    queueList: $("queue-list"),
+  }, { onEdit: editItem, onRetry: retryItem, onDelete: deleteItem });
+  $("pending-count").textContent = String(counts.waiting);
+  $("pending").dataset.failed = String(counts.failed);
+  drawMine(items);
+}
+
+async function retryItem(item) {
+  for (const r of item.records) {
+    r.state = "pending";
+    delete r.error;
+    await Outbox.put(r);
   }
+  await refreshPending();
+  sync();
+}
+
+async function deleteItem(item) {
+  if (!window.confirm(`删除“${item.label}”？删除后无法恢复。`)) return;
+  for (const r of item.records) await Outbox.remove(r.seq);
+  await refreshPending();
+}
+
+/* Reopen a refused report with what it had, so the worker corrects it and sends it again. */
+function editItem(item) {
+  const body = item.report.json;
+  openReport(true);
+  state.editing = item;
+  const [lon, lat] = body.location.coordinates;
+  if (body.placed_by_hand) state.manualPoint = { lon, lat };
+  const category = state.categories.find((c) => c.code === body.category);
+  if (category) chooseCategory(category);
+  $("description").value = body.description || "";
+  for (const r of item.records.filter((x) => x.kind === "photo")) {
+    state.photos.push({ id: uuid(), blob: r.photo.blob });
+    const img = document.createElement("img");
+    img.alt = "照片";
+    img.src = URL.createObjectURL(r.photo.blob);
+    $("thumbs").append(img);
+  }
+  renderReportPosition();
+  $("report-error").textContent = `上次未能提交：${item.error}`;
+}
+
+/* My reports on the map: those the server has (kept on the phone) and those still waiting. */
+function drawMine(items) {
+  if (!mineLayer) return;
+  mineLayer.clearLayers();
+  const dot = (coords, colour, text) => {
+    const m = L.circleMarker([coords[1], coords[0]], { radius: 9, color: "#fff", weight: 2,
+      fillColor: colour, fillOpacity: 0.95 });
+    m.bindPopup(() => { const d = document.createElement("div"); d.textContent = text; return d; });
+    mineLayer.addLayer(m);
+  };
+  for (const r of state.sent) dot(r.coordinates, "#2e7d32", `我的上报：${r.label}（${r.routed}）`);
+  for (const item of items) {
+    if (!item.report) continue;
+    const text = item.failed ? `未能提交：${item.label}` : `等待发送：${item.label}`;
+    dot(item.report.json.location.coordinates, item.failed ? "#c62828" : "#9e9e9e", text);
+  }
+}
+
+function routedText(report) {
+  const hours = Math.round((Date.parse(report.deadline) - Date.parse(report.created_at)) / 3600000);
+  return `${report.department_name_zh}，${hours} 小时内处置`;
+}
+
+function noteSent(record, report) {
+  const routed = routedText(report);
+  state.sent = [{ id: report.id, label: record.label, routed,
+    coordinates: record.json.location.coordinates }, ...state.sent].slice(0, MAX_SENT_KEPT);
+  localStorage.setItem("wangge_sent", JSON.stringify(state.sent));
+  const name = report.category_name_zh || record.label;
+  $("last-sent").textContent = `已上报 → ${routed}（${name}）`;
+  $("last-sent").hidden = false;
+  toast(`已上报 → ${routed}`);
 }
 
 function send(record) {
@@ -486,11 +572,21 @@ export async function sync() {
   if (state.syncing || !loggedIn()) return;
   state.syncing = true;
   try {
-    for (const record of await Outbox.all()) {
+    const records = await Outbox.all();
+    // a refused report keeps its photos back: they wait for the corrected report
+    const refused = new Set(records.filter((r) => r.state === "failed").map(itemKey));
+    for (const record of records) {
       if (record.state !== "pending") continue;
+      if (refused.has(itemKey(record))) continue;
       let resp;
       try { resp = await send(record); } catch (err) { break; } // offline: try later
-      if (resp.ok) { await Outbox.remove(record.seq); continue; }
+      if (resp.ok) {
+        if (record.kind === "report") {
+          try { noteSent(record, await resp.json()); } catch (e) { /* sent; no routing shown */ }
+        }
+        await Outbox.remove(record.seq);
+        continue;
+      }
       if (resp.status === 401) { toast("登录已失效，请重新登录；待发送记录会保留"); goToLogin(); break; }
       if (resp.status >= 500 || resp.status === 429 || resp.status === 408) break;
       let message = `错误 ${resp.status}`;
@@ -498,6 +594,7 @@ export async function sync() {
       record.state = "failed";
       record.error = message;
       await Outbox.put(record);
+      refused.add(itemKey(record));
     }
   } finally {
     state.syncing = false;
