@@ -20,11 +20,6 @@ from map_ui.assets import localize_assets
 
 # 金水区 when the jurisdiction has no geometry yet
 FALLBACK_CENTRE = (34.80, 113.68)
-TIANDITU = (
-    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-    "&TILECOL={x}&tk="
-)
 
 
 def script_json(value: Any) -> str:
@@ -69,7 +64,7 @@ def render_map_page(
     role: str,
     level: str,
     extent: list[float] | None,
-    tianditu_key: str | None,
+    basemap: dict[str, Any],
     layers: dict[str, int],
     head: str = "",
     header: str = "",
@@ -79,7 +74,7 @@ def render_map_page(
         location=FALLBACK_CENTRE,
         zoom_start=12,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # map.js adds a metric-only scale bar
         max_zoom=19,
     )
     config = {
@@ -88,7 +83,7 @@ def render_map_page(
         "level": level,
         "extent": extent,
         "minZoom": layers,
-        "tianditu": (TIANDITU + tianditu_key) if tianditu_key else None,
+        "basemap": basemap,
         "map": fmap.get_name(),
     }
     root: Any = fmap.get_root()

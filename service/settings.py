@@ -6,8 +6,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.domain.basemap import BaseMap, parse_basemap
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SOCKET_DIR = PROJECT_ROOT / ".pgdata" / "run"
@@ -73,11 +75,25 @@ class Settings(BaseSettings):
     max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
 
     tianditu_key: str | None = None
+    # The base map of every map page (docs/base-map.md): none, tianditu-vector,
+    # tianditu-imagery, amap, xyz:<crs>:<url>, wmts:<crs>:<url>. Empty: 天地图 vector when a
+    # key is set, else none (no request leaves the host).
+    basemap: str = ""
     # Rendered vector tiles kept in each app process (bytes; 0 turns the cache off).
     tile_cache_bytes: int = 64 * 1024 * 1024
 
     # Field reporting (issue 5): seconds between overdue-escalation passes; 0 disables them.
     escalation_interval_s: float = 300.0
+
+    @model_validator(mode="after")
+    def _basemap_is_usable(self) -> Settings:
+        self.base_map()  # a bad WANGGE_BASEMAP stops the app at start, saying why
+        return self
+
+    def base_map(self) -> BaseMap:
+        """The configured base map (see service/domain/basemap.py)."""
+        spec = self.basemap or ("tianditu-vector" if self.tianditu_key else "none")
+        return parse_basemap(spec, self.tianditu_key)
 
     @property
     def effective_migration_url(self) -> str:

@@ -1,8 +1,12 @@
 /* wangge /map: thematic layers from vector tiles, clustered open reports, legends, popups and
  * drill-down. All text from the server is put into the page with textContent (never innerHTML). */
 import { el, getJSON, statusZh } from '/static/common.js';
+import { addBaseMap, displayFrame } from '/static/basemap.js';
 
 const L = window.L;  // Leaflet and its plugins are classic scripts (npm, /vendor)
+const config = JSON.parse(document.getElementById('map-config').textContent);
+// WGS84 data drawn in the base map's frame (GCJ-02 for AutoNavi-style tiles)
+const frame = displayFrame(config.basemap);
 
 var NO_DATA = ['__nodata', '无数据', '#bdbdbd'];
 var THEMES = {
@@ -69,7 +73,7 @@ function legendBox(key, title, classes) {
 }
 
 function tileLayer(name, style, cfg, pane) {
-  return L.vectorGrid.protobuf('/tiles/' + name + '/{z}/{x}/{y}.pbf', {
+  return L.vectorGrid.protobuf('/tiles/' + name + '/{z}/{x}/{y}.pbf' + frame.tileQuery, {
     vectorTileLayerStyles: (function () { var s = {}; s[name] = style; return s; })(),
     interactive: true,
     maxNativeZoom: 18,
@@ -174,14 +178,15 @@ function reportsLayer(map) {
   var requestNo = 0;
   function reload() {
     if (!map.hasLayer(cluster)) { return; }
-    var b = map.getBounds(), z = map.getZoom(), mine = ++requestNo;
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+    var z = map.getZoom(), mine = ++requestNo;
+    var bbox = frame.boundsToData(map.getBounds()).map(function (v) {
       return v.toFixed(6); }).join(',');
     getJSON('/api/map/reports?bbox=' + bbox + '&zoom=' + z).then(function (fc) {
       if (mine !== requestNo) { return; }
       cluster.clearLayers();
       fc.features.forEach(function (f) {
-        var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]], p = f.properties, m;
+        var ll = frame.toDisplay(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        var p = f.properties, m;
         if (fc.aggregated) {
           m = L.marker(ll, { overdue: p.overdue > 0, icon: L.divIcon({
             className: 'wg-bucket' + (p.overdue ? ' overdue' : ''), iconSize: [30, 30],
@@ -223,7 +228,7 @@ function buildLayers(map, cfg) {
     openPopup(map, e.latlng, '/api/map/grid-cells/' + e.layer.properties.id, cellPopup);
   });
   layers.cells = { title: '网格 · 专职网格员', layer: cells, legend: legendBox('cells',
-    '网格（放大至 ' + cfg.minZoom.grid_cell + ' 级显示）', [['assigned', '已配置专职网格员', '#bcbddc']]) };
+    '网格（放大地图后显示）', [['assigned', '已配置专职网格员', '#bcbddc']]) };
   var fresh = tileLayer('grid_cell', function (p) {
     return { weight: 1, color: '#666', fill: true, fillColor: freshnessColour(p.days_since_patrol),
       fillOpacity: 0.55 };
@@ -233,7 +238,7 @@ function buildLayers(map, cfg) {
   });
   layers.freshness = { title: '网格 · 巡查新鲜度', layer: fresh,
     legend: legendBox('freshness', '距上次巡查天数', FRESHNESS) };
-  layers.reports = { title: '未办结事件', layer: reportsLayer(map), legend: legendBox('reports',
+  layers.reports = { title: '未办结事件', overlay: true, layer: reportsLayer(map), legend: legendBox('reports',
     '未办结事件（聚合显示）', [['open', '未办结', '#6baed6'], ['overdue', '已超期', '#fb6a4a']]) };
   return layers;
 }
@@ -247,8 +252,16 @@ function layerPanel(map, layers, initial) {
     Object.keys(layers).forEach(function (key) {
       var item = layers[key];
       var label = el('label', { 'class': 'wg-toggle' });
-      var input = el('input', { type: 'checkbox', id: 'layer-' + key, 'data-layer': key });
+      // thematic layers are radio buttons (one colouring at a time); overlays are checkboxes
+      var input = el('input', item.overlay ? { type: 'checkbox', id: 'layer-' + key, 'data-layer': key }
+        : { type: 'radio', name: 'theme', id: 'layer-' + key, 'data-layer': key });
       input.addEventListener('change', function () {
+        if (!item.overlay) {
+          Object.keys(layers).forEach(function (other) {
+            var o = layers[other];
+            if (other !== key && !o.overlay) { map.removeLayer(o.layer); o.legend.hidden = true; }
+          });
+        }
         if (input.checked) { item.layer.addTo(map); item.legend.hidden = false; } else {
           map.removeLayer(item.layer); item.legend.hidden = true; }
       });
@@ -309,7 +322,7 @@ function drillPanel(map) {
         }
         var opt = s.options[s.selectedIndex];
         if (!s.value) { return; }
-        map.fitBounds(bboxBounds(opt.bbox), { maxZoom: 18 });
+        map.fitBounds(frame.boundsToDisplay(bboxBounds(opt.bbox)), { maxZoom: 18 });
         if (i + 1 < selects.length) { fill(i + 1, s.value); }
       });
     });
@@ -329,26 +342,46 @@ function boundaries(map, cfg) {
   comm.addTo(map);
 }
 
+/* Names from our own data: streets, communities, 小区 and (close in) grid codes. */
+function labelsLayer(map) {
+  map.createPane('labels').style.zIndex = 640;
+  map.getPane('labels').style.pointerEvents = 'none';
+  var group = L.layerGroup().addTo(map), requestNo = 0;
+  function reload() {
+    var mine = ++requestNo;
+    var bbox = frame.boundsToData(map.getBounds()).map(function (v) { return v.toFixed(6); });
+    getJSON('/api/map/labels?bbox=' + bbox.join(',') + '&zoom=' + map.getZoom()).then(function (d) {
+      if (mine !== requestNo) { return; }
+      group.clearLayers();
+      d.labels.forEach(function (lb) {
+        var icon = L.divIcon({ className: 'wg-label wg-label-' + lb.level, iconSize: null,
+          html: el('span', {}, lb.name).outerHTML });
+        group.addLayer(L.marker(frame.toDisplay(lb.lat, lb.lon),
+          { icon: icon, interactive: false, keyboard: false, pane: 'labels' }));
+      });
+    }).catch(function () { /* keep the names drawn */ });
+  }
+  map.on('moveend', reload);
+  reload();
+  return group;
+}
+
 function init(map, cfg) {
   map.setMaxZoom(19);  // marker clustering needs a bounded zoom range
   map.setMinZoom(3);
-  if (cfg.tianditu) {
-    L.tileLayer(cfg.tianditu.replace('{layer}', 'vec').replace('{layer}', 'vec'),
-      { subdomains: '01234567', maxZoom: 18, attribution: '天地图' }).addTo(map);
-    L.tileLayer(cfg.tianditu.replace('{layer}', 'cva').replace('{layer}', 'cva'),
-      { subdomains: '01234567', maxZoom: 18 }).addTo(map);
-  }
+  addBaseMap(map, cfg.basemap);
+  L.control.scale({ metric: true, imperial: false }).addTo(map);
   if (cfg.extent) {
-    map.fitBounds([[cfg.extent[1], cfg.extent[0]], [cfg.extent[3], cfg.extent[2]]]);
+    map.fitBounds(frame.boundsToDisplay([[cfg.extent[1], cfg.extent[0]], [cfg.extent[3], cfg.extent[2]]]));
   }
   boundaries(map, cfg);
   var layers = buildLayers(map, cfg);
   layerPanel(map, layers, ['property']);
   drillPanel(map);
-  return { map: map, layers: layers };
+  var labels = labelsLayer(map);
+  return { map: map, layers: layers, labels: labels, frame: frame };
 }
 
-const config = JSON.parse(document.getElementById('map-config').textContent);
 /** Resolves to {map, layers} once the page is drawn (tests and other modules await it). */
 export const ready = new Promise(function (resolve) {
   // folium's inline script has created the map before this (deferred) module runs

@@ -182,12 +182,15 @@ def test_map_page_redirects_to_login_then_serves_local_assets(maps_client, maps_
     assert "/vendor/leaflet/dist/leaflet.js" in page.text
     assert "Leaflet.VectorGrid" in page.text and "/static/map.js" in page.text
     assert not re.search(r"(src|href)=\"https?://", page.text)
-    assert '"tianditu": null' in page.text  # no basemap without a key
+    assert '"crs": "wgs84", "layers": []' in page.text  # no basemap without a key
 
 
 def test_tianditu_only_with_a_key() -> None:
     from map_ui.map_page import render_map_page
+    from service.settings import Settings
 
     kwargs = dict(user="u", role="r", level="street", extent=None, layers={})
-    assert "tianditu.gov.cn" not in render_map_page(tianditu_key=None, **kwargs)
-    assert "tianditu.gov.cn" in render_map_page(tianditu_key="k123", **kwargs)
+    without = Settings(tianditu_key=None).base_map().for_page()
+    with_key = Settings(tianditu_key="k123").base_map().for_page()
+    assert "tianditu.gov.cn" not in render_map_page(basemap=without, **kwargs)
+    assert "tianditu.gov.cn" in render_map_page(basemap=with_key, **kwargs)

@@ -71,21 +71,27 @@ def open_map(browser, server_url: str, owner_url: str, username: str, *, via_for
     return context, page
 
 
+OVERLAYS = {"reports"}  # checkboxes; the thematic layers are radio buttons, one at a time
+
+
 def toggle_every_layer(page) -> None:
     for key, sample_class in LAYERS.items():
         box = page.locator(f"#layer-{key}")
         legend = page.locator(f".wg-legend[data-layer={key}]")
-        if box.is_checked():
+        if key in OVERLAYS and box.is_checked():
             box.uncheck()
             assert legend.is_hidden()
         box.check()
         assert legend.is_visible(), (key, page.errors)
         assert legend.locator("[data-class=__nodata]").inner_text() == "无数据"
         assert sample_class in legend.inner_text(), key
+        if key not in OVERLAYS:  # choosing a theme hides every other theme's legend
+            others = [k for k in LAYERS if k != key and k not in OVERLAYS]
+            assert all(page.locator(f".wg-legend[data-layer={k}]").is_hidden() for k in others)
     page.wait_for_timeout(300)
-    for key in LAYERS:
-        if key != "property":
-            page.locator(f"#layer-{key}").uncheck()
+    page.locator("#layer-property").check()
+    for key in OVERLAYS:
+        page.locator(f"#layer-{key}").uncheck()
 
 
 def click_area(page, lat: float, lon: float):

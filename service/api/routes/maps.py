@@ -14,6 +14,7 @@ from service.api.deps import SessionDep, SettingsDep, require, require_in_statem
 from service.api.pages.shell import head_tags, header_html, load_shell
 from service.db.async_pool import on_live_connection
 from service.db.repositories import map_features as repo
+from service.db.repositories import map_labels as labels_repo
 from service.db.repositories.tiles import (
     LAYERS,
     TileAnswer,
@@ -25,6 +26,7 @@ from service.domain.policy import scope_for
 from service.domain.principal import Caller, Principal
 from service.domain.tile_cache import JurisdictionHints, TileCache
 from service.errors import Forbidden, NotAuthenticated, OutsideJurisdiction, ValidationFailed
+from service.exports.service import parse_bbox
 from service.settings import Settings
 
 router = APIRouter(tags=["map"])
@@ -56,7 +58,7 @@ def map_page(
         role=me.role,
         level=me.level,
         extent=extent,
-        tianditu_key=settings.tianditu_key,
+        basemap=settings.base_map().for_page(),
         layers={name: layer.min_zoom for name, layer in LAYERS.items()},
         head=head_tags("地图"),
         header=header_html(shell, "map"),
@@ -93,6 +95,10 @@ async def read_tile(
     z: Annotated[int, Path(ge=0, le=22)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
+    crs: Annotated[
+        Literal["wgs84", "gcj02"],
+        Query(description="gcj02: drawn in GCJ-02 for a GCJ-02 base map (data stay WGS84)"),
+    ] = "wgs84",
 ) -> Response:
     # Every map pan asks for dozens of these: one statement on the asynchronous pool checks the
     # token, reads the data versions and renders (or only checks, for a cached tile).
@@ -115,6 +121,7 @@ async def read_tile(
         y,
         settings.renovation_cutoff_year,
         today if layer == "grid_cell" else None,
+        crs,
     )
     key, versions, tile = await on_live_connection(
         request.app.state.async_pool,
@@ -150,7 +157,7 @@ async def _current_tile(
     Which jurisdiction a token has is remembered only as a hint to find its entries: the token
     is checked by the database on every request, in the same statement as the versions.
     """
-    layer, z, x, y, cutoff, today = tile_key
+    layer, z, x, y, cutoff, today, crs = tile_key
     cache, hints = _tile_cache(request), _jurisdiction_hints(request)
     hint = hints.get(caller.digest)
     if z < spec.min_zoom or (hint is not None and cache.tag_of((*tile_key, hint)) is not None):
@@ -162,7 +169,9 @@ async def _current_tile(
         cached = cache.get(key, tag=answer.versions)
         if cached is not None:
             return key, answer.versions, cached
-    answer = await render_tile(conn, spec, caller.digest, z, x, y, cutoff=cutoff, today=today or "")
+    answer = await render_tile(
+        conn, spec, caller.digest, z, x, y, cutoff=cutoff, today=today or "", gcj02=crs == "gcj02"
+    )
     me = _authorised(answer)
     key = (*tile_key, _jurisdiction_key(me))
     hints[caller.digest] = key[-1]
@@ -174,6 +183,35 @@ async def _current_tile(
 def _etag(key: tuple[Any, ...], versions: tuple[int, ...]) -> str:
     digest = hashlib.blake2b(repr((key, versions)).encode(), digest_size=12).hexdigest()
     return f'W/"{digest}"'
+
+
+@router.get("/api/map/labels", summary="Names to write on the map at this zoom (WGS84 points)")
+def read_labels(
+    request: Request,
+    session: SessionDep,
+    me: MapReader,
+    bbox: Annotated[str, Query(description="minLon,minLat,maxLon,maxLat (WGS84)")],
+    zoom: Annotated[int, Query(ge=0, le=22)],
+) -> dict[str, Any]:
+    box = parse_bbox(bbox)
+    assert box is not None  # bbox is required, so parse_bbox returned a box or raised
+    w, s, e, n = box
+    if (e - w) * (n - s) > settings_of(request).max_bbox_degrees2:
+        raise ValidationFailed(
+            "bbox too large for labels",
+            message_zh="范围过大，请放大地图",
+            where={"field": "bbox", "value": bbox},
+        )
+    return {"labels": labels_repo.list_labels(session, me, request.state.scope, box, zoom)}
+
+
+@router.get("/api/map/basemap", summary="The configured base map (tile URLs and their CRS)")
+def read_basemap(settings: SettingsDep, me: MapReader) -> dict[str, Any]:
+    return settings.base_map().for_page()
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
 
 
 @router.get("/api/map/extent", summary="Bounding box of the user's jurisdiction")

@@ -19,6 +19,7 @@ from psycopg import AsyncConnection
 
 from service.db.jurisdiction import area_sql
 from service.domain.principal import Principal
+from service.domain.tile_shift import gcj02_tile_affine, source_window
 
 EXTENT = 4096
 BUFFER = 64
@@ -122,15 +123,22 @@ WHO_COLUMNS = (
 )
 # who asks and the versions only: a cached tile, or one below its layer's minimum zoom
 CHECK_SQL = f"{WHO_AND_VERSIONS} SELECT {WHO_COLUMNS} FROM v LEFT JOIN me ON true"  # noqa: S608
-_statements: dict[tuple[str, bool], str] = {}
+_statements: dict[tuple[str, bool, bool], str] = {}
+# For a GCJ-02 base map: the stored geometry is searched in the window it comes from and drawn
+# through the tile's affine WGS84 → GCJ-02 map (service/domain/tile_shift.py).
+SHIFTED_WINDOW = (
+    " b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,"
+    " ST_MakeEnvelope(%(wx0)s, %(wy0)s, %(wx1)s, %(wy1)s, 3857) AS envm,"
+    " ST_Transform(ST_MakeEnvelope(%(wx0)s, %(wy0)s, %(wx1)s, %(wy1)s, 3857), 4326) AS env4326)"
+)
 
 
-def tile_statement(layer: TileLayer, z: int) -> str:
+def tile_statement(layer: TileLayer, z: int, shifted: bool = False) -> str:
     """One statement: who asks (an unknown token gives NULLs and an empty tile), the data
     versions of the layer's tables (the cache tag) and the tile, clipped to the jurisdiction
     of the token's user (`area_sql` over POLICY["tile:read"])."""
     detail = not layer.overview_columns or z >= layer.detail_zoom
-    cached = _statements.get((layer.name, detail))
+    cached = _statements.get((layer.name, detail, shifted))
     if cached is not None:
         return cached
     where = area_sql(
@@ -141,21 +149,30 @@ def tile_statement(layer: TileLayer, z: int) -> str:
         .replace(":cutoff", "%(cutoff)s::integer")
         .replace(":today", "%(today)s::date")
     )
+    window = (
+        SHIFTED_WINDOW
+        if shifted
+        else (
+            " b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,"
+            " ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS envm,"
+            " ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326)"
+            " AS env4326)"
+        )
+    )
+    geom = layer.geom
+    if shifted:
+        geom = f"ST_Affine({geom}, %(a)s, %(b)s, %(d)s, %(e)s, %(xoff)s, %(yoff)s)"
     # allow-listed layer text, POLICY's role names and constants only; every value is bound
     sql = (
-        f"{WHO_AND_VERSIONS},"  # noqa: S608
-        " b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,"
-        " ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS envm,"
-        " ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326)"
-        " AS env4326)"
+        f"{WHO_AND_VERSIONS},{window}"  # noqa: S608
         f" SELECT {WHO_COLUMNS},"
         f" (SELECT ST_AsMVT(t, %(name)s, {EXTENT}, 'geom') FROM ("
-        f" SELECT {columns}, ST_AsMVTGeom({layer.geom}, b.env, {EXTENT}, {BUFFER}, true) AS geom"
+        f" SELECT {columns}, ST_AsMVTGeom({geom}, b.env, {EXTENT}, {BUFFER}, true) AS geom"
         f" FROM {layer.source}, b WHERE {layer.in_tile} AND {where}"
         ") t WHERE t.geom IS NOT NULL) AS tile"
         " FROM v LEFT JOIN me ON true"
     )
-    _statements[(layer.name, detail)] = sql
+    _statements[(layer.name, detail, shifted)] = sql
     return sql
 
 
@@ -201,9 +218,11 @@ async def render_tile(
     *,
     cutoff: int,
     today: str,
+    gcj02: bool = False,
 ) -> TileAnswer:
-    """Who asks, the data versions and the tile, in one statement (one round trip)."""
-    sql = tile_statement(layer, z)
+    """Who asks, the data versions and the tile, in one statement (one round trip);
+    gcj02: the tile drawn in GCJ-02, for a GCJ-02 base map."""
+    sql = tile_statement(layer, z, shifted=gcj02)
     values: dict[str, Any] = {
         "digest": digest,
         "tables": list(layer.tables),
@@ -213,6 +232,11 @@ async def render_tile(
         "margin": BUFFER / EXTENT,
         "name": layer.name,
     }
+    if gcj02:
+        a, b, d, e, xoff, yoff = gcj02_tile_affine(z, x, y)
+        wx0, wy0, wx1, wy1 = source_window(z, x, y, BUFFER / EXTENT)
+        values.update(a=a, b=b, d=d, e=e, xoff=xoff, yoff=yoff)
+        values.update(wx0=wx0, wy0=wy0, wx1=wx1, wy1=wy1)
     if "%(cutoff)s" in sql:
         values["cutoff"] = cutoff
     if "%(today)s" in sql:
