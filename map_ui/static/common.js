@@ -68,12 +68,26 @@ export class ApiError extends Error {
     if (where === null || where === undefined || where === "") return "";
     if (typeof where !== "object") return String(where);
     if (Array.isArray(where)) return where.map(String).join("、");
-    const names = { field: "字段", code: "编码", value: "值", feature: "要素", index: "序号" };
-    return Object.entries(where)
-      .filter(([, v]) => v !== null && typeof v !== "object")
-      .map(([k, v]) => `${names[k] || k}：${v}`).join("，");
+    // name the field in words; show the values a person recognises (codes, numbers)
+    const parts = [];
+    if (where.field) parts.push(FIELD_ZH[where.field] || "填写的内容");
+    for (const key of ["code", "codes", "index", "line", "row"]) {
+      const v = where[key];
+      if (v === undefined || v === null || typeof v === "object" && !Array.isArray(v)) continue;
+      parts.push(`${FIELD_ZH[key]}：${Array.isArray(v) ? v.join("、") : v}`);
+    }
+    return parts.join("，");
   }
 }
+
+/** Field names of the API in words people use. */
+export const FIELD_ZH = Object.freeze({
+  worker: "网格员", code: "网格编码", codes: "网格编码", parts: "拆分数量", community: "社区",
+  street: "街道", role: "岗位", replace: "替换选项", bbox: "地图范围", category: "问题类别",
+  location: "位置", description: "问题描述", photo: "照片", file: "文件", index: "第几项",
+  line: "行", row: "行", since: "开始时间", until: "截止时间", status: "状态", area: "范围",
+  crs: "坐标系", layer: "图层", format: "格式", username: "用户名", password: "密码",
+});
 
 /** fetch() with the session cookie, the CSRF header on writes and JSON bodies. */
 export function apiFetch(url, { method = "GET", json, body, headers = {} } = {}) {

@@ -79,3 +79,57 @@ def test_street_office_sees_cells_and_previews_generation(
     assert requests and all(u.startswith(server.url) for u in requests), [
         u for u in requests if not u.startswith(server.url)
     ]
+
+
+# visible words that are not Chinese: only codes and numbers may remain (no English word)
+ENGLISH_WORD = r"[A-Za-z]{2,}"
+
+
+def test_grid_page_is_chinese_and_cells_are_picked_by_clicking(
+    browser, grid_site, artifacts_dir
+) -> None:
+    import re
+
+    server, env = grid_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(page, server.url, env.users["street"], f"/grids?street={env.territory.street_code}")
+    page.wait_for_selector("path.leaflet-interactive")
+    visible = page.evaluate("document.body.innerText")
+    for username in env.users.values():  # people's account names are theirs, like codes
+        visible = visible.replace(username, "")
+    assert re.findall(ENGLISH_WORD, visible) == [], re.findall(ENGLISH_WORD, visible)
+    # the household legend names the limits; findings are grouped with counts
+    legend = page.inner_text("#legend")
+    assert "户数少于" in legend and "户数多于" in legend
+    assert page.locator("#finding-list .finding-group .count").count() >= 1
+    # the worker is picked from the community's list, not typed
+    options = page.locator("#form-assign select[name=worker] option").all_inner_texts()
+    assert any(env.users["worker1"] in o for o in options), options
+    # a merge with nothing picked is refused with a sentence, before any request
+    page.click("#form-merge button[type=submit]")
+    assert "请先在地图上点击选择" in page.inner_text("#grid-message")
+    # click a cell on the map: it is picked and the forms use its code
+    # (a real click on the first cell's outline; dispatched on it, as parts may sit under the panel)
+    page.locator("path.leaflet-interactive").first.dispatch_event("click")
+    picked = page.locator("#picked-list li[data-code]")
+    assert picked.count() == 1
+    code = picked.first.inner_text()
+    assert re.fullmatch(r"[0-9]{15}", code)
+    assert page.input_value("#form-split input[name=code]") == code
+    # the server's refusal reads as a sentence, not JSON: assign a worker of another community
+    page.evaluate(
+        "(u) => { const s = document.querySelector('#form-assign select[name=worker]');"
+        " s.add(new Option(u, u)); s.value = u; }",
+        env.users["worker_c2"],
+    )
+    page.click("#form-assign button[type=submit]")
+    page.wait_for_function("document.getElementById('grid-message').textContent.includes('社区')")
+    text = page.inner_text("#grid-message")
+    assert "{" not in text and "不属于该网格所在社区" in text, text
+    assert re.findall(ENGLISH_WORD, text.replace(env.users["worker_c2"], "")) == [], text
+    page.screenshot(path=str(artifacts_dir / "grids_page_chinese.png"))
+    context.close()
+    assert errors == []

@@ -31,6 +31,7 @@ def grids_page(
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
 ) -> HTMLResponse:
+    from map_ui.display_frame import shift_bounds, shift_collection
     from map_ui.grids_page import render_grids_page  # map_ui only when a page is asked for
 
     scope = str(request.state.scope)
@@ -53,14 +54,17 @@ def grids_page(
         {"ids": ids},
     ).all()
     bounds = (rows[0][2], rows[0][3], rows[0][4], rows[0][5]) if rows else None
+    basemap = settings.base_map()
     html = render_grids_page(
         title=f"网格管理 · {rows[0][1]}" if len(rows) == 1 else "网格管理",
-        cells=cells,
-        findings=findings_geojson(findings),
+        cells=shift_collection(cells, basemap.crs),
+        findings=shift_collection(findings_geojson(findings), basemap.crs),
         communities=[{"code": r[0], "name": r[1]} for r in rows],
         can_edit=scope_for(me, "grid:edit") is not None,
         households_range=(settings.grid_households_min, settings.grid_households_max),
-        bounds=bounds,
+        bounds=shift_bounds(bounds, basemap.crs),
+        workers=views.community_workers(session, ids),
+        basemap=basemap.for_page(),
         head=head_tags("网格管理"),
         header=header_html(load_shell(request, session, me), "grids"),
     )

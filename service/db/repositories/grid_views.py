@@ -216,3 +216,23 @@ def edit_history(session: Session, community_ids: list[int], limit: int) -> list
         }
         for r in rows
     ]
+
+
+def community_workers(session: Session, community_ids: list[int]) -> list[dict[str, str]]:
+    """Active grid workers (and community staff) of these communities, for a pick list."""
+    rows = session.execute(
+        text(
+            "SELECT u.username, u.display_name, c.name AS community FROM app_user u"
+            " JOIN community c ON c.id = u.community_id"
+            " WHERE u.is_active AND u.role IN ('grid_worker', 'community_staff')"
+            " AND u.community_id = ANY(:ids) ORDER BY c.code, u.role DESC, u.username"
+        ),
+        {"ids": community_ids},
+    ).mappings()
+    return [
+        {
+            "username": r["username"],
+            "display_name": f"{r['display_name'] or r['username']}（{r['community']}）",
+        }
+        for r in rows
+    ]
