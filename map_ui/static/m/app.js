@@ -3,6 +3,7 @@
 import { cookie, statusZh } from "/static/common.js";
 import { Outbox } from "/static/m/queue.js";
 import { groupItems, itemKey, renderOutbox } from "/static/m/outbox_view.js";
+import { addBaseMap, displayFrame } from "/static/basemap.js";
 
 const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
@@ -83,15 +84,36 @@ function api(path, options = {}) {
 }
 
 /* ---------- map ---------- */
+// The configured base map (cached for offline starts); with a GCJ-02 one everything drawn is
+// shifted for display and a tapped point shifted back, so what is sent stays WGS84.
+const basemap = JSON.parse(localStorage.getItem("wangge_basemap") || "null");
+const frame = displayFrame(basemap);
+const shown = (lat, lon) => frame.toDisplay(lat, lon);
+
+async function refreshBasemap() {
+  try {
+    const resp = await api("/api/map/basemap");
+    if (!resp.ok) return;
+    const fresh = await resp.json();
+    if (JSON.stringify(fresh) !== JSON.stringify(basemap)) {
+      localStorage.setItem("wangge_basemap", JSON.stringify(fresh));
+      if (basemap !== null) location.reload(); // the frame changed: draw everything again
+      else if (fresh.layers.length || fresh.crs !== "wgs84") location.reload();
+    }
+  } catch (err) { /* offline: the cached choice */ }
+}
+
 function initMap() {
   if (map) return;
-  map = L.map("map", { zoomControl: true, attributionControl: false }).setView([34.78, 113.68], 14);
+  map = L.map("map", { zoomControl: true, attributionControl: false }).setView(shown(34.78, 113.68), 14);
+  addBaseMap(map, basemap);
   reportsLayer = L.layerGroup().addTo(map);
   mineLayer = L.layerGroup().addTo(map);
   trackLine = L.polyline([], { color: "#1565c0", weight: 4 }).addTo(map);
   map.on("click", (e) => {
     if (!state.picking) return;
-    state.manualPoint = { lon: e.latlng.lng, lat: e.latlng.lat };
+    const picked = frame.toData(e.latlng);
+    state.manualPoint = { lon: picked.lng, lat: picked.lat };
     if (!manualMarker) manualMarker = L.marker(e.latlng).addTo(map);
     manualMarker.setLatLng(e.latlng);
     state.picking = false;
@@ -115,6 +137,7 @@ async function loadCells() {
 
 function drawCells(data) {
   const layer = L.geoJSON(data, {
+    coordsToLatLng: frame.coordsToLatLng,
     style: (f) => ({
       color: f.properties.mine ? "#c62828" : "#607d8b",
       weight: f.properties.mine ? 3 : 1,
@@ -123,7 +146,8 @@ function drawCells(data) {
     onEachFeature: (f, l) => l.bindTooltip(`网格 ${f.properties.code}`),
   }).addTo(map);
   const mine = data.features.filter((f) => f.properties.mine);
-  const bounds = L.geoJSON(mine.length ? { type: "FeatureCollection", features: mine } : data).getBounds();
+  const bounds = L.geoJSON(mine.length ? { type: "FeatureCollection", features: mine } : data,
+    { coordsToLatLng: frame.coordsToLatLng }).getBounds();
   if (bounds.isValid() && !state.position) map.fitBounds(bounds);
   return layer;
 }
@@ -137,7 +161,7 @@ async function loadNearbyReports() {
     reportsLayer.clearLayers();
     for (const r of await resp.json()) {
       const [x, y] = r.location.coordinates;
-      const m = L.circleMarker([y, x], { radius: 7, color: "#ef6c00", fillOpacity: 0.8 });
+      const m = L.circleMarker(shown(y, x), { radius: 7, color: "#ef6c00", fillOpacity: 0.8 });
       m.bindPopup(() => {
         const div = document.createElement("div");
         div.textContent = `${r.category_name_zh}（${statusName(r.status)}）${r.description || ""}`;
@@ -156,7 +180,7 @@ function onPosition(pos) {
     accuracy: pos.coords.accuracy, time: new Date(pos.timestamp || Date.now()).toISOString() };
   const first = !state.position;
   state.position = p;
-  const ll = [p.lat, p.lon];
+  const ll = shown(p.lat, p.lon);
   if (!meMarker) {
     meCircle = L.circle(ll, { radius: p.accuracy, color: "#1e88e5", weight: 1 }).addTo(map);
     meMarker = L.circleMarker(ll, { radius: 8, color: "#fff", fillColor: "#1e88e5", fillOpacity: 1 }).addTo(map);
@@ -208,7 +232,7 @@ function renderPatrol() {
   $("patrol-bar").hidden = !on;
   if (!on) { trackLine.setLatLngs([]); return; }
   $("patrol-points").textContent = String(state.patrol.points.length);
-  trackLine.setLatLngs(state.patrol.points.map(([x, y]) => [y, x]));
+  trackLine.setLatLngs(state.patrol.points.map(([x, y]) => shown(y, x)));
 }
 
 async function togglePatrol() {
@@ -529,7 +553,7 @@ function drawMine(items) {
   if (!mineLayer) return;
   mineLayer.clearLayers();
   const dot = (coords, colour, text) => {
-    const m = L.circleMarker([coords[1], coords[0]], { radius: 9, color: "#fff", weight: 2,
+    const m = L.circleMarker(shown(coords[1], coords[0]), { radius: 9, color: "#fff", weight: 2,
       fillColor: colour, fillOpacity: 0.95 });
     m.bindPopup(() => { const d = document.createElement("div"); d.textContent = text; return d; });
     mineLayer.addLayer(m);
@@ -612,7 +636,7 @@ async function start() {
   show("home");
   initMap();
   renderPatrol();
-  await Promise.all([loadCells(), loadCategories()]);
+  await Promise.all([loadCells(), loadCategories(), refreshBasemap()]);
   if (!start.watching) { watchPosition(); start.watching = true; }
   await refreshPending();
   sync();

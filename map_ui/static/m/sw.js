@@ -2,12 +2,15 @@
  * API calls are never cached here: the outbox in IndexedDB handles them. */
 "use strict";
 
-const CACHE = "wangge-m-shell-v3";
+const CACHE = "wangge-m-shell-v4";
 const SHELL = [
   "/m",
   "/m/manifest.webmanifest",
   "/static/m/app.js",
   "/static/common.js",
+  "/static/datum.js",
+  "/static/basemap.js",
+  "/static/m/outbox_view.js",
   "/static/m/queue.js",
   "/static/m/m.css",
   "/static/m/icon.svg",
@@ -27,9 +30,13 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// the shared browser modules the page imports (outside /static/m/)
+const SHARED_MODULES = ["/static/common.js", "/static/datum.js", "/static/basemap.js"];
+
 function isShell(url) {
   return url.origin === self.location.origin &&
     (url.pathname === "/m" || url.pathname.startsWith("/static/m/") ||
+     SHARED_MODULES.includes(url.pathname) ||
      url.pathname === "/m/manifest.webmanifest" ||
      url.pathname.startsWith("/vendor/leaflet/dist/"));
 }
