@@ -11,7 +11,7 @@ FORMATS: dict[str, str] = {
     "gpkg": "application/geopackage+sqlite3",
     "shp.zip": "application/zip",
 }
-CRS_CHOICES = ("wgs84", "gcj02")
+CRS_CHOICES = ("wgs84", "gcj02", "cgcs2000")
 # Spreadsheets treat a cell starting with these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -160,7 +160,11 @@ def neutralise_cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        from service.domain.export_labels import beijing_time
+
+        return beijing_time(value)
+    if isinstance(value, date):
         return value.isoformat()
     text = str(value)
     if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
@@ -176,5 +180,7 @@ def export_filename(layer: str, fmt: str, crs: str, stamp: str) -> str:
 def crs_label(crs: str) -> str:
     """Human-readable coordinate system label written into file metadata."""
     if crs == "gcj02":
-        return "GCJ-02 (Amap/Tencent; not for survey use)"
-    return "WGS84 / CGCS2000 lon/lat (EPSG:4326)"
+        return "GCJ-02 (Amap/Tencent; not for survey use; no EPSG code)"
+    if crs == "cgcs2000":
+        return "CGCS2000 lon/lat (EPSG:4490; within centimetres of WGS84)"
+    return "WGS84 lon/lat (EPSG:4326)"

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from service.domain.export_formats import LayerInfo
+from service.domain.export_labels import FILE_CRS, beijing_time, relabel_row
 from service.exports.streams import CoordFn
 
 DRIVERS = {"gpkg": "GPKG", "shp.zip": "ESRI Shapefile"}
@@ -34,8 +35,8 @@ def _column(values: list[Any], kind: str, shapefile: bool) -> tuple[np.ndarray, 
     if kind == "datetime" and not shapefile:
         arr = [np.datetime64("NaT") if v is None else _utc_naive(v) for v in values]
         return np.array(arr, dtype="datetime64[ms]"), mask
-    if kind == "datetime":
-        texts = ["" if v is None else v.astimezone(UTC).isoformat() for v in values]
+    if kind == "datetime":  # Shapefiles have no time type: Beijing time with its offset
+        texts = ["" if v is None else beijing_time(v) for v in values]
         return np.array(texts, dtype=object), mask
     return np.array(["" if v is None else str(v) for v in values], dtype=object), mask
 
@@ -55,6 +56,8 @@ def write_layer_file(
     path: Path,
     metadata: dict[str, str],
     coord_fn: CoordFn | None = None,
+    crs: str = "wgs84",
+    labels_zh: bool = False,
 ) -> int:
     """Write rows (fields..., WKB) to `path` in batches; returns the feature count."""
     # imported here: pyogrio pulls in pandas/geopandas (~100 MB) the streaming path never needs
@@ -68,9 +71,8 @@ def write_layer_file(
         options = {"dataset_metadata": metadata, "layer_metadata": metadata}
     empty: list[Sequence[Any]] = [[]]
     for batch in _non_empty_or(batches, empty):
-        cols = [
-            _column([r[i] for r in batch], f.kind, shapefile) for i, f in enumerate(info.fields)
-        ]
+        rows = [relabel_row(info, r[:-1]) + [r[-1]] for r in batch] if labels_zh else batch
+        cols = [_column([r[i] for r in rows], f.kind, shapefile) for i, f in enumerate(info.fields)]
         write(
             str(path),
             geometry=_geometries(batch, coord_fn),
@@ -80,7 +82,7 @@ def write_layer_file(
             layer=info.name,
             driver=DRIVERS[fmt],
             geometry_type=info.geometry_type,
-            crs="EPSG:4326",
+            crs=FILE_CRS[crs],
             encoding="UTF-8" if shapefile else None,
             append=not first,
             **options,

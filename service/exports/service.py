@@ -26,6 +26,12 @@ from service.domain.export_formats import (
     crs_label,
     export_filename,
 )
+from service.domain.export_labels import (
+    FILE_CRS,
+    LABEL_CHOICES,
+    default_labels,
+    relabel_properties,
+)
 from service.domain.principal import Principal
 from service.errors import ValidationFailed
 from service.exports.files import shapefile_readme, write_layer_file, zip_shapefile
@@ -42,6 +48,7 @@ class ExportRequest:
     fmt: str
     crs: str = "wgs84"
     flt: ExportFilter = field(default_factory=ExportFilter)
+    labels: str | None = None  # "zh": coded values in Chinese words; None: the format's default
     stamp: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
 
     @property
@@ -52,8 +59,15 @@ class ExportRequest:
     def media_type(self) -> str:
         return FORMATS[self.fmt]
 
+    @property
+    def labels_zh(self) -> bool:
+        return (self.labels or default_labels(self.fmt)) == "zh"
+
     def metadata(self) -> dict[str, str]:
         return {
+            "crs_definition": FILE_CRS[self.crs],
+            "labels": "zh" if self.labels_zh else "code",
+            "time_zone": "Asia/Shanghai (+08:00)",
             "layer": self.layer,
             "title": LAYERS[self.layer].title_zh,
             "crs": self.crs,
@@ -79,9 +93,15 @@ def validate_request(req: ExportRequest) -> None:
         )
     if req.crs not in CRS_CHOICES:
         raise ValidationFailed(
-            "crs must be wgs84 or gcj02",
-            message_zh="坐标系只能是 wgs84 或 gcj02",
+            "crs must be wgs84, gcj02 or cgcs2000",
+            message_zh="坐标系只能是 wgs84、gcj02 或 cgcs2000",
             where={"field": "crs"},
+        )
+    if req.labels is not None and req.labels not in LABEL_CHOICES:
+        raise ValidationFailed(
+            "labels must be code or zh",
+            message_zh="labels 只能是 code（编码）或 zh（中文）",
+            where={"field": "labels", "value": req.labels},
         )
     flt = req.flt
     if flt.area and not AREA_CODE.match(flt.area):
@@ -125,7 +145,7 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 def coord_fn_for(crs: str) -> CoordFn | None:
     """None for WGS84; the vectorised WGS84 → GCJ-02 shift otherwise."""
-    if crs == "wgs84":
+    if crs in ("wgs84", "cgcs2000"):  # the same coordinates, within centimetres
         return None
     from service.exports.gcj import wgs84_to_gcj02_array
 
@@ -160,16 +180,17 @@ def stream_export(
     """GeoJSON or CSV bytes straight from a server-side cursor."""
     fn = coord_fn_for(req.crs)
     if req.fmt == "geojson":
-        if fn is None:  # PostgreSQL writes every Feature, COPY streams them
+        if fn is None and not req.labels_zh:  # PostgreSQL writes every Feature, COPY streams
             stmt = feature_text_select(req.layer, principal, scope, req.flt, separator=",")
             lines = copy_lines(engine, stmt, prepare=prepare)
             return geojson_from_lines(_counted_lines(lines, progress), req.metadata())
         stmt = geojson_select(req.layer, principal, scope, req.flt)
         batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
-        return geojson_chunks(_counted(batches, progress), req.metadata(), fn)
+        relabel = relabel_properties if req.labels_zh else None
+        return geojson_chunks(_counted(batches, progress), req.metadata(), fn, relabel)
     stmt = export_select(req.layer, principal, scope, req.flt, "wkt")
     batches = stream_batches(engine, stmt, prepare=prepare, batch_size=batch_size)
-    return csv_chunks(_counted(batches, progress), LAYERS[req.layer], fn)
+    return csv_chunks(_counted(batches, progress), LAYERS[req.layer], fn, req.labels_zh)
 
 
 def build_export_file(
@@ -189,8 +210,12 @@ def build_export_file(
     fn = coord_fn_for(req.crs)
     if req.fmt == "gpkg":
         path = workdir / req.filename
-        return path, write_layer_file(batches, info, "gpkg", path, req.metadata(), fn)
+        return path, write_layer_file(
+            batches, info, "gpkg", path, req.metadata(), fn, req.crs, req.labels_zh
+        )
     shp = workdir / f"{req.layer}.shp"
-    count = write_layer_file(batches, info, "shp.zip", shp, req.metadata(), fn)
+    count = write_layer_file(
+        batches, info, "shp.zip", shp, req.metadata(), fn, req.crs, req.labels_zh
+    )
     readme = shapefile_readme(info, req.metadata())
     return zip_shapefile(shp, workdir / req.filename, readme), count

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from service.domain.export_formats import LayerInfo, neutralise_cell
+from service.domain.export_labels import relabel_row
 
 CoordFn = Callable[[np.ndarray], np.ndarray]  # (N, 2) lon/lat -> (N, 2)
 BOM = "\ufeff"
@@ -42,7 +43,10 @@ def geojson_from_lines(chunks: Iterable[bytes], metadata: dict[str, Any]) -> Ite
 
 
 def geojson_chunks(
-    batches: Iterable[Sequence[Any]], metadata: dict[str, Any], coord_fn: CoordFn | None = None
+    batches: Iterable[Sequence[Any]],
+    metadata: dict[str, Any],
+    coord_fn: CoordFn | None = None,
+    relabel: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Iterator[bytes]:
     """An RFC 7946 FeatureCollection from (fid, properties JSON, geometry JSON) rows.
 
@@ -55,6 +59,8 @@ def geojson_chunks(
         for fid, props, geometry in batch:
             if geometry is not None and coord_fn is not None:
                 geometry = _shift_geojson(geometry, coord_fn)
+            if relabel is not None:
+                props = json.dumps(relabel(json.loads(props)), ensure_ascii=False)
             parts.append(
                 f'{{"type":"Feature","id":{json.dumps(fid)},'
                 f'"geometry":{geometry or "null"},"properties":{props}}}'
@@ -70,7 +76,10 @@ def _shift_wkt(wkt: str, fn: CoordFn) -> str:
 
 
 def csv_chunks(
-    batches: Iterable[Sequence[Any]], info: LayerInfo, coord_fn: CoordFn | None = None
+    batches: Iterable[Sequence[Any]],
+    info: LayerInfo,
+    coord_fn: CoordFn | None = None,
+    labels_zh: bool = False,
 ) -> Iterator[bytes]:
     """UTF-8 CSV with BOM (Excel shows Chinese), geometry as WKT, formulas neutralised."""
     buf = io.StringIO()
@@ -83,6 +92,8 @@ def csv_chunks(
         buf.truncate()
         for row in batch:
             *values, wkt = row
+            if labels_zh:
+                values = relabel_row(info, values)
             if wkt is not None and coord_fn is not None:
                 wkt = _shift_wkt(wkt, coord_fn)
             writer.writerow([neutralise_cell(v) for v in values] + [wkt or ""])

@@ -76,7 +76,10 @@ def test_residential_areas_round_trip_through_gdal(
 def test_reports_attributes_and_points(
     fmt, export_client: TestClient, export_headers, export_world, tmp_path
 ) -> None:
-    r = export_client.get(f"/api/exports/reports.{fmt}", headers=export_headers["x7planner"])
+    # the stored codes (CSV gives Chinese labels unless asked: test_export_labels_and_times)
+    r = export_client.get(
+        f"/api/exports/reports.{fmt}?labels=code", headers=export_headers["x7planner"]
+    )
     assert r.status_code == 200, r.text
     df = _read(r.content, fmt, tmp_path)
     db = _db_rows(
@@ -129,3 +132,46 @@ def test_shapefile_zip_has_cpg_and_field_mapping(export_client: TestClient, expo
     assert zf.read("reports.cpg").decode().strip().upper().startswith("UTF")
     readme = zf.read("reports.txt").decode()
     assert "descr      -> description" in readme
+
+
+def test_export_labels_times_and_crs(export_client: TestClient, export_headers, tmp_path) -> None:
+    """CSV speaks Chinese by default, times are Beijing time with the offset, GCJ-02 files say
+    GCJ-02 (not EPSG:4326) and CGCS2000 files are EPSG:4490 (read back by GDAL)."""
+    import csv
+    import io
+
+    from pyogrio import read_info
+
+    headers = export_headers["x7planner"]
+    text = export_client.get("/api/exports/reports.csv", headers=headers).text.lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and all(r["status"] in STATUS_WORDS for r in rows), rows[0]["status"]
+    assert all(r["created_at"].endswith("+08:00") for r in rows), rows[0]["created_at"]
+    coded = export_client.get("/api/exports/reports.geojson", headers=headers).json()
+    assert coded["features"][0]["properties"]["status"] in STATUS_CODES
+    assert coded["features"][0]["properties"]["created_at"].endswith("+08:00")
+    zh = export_client.get("/api/exports/reports.geojson?labels=zh", headers=headers).json()
+    assert zh["features"][0]["properties"]["status"] in STATUS_WORDS
+    bad = export_client.get("/api/exports/reports.csv?labels=fr", headers=headers)
+    assert bad.status_code == 422 and bad.json()["detail"]["where"]["field"] == "labels"
+    for crs, says in (("gcj02", "GCJ-02"), ("cgcs2000", "4490")):
+        r = export_client.get(f"/api/exports/reports.gpkg?crs={crs}", headers=headers)
+        assert r.status_code == 200, r.text
+        path = tmp_path / f"reports_{crs}.gpkg"
+        path.write_bytes(r.content)
+        info = read_info(path)
+        assert says in str(info["crs"]), info["crs"]
+        assert "4326" not in str(info["crs"])
+
+
+STATUS_CODES = {
+    "reported",
+    "accepted",
+    "rejected",
+    "dispatched",
+    "in_progress",
+    "handled",
+    "verified",
+    "closed",
+}
+STATUS_WORDS = {"已上报", "已受理", "已退回", "已派遣", "处置中", "已处置", "已核查", "已销号"}

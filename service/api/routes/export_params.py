@@ -15,6 +15,7 @@ from service.exports.service import parse_bbox
 class ExportParams:
     crs: str
     flt: ExportFilter
+    labels: str | None = None
 
 
 def export_params(
@@ -23,11 +24,20 @@ def export_params(
     since: datetime | None = Query(None, description="time ≥ since (ISO 8601)"),
     until: datetime | None = Query(None, description="time < until (ISO 8601)"),
     status: str | None = Query(None, description="comma-separated statuses"),
-    crs: str = Query("wgs84", description="wgs84 (default) or gcj02 for Amap overlays"),
+    crs: str = Query(
+        "wgs84",
+        description="wgs84 (default), cgcs2000 (EPSG:4490) or gcj02 for Amap overlays"
+        " (declared as GCJ-02 in the file, never as EPSG:4326)",
+    ),
+    labels: str | None = Query(
+        None,
+        description="zh: coded values (status, property service mode…) in Chinese words;"
+        " code: as stored. Default: zh for CSV, code otherwise. Times are Asia/Shanghai (+08:00)",
+    ),
 ) -> ExportParams:
     """Parse and check the filters once; errors name the field."""
     statuses = tuple(s.strip() for s in (status or "").split(",") if s.strip())
     flt = ExportFilter(
         area=area, bbox=parse_bbox(bbox), since=since, until=until, statuses=statuses
     )
-    return ExportParams(crs=crs, flt=flt)
+    return ExportParams(crs=crs, flt=flt, labels=labels)

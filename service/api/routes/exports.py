@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy import text
 from starlette.background import BackgroundTask
 
 from service.api.deps import require, set_rls_identity
@@ -44,13 +45,15 @@ def export_layer(
 ) -> StreamingResponse | FileResponse:
     """`name` is `<layer>.<format>`, e.g. `reports.geojson`, `grid_cells.shp.zip`."""
     layer, fmt = _split(name)
-    req = ExportRequest(layer=layer, fmt=fmt, crs=params.crs, flt=params.flt)
+    req = ExportRequest(layer=layer, fmt=fmt, crs=params.crs, flt=params.flt, labels=params.labels)
     validate_request(req)
     scope = request.state.scope
     engine = request.app.state.engine
 
     def prepare(session):  # type: ignore[no-untyped-def]
         set_rls_identity(session, me)
+        # times leave in Beijing time with their offset (PostgreSQL writes GeoJSON's itself)
+        session.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
 
     headers = {**_disposition(req.filename), "X-Wangge-CRS": req.crs}
     if fmt in ("geojson", "csv"):
