@@ -19,6 +19,9 @@ COLOURS = {
     "renovation": "#756bb1",
 }
 LEVEL_ZH = {"district": "区县", "street": "街道", "community": "社区"}
+# how fine each level is; a viewer sees levels at least as fine as their own jurisdiction
+LEVEL_RANK = {"all": 0, "district": 1, "street": 2, "community": 3}
+SHARE_ZH = {"street": "本街道", "community": "本社区"}
 
 
 def _pct(value: float | None) -> str:
@@ -62,7 +65,7 @@ def trend_chart(points: Sequence[Mapping[str, Any]]) -> str:
     """One line per indicator over the months (rate by 小区)."""
     w, h, pad = 560, 220, 36
     n = max(1, len(points) - 1)
-    parts = [f'<svg class="chart" id="trend" width="{w}" height="{h + 40}" role="img">']
+    parts = [f'<svg class="chart" id="trend" width="{w}" height="{h + 8}" role="img">']
     for tick in (0, 0.5, 1):
         y = pad + (1 - tick) * (h - 2 * pad)
         parts.append(
@@ -84,14 +87,17 @@ def trend_chart(points: Sequence[Mapping[str, Any]]) -> str:
     for i, point in enumerate(points):
         if i % 3 == 0 or i == len(points) - 1:
             x = pad + i * (w - pad - 10) / n
-            parts.append(f'<text x="{x:.1f}" y="{h}" text-anchor="middle">{point["month"]}</text>')
+            anchor = "end" if i == len(points) - 1 else "middle"  # the last stays inside
+            parts.append(
+                f'<text x="{x:.1f}" y="{h}" text-anchor="{anchor}">{point["month"]}</text>'
+            )
+    parts.append("</svg>")
+    # the legend is HTML under the chart: it wraps instead of running into the month labels
     legend = "".join(
-        f'<rect x="{pad + i * 130}" y="{h + 14}" width="12" height="12" fill="{c}"/>'
-        f'<text x="{pad + i * 130 + 16}" y="{h + 25}">{INDICATOR_ZH[k]}</text>'
-        for i, (k, c) in enumerate(COLOURS.items())
+        f'<li><span class="swatch" style="background:{c}"></span>{INDICATOR_ZH[k]}</li>'
+        for k, c in COLOURS.items()
     )
-    parts.append(legend + "</svg>")
-    return "".join(parts)
+    return "".join(parts) + f'<ul class="legend" id="trend-legend">{legend}</ul>'
 
 
 def _ranking_table(units: Sequence[Mapping[str, Any]]) -> str:
@@ -132,6 +138,35 @@ def _reports_table(reports: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+MISS_ZH = {
+    "property_service": "无物业服务",
+    "party_org": "无党组织",
+    "owners_committee": "未成立业委会或物管会",
+    "renovation": "老旧小区尚未完成改造",
+}
+
+
+def _shortfalls_html(shortfalls: Mapping[str, Mapping[str, Any]]) -> str:
+    """Per indicator, the 小区 that miss it, each linked to its place on the map."""
+    parts = []
+    for name, title in INDICATOR_ZH.items():
+        found = shortfalls.get(name) or {"total": 0, "areas": []}
+        items = "".join(
+            f"<li><a href='/map?at={a['lat']:.6f},{a['lon']:.6f}'>{escape(a['name'])}</a>"
+            f" <small>{escape(a['community'])} · {a['households']} 户</small></li>"
+            for a in found["areas"]
+        )
+        more = ""
+        if found["total"] > len(found["areas"]):
+            more = f"<li><small>另有 {found['total'] - len(found['areas'])} 个</small></li>"
+        parts.append(
+            f"<details class='shortfall' data-indicator='{name}'><summary>{title}："
+            f"{MISS_ZH[name]} <b>{found['total']}</b> 个小区</summary>"
+            f"<ul>{items or '<li>全部达标</li>'}{more}</ul></details>"
+        )
+    return "".join(parts)
+
+
 STYLE = """
 h1{font-size:20px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ccc;padding:8px 12px;
@@ -139,6 +174,9 @@ border-radius:6px;min-width:180px}.card b{font-size:22px}.chart text{font-size:1
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 6px;
 font-size:13px}td small{color:#666;margin-left:4px}.short{background:#fde0dd}
 .ok{background:#e5f5e0}.nodata{color:#999}.charts{display:flex;flex-wrap:wrap;gap:16px}
+.legend{list-style:none;display:flex;flex-wrap:wrap;gap:6px 18px;padding:0;margin:4px 0 0 36px}
+.legend li{display:flex;align-items:center;gap:6px;font-size:13px}
+.swatch{display:inline-block;width:12px;height:12px}.shortfall summary b{color:#c0392b}
 """
 
 
@@ -152,6 +190,8 @@ def render_stats_page(
     reports: Sequence[Mapping[str, Any]],
     head: str = "",
     header: str = "",
+    viewer_level: str = "district",
+    shortfalls: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The whole page as one HTML string; every name from the database is escaped.
 
@@ -163,12 +203,21 @@ def render_stats_page(
         f"<small>按户 {_pct(totals['indicators'][n]['rate_by_households'])}</small></div>"
         for n in INDICATOR_ZH
     )
+    share = ""
+    if LEVEL_RANK[level] < LEVEL_RANK.get(viewer_level, 1):
+        share = f"（仅{SHARE_ZH.get(viewer_level, '本辖区')}的小区，不是全{LEVEL_ZH[level]}）"
     bars = "".join(
-        f"<figure><figcaption>{INDICATOR_ZH[n]}（按{LEVEL_ZH[level]}）</figcaption>"
+        f"<figure><figcaption>{INDICATOR_ZH[n]}（按{LEVEL_ZH[level]}）{share}</figcaption>"
         f"{bar_chart(n, units)}</figure>"
         for n in INDICATOR_ZH
     )
-    links = " | ".join(f"<a href='/stats?level={lv}'>按{zh}</a>" for lv, zh in LEVEL_ZH.items())
+    # a street office's 按区县 row would be only its own street's share: not offered
+    shown = {
+        lv: zh
+        for lv, zh in LEVEL_ZH.items()
+        if LEVEL_RANK[lv] >= LEVEL_RANK.get(viewer_level, 1) or lv == level
+    }
+    links = " | ".join(f"<a href='/stats?level={lv}'>按{zh}</a>" for lv, zh in shown.items())
     return (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -178,6 +227,7 @@ def render_stats_page(
         f"<a id='csv' href='/api/stats/coverage.csv?level={level}'>下载 CSV</a></p>"
         f"<div class='cards'>{cards}</div><h2>各{LEVEL_ZH[level]}覆盖率</h2>"
         f"<div class='charts'>{bars}</div><h2>近 12 个月变化</h2>{trend_chart(trend)}"
-        f"<h2>{LEVEL_ZH[level]}排名</h2>{_ranking_table(units)}"
+        f"<h2>{LEVEL_ZH[level]}排名{share}</h2>{_ranking_table(units)}"
+        f"<h2>未达标的小区</h2>{_shortfalls_html(shortfalls or {})}"
         f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}</main></body></html>"
     )

@@ -7,6 +7,12 @@ const L = window.L;  // Leaflet and its plugins are classic scripts (npm, /vendo
 const config = JSON.parse(document.getElementById('map-config').textContent);
 // WGS84 data drawn in the base map's frame (GCJ-02 for AutoNavi-style tiles)
 const frame = displayFrame(config.basemap);
+// /map?at=lat,lon (WGS84): open on one place, e.g. a 小区 listed on /stats
+const focusAt = (function () {
+  var at = new URLSearchParams(window.location.search).get('at');
+  var p = at ? at.split(',').map(Number) : [];
+  return p.length === 2 && p.every(Number.isFinite) ? p : null;
+})();
 
 var NO_DATA = ['__nodata', '无数据', '#bdbdbd'];
 var THEMES = {
@@ -311,7 +317,12 @@ function drillPanel(map) {
           s.appendChild(o);
         });
         s.disabled = false;
-        if (data.units.length === 1 && i < 2) { s.selectedIndex = 1; s.dispatchEvent(new Event('change')); }
+        if (data.units.length === 1 && i < 2) {
+          s.selectedIndex = 1;
+          s.dataset.auto = '1';  // chosen for the user: no zoom when the page opened on a place
+          s.dispatchEvent(new Event('change'));
+          delete s.dataset.auto;
+        }
       });
     }
     selects.forEach(function (s, i) {
@@ -322,7 +333,9 @@ function drillPanel(map) {
         }
         var opt = s.options[s.selectedIndex];
         if (!s.value) { return; }
-        map.fitBounds(frame.boundsToDisplay(bboxBounds(opt.bbox)), { maxZoom: 18 });
+        if (!(s.dataset.auto && focusAt)) {
+          map.fitBounds(frame.boundsToDisplay(bboxBounds(opt.bbox)), { maxZoom: 18 });
+        }
         if (i + 1 < selects.length) { fill(i + 1, s.value); }
       });
     });
@@ -371,7 +384,9 @@ function init(map, cfg) {
   map.setMinZoom(3);
   addBaseMap(map, cfg.basemap);
   L.control.scale({ metric: true, imperial: false }).addTo(map);
-  if (cfg.extent) {
+  if (focusAt) {
+    map.setView(frame.toDisplay(focusAt[0], focusAt[1]), 17, { animate: false });
+  } else if (cfg.extent) {
     map.fitBounds(frame.boundsToDisplay([[cfg.extent[1], cfg.extent[0]], [cfg.extent[3], cfg.extent[2]]]));
   }
   boundaries(map, cfg);

@@ -137,3 +137,36 @@ def test_api_docs_render_with_no_external_request(browser, live_server, path, re
     if path == "/docs":
         assert page.locator("button.authorize").count() == 1  # security schemes are declared
     page.close()
+
+
+def test_stats_for_a_street_office(browser, live_server, demo_db, artifacts_dir) -> None:
+    """No district row offered to a street office; the trend legend does not run into the
+    month labels; the 小区 that miss a target are listed and open the map where they are."""
+    base = live_server.url
+    context = _context(browser, base, demo_db.owner_url, "street1")
+    page = context.new_page()
+    page.goto(f"{base}/stats")
+    links = page.locator("main p a").all_inner_texts()
+    assert "按区县" not in links and "按街道" in links
+    page.goto(f"{base}/stats?level=district")  # asked for anyway: it says whose share it is
+    assert "仅本街道的小区" in page.inner_text("main h2:has-text('区县排名')")
+    svg = page.locator("#trend").bounding_box()
+    legend = page.locator("#trend-legend").bounding_box()
+    assert svg and legend and legend["y"] >= svg["y"] + svg["height"] - 1
+    group = page.locator(".shortfall[data-indicator=property_service]")
+    total = int(group.locator("summary b").inner_text())
+    page.screenshot(path=str(artifacts_dir / "stats-street1.png"), full_page=True)
+    if total:
+        group.locator("summary").click()
+        link = group.locator("a").first
+        href = link.get_attribute("href")
+        lat, lon = (float(v) for v in href.split("at=")[1].split(","))
+        link.click()
+        page.wait_for_url("**/map?at=*")
+        page.wait_for_load_state("networkidle")
+        centre = page.evaluate(
+            "import('/static/map.js').then((m) => m.ready).then((w) =>"
+            " [w.map.getCenter().lat, w.map.getCenter().lng, w.map.getZoom()])"
+        )
+        assert centre[2] == 17 and abs(centre[0] - lat) < 1e-4 and abs(centre[1] - lon) < 1e-4
+    context.close()

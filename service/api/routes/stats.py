@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.api.pages.shell import head_tags, header_html, load_shell
 from service.db.repositories import stats as repo
+from service.db.repositories.stats_shortfalls import shortfalls
 from service.domain import coverage
 from service.domain.principal import Principal
 from service.domain.tile_cache import TileCache
@@ -173,6 +174,8 @@ def stats_page(
         units=units,
         trend=trend,
         reports=reports,
+        viewer_level=me.level,
+        shortfalls=shortfalls(session, me, scope, settings.renovation_cutoff_year),
         head=head_tags("覆盖统计"),
         header=header_html(load_shell(request, session, me), "stats"),
     )
