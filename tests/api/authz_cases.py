@@ -728,3 +728,47 @@ def _open311_requests(ctx: Ctx, role: str, target: str) -> httpx.Response:
 def _open311_request(ctx: Ctx, role: str, target: str) -> httpx.Response:
     rid = ctx.world.reports[target]
     return ctx.client.get(f"/open311/v2/requests/{rid}.json", headers=ctx.headers(role))
+
+
+# --- the app shell: export page, base map, names on the map
+
+
+@case("GET", "/exports", "self")
+def _exports_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/exports", headers=ctx.headers(role))
+
+
+@case("GET", "/exports/download", "self")
+def _exports_download(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    # only redirects to /api/exports/… (which is checked as itself above)
+    return ctx.client.get(
+        "/exports/download?layer=streets&format=csv",
+        headers=ctx.headers(role),
+        follow_redirects=False,
+    )
+
+
+@case("GET", "/api/map/basemap", "self")
+def _map_basemap(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/map/basemap", headers=ctx.headers(role))
+
+
+def _fixture_cell_code(ctx: Ctx, target: str) -> str:
+    cell = _map_fixture(ctx, target)["cell"]
+    with ctx.owner.connect() as conn:
+        return str(
+            conn.execute(text("SELECT code FROM grid_cell WHERE id = :i"), {"i": cell}).scalar()
+        )
+
+
+@case(
+    "GET",
+    "/api/map/labels",
+    "list",
+    target_id=_fixture_cell_code,
+    listed_ids=lambda r: {lb["name"] for lb in r.json()["labels"] if lb["level"] == "grid_cell"},
+)
+def _map_labels(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    _map_fixture(ctx, target)
+    bbox = ",".join(str(v) for v in ctx.world.areas[target].box)
+    return ctx.client.get(f"/api/map/labels?zoom=17&bbox={bbox}", headers=ctx.headers(role))

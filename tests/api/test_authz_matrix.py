@@ -40,6 +40,9 @@ PUBLIC = {
     ("GET", "/m"),
     ("GET", "/m/manifest.webmanifest"),
     ("GET", "/m/sw.js"),
+    # the front door only redirects (to /login, or to the caller's home); the icon is static
+    ("GET", "/"),
+    ("GET", "/favicon.ico"),
 }
 # Routes whose level is the caller's own community, street or district (for scope "area").
 LEVEL_OF_ROLE = {
