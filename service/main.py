@@ -41,6 +41,7 @@ from service.api.routes import (
     stats,
     users,
 )
+from service.api.vendor_files import PackageFiles, runtime_packages
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
@@ -122,7 +123,8 @@ def _mount_assets(app: FastAPI) -> None:
     vendor = PROJECT_ROOT / "map_ui" / "node_modules"
     static = PROJECT_ROOT / "map_ui" / "static"
     if vendor.is_dir():
-        app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
+        packages = runtime_packages(PROJECT_ROOT / "map_ui" / "package.json")
+        app.mount("/vendor", PackageFiles(directory=vendor, packages=packages), name="vendor")
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
 
