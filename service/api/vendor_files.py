@@ -26,11 +26,11 @@ class PackageFiles(StaticFiles):
 
     def __init__(self, *, directory: Path, packages: frozenset[str]) -> None:
         super().__init__(directory=directory)
-        self.packages = packages
+        self.allowed = packages
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         parts = path.replace("\\", "/").lstrip("/").split("/")
         name = "/".join(parts[:2]) if parts and parts[0].startswith("@") else parts[0]
-        if name not in self.packages:
+        if name not in self.allowed:
             raise HTTPException(status_code=404)
         return await super().get_response(path, scope)
