@@ -8,6 +8,7 @@ from a CDN.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,7 +17,6 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
 from service.api.deps import SESSION_COOKIE
@@ -39,16 +39,20 @@ ERROR_SCHEMA: dict[str, Any] = {
     "required": ["detail"],
     "properties": {
         "detail": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "description": "stable machine code, e.g. not_found"},
-                "message": {"type": "string", "description": "what went wrong (English)"},
-                "message_zh": {"type": "string", "description": "the same for people (中文)"},
-                "where": {
-                    "description": "field, feature code, coordinate or index that is wrong",
+            "anyOf": [
+                {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string", "description": "stable code, e.g. not_found"},
+                        "message": {"type": "string", "description": "what went wrong"},
+                        "message_zh": {"type": "string", "description": "the same, 中文"},
+                        "where": {"description": "the field, code, coordinate or index at fault"},
+                    },
                 },
-            },
+                # the framework's own refusals (e.g. a method not allowed) carry a sentence
+                {"type": "string"},
+            ]
         }
     },
 }
@@ -88,10 +92,6 @@ def _document_errors(operation: dict[str, Any]) -> None:
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             },
         )
-    # FastAPI's own 422 schema is replaced by ours: the app answers 422 in the Error shape
-    responses["422"]["content"] = {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-    }
 
 
 def _document_binary(path: str, operation: dict[str, Any]) -> None:
@@ -110,17 +110,15 @@ def _document_ogc_limit(path: str, operation: dict[str, Any], max_page_size: int
             param["description"] = f"features per page, 1–{max_page_size} (larger is capped)"
 
 
-def build_openapi(app: FastAPI, max_page_size: int) -> dict[str, Any]:
-    """FastAPI's schema with security schemes, the error body, binary media types."""
-    if app.openapi_schema:
+def build_openapi(
+    app: FastAPI, base: Callable[[], dict[str, Any]], max_page_size: int
+) -> dict[str, Any]:
+    """The app's schema with security schemes, the error body, binary media types."""
+    if app.openapi_schema and "securitySchemes" in app.openapi_schema.get("components", {}):
         return app.openapi_schema
-    doc = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-    )
+    # FastAPI's schema as the app already completes it (a 422 is FastAPI's list of problems
+    # or our Error object: service/api/error_answers.py), then the rest below
+    doc = base()
     components = doc.setdefault("components", {})
     components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     components["securitySchemes"] = {
@@ -150,7 +148,8 @@ def build_openapi(app: FastAPI, max_page_size: int) -> dict[str, Any]:
 
 def install_api_docs(app: FastAPI, max_page_size: int) -> None:
     """/docs, /redoc and the completed /openapi.json; create the app with docs_url=None."""
-    app.openapi = lambda: build_openapi(app, max_page_size)  # type: ignore[method-assign]
+    base = app.openapi
+    app.openapi = lambda: build_openapi(app, base, max_page_size)  # type: ignore[method-assign]
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:

@@ -1,0 +1,45 @@
+"""/openapi.json says how to authenticate, what an error looks like, what binary answers are,
+and the OGC page-size maximum; /docs and /redoc load their code from /vendor (npm)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from service.main import create_app
+from service.settings import Settings
+
+
+def test_openapi_is_complete(tmp_path) -> None:
+    client = TestClient(create_app(Settings(data_dir=tmp_path, max_page_size=321)))
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
+    assert schemes["cookie"]["in"] == "cookie" and schemes["cookie"]["name"] == "wangge_session"
+    error = spec["components"]["schemas"]["Error"]["properties"]["detail"]["anyOf"][0]
+    assert set(error["properties"]) == {"code", "message", "message_zh", "where"}
+    report = spec["paths"]["/api/reports/{report_id}"]["get"]["responses"]
+    for status in ("401", "403", "404", "429", "503"):
+        assert report[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    export = spec["paths"]["/api/exports/{name}"]["get"]["responses"]["200"]["content"]
+    assert {"application/geopackage+sqlite3", "application/zip", "text/csv"} <= set(export)
+    tile = spec["paths"]["/tiles/{layer}/{z}/{x}/{y}.pbf"]["get"]["responses"]["200"]["content"]
+    assert "application/vnd.mapbox-vector-tile" in tile
+    photo = spec["paths"]["/api/photos/{photo_id}"]["get"]["responses"]["200"]["content"]
+    assert "image/jpeg" in photo
+    items = spec["paths"]["/ogc/collections/{collection_id}/items"]["get"]["parameters"]
+    limit = next(p for p in items if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 321
+    assert spec["openapi"].startswith("3.1")
+
+
+def test_docs_pages_use_npm_copies(tmp_path) -> None:
+    client = TestClient(create_app(Settings(data_dir=tmp_path)))
+    docs = client.get("/docs")
+    assert "/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs.text
+    assert (
+        "cdn.jsdelivr" not in docs.text
+        and "default-src 'self'" in docs.headers["content-security-policy"]
+    )
+    redoc = client.get("/redoc")
+    assert "/vendor/redoc/bundles/redoc.standalone.js" in redoc.text
+    assert "fonts.googleapis" not in redoc.text
