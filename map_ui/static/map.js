@@ -234,7 +234,8 @@ function buildLayers(map, cfg) {
     openPopup(map, e.latlng, '/api/map/grid-cells/' + e.layer.properties.id, cellPopup);
   });
   layers.cells = { title: '网格 · 专职网格员', layer: cells, legend: legendBox('cells',
-    '网格（放大地图后显示）', [['assigned', '已配置专职网格员', '#bcbddc']]) };
+    '网格（放大地图后显示）', [['assigned', '已配置专职网格员', '#bcbddc'],
+      ['unassigned', '未配置专职网格员（灰色）', NO_DATA[2]]]) };
   var fresh = tileLayer('grid_cell', function (p) {
     return { weight: 1, color: '#666', fill: true, fillColor: freshnessColour(p.days_since_patrol),
       fillOpacity: 0.55 };
