@@ -23,7 +23,9 @@ def page_html(title: str, body: str) -> str:
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · 网格</title><style>{_STYLE}</style></head>"
+        f"<title>{escape(title)} · 网格</title>"
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+        f"<style>{_STYLE}</style></head>"
         f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
 
