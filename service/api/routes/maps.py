@@ -189,17 +189,16 @@ def _etag(key: tuple[Any, ...], versions: tuple[int, ...]) -> str:
 def read_labels(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     me: MapReader,
     bbox: Annotated[str, Query(description="minLon,minLat,maxLon,maxLat (WGS84)")],
     zoom: Annotated[int, Query(ge=0, le=22)],
 ) -> dict[str, Any]:
     box = parse_bbox(bbox)
-    assert box is not None  # bbox is required, so parse_bbox returned a box or raised
-    w, s, e, n = box
-    if (e - w) * (n - s) > settings_of(request).max_bbox_degrees2:
+    if box is None or (box[2] - box[0]) * (box[3] - box[1]) > settings.max_bbox_degrees2:
         raise ValidationFailed(
-            "bbox too large for labels",
-            message_zh="范围过大，请放大地图",
+            "bbox missing or too large for labels",
+            message_zh="缺少范围或范围过大，请放大地图",
             where={"field": "bbox", "value": bbox},
         )
     return {"labels": labels_repo.list_labels(session, me, request.state.scope, box, zoom)}
@@ -208,10 +207,6 @@ def read_labels(
 @router.get("/api/map/basemap", summary="The configured base map (tile URLs and their CRS)")
 def read_basemap(settings: SettingsDep, me: MapReader) -> dict[str, Any]:
     return settings.base_map().for_page()
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
 
 
 @router.get("/api/map/extent", summary="Bounding box of the user's jurisdiction")
