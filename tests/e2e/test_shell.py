@@ -41,8 +41,9 @@ def _jurisdiction(owner_url: str, username: str) -> tuple[str, str | None]:
             text(
                 "SELECT coalesce(s.name, d.name), c.name FROM app_user u"
                 " LEFT JOIN district d ON d.id = u.district_id"
-                " LEFT JOIN street s ON s.id = u.street_id"
-                " LEFT JOIN community c ON c.id = u.community_id WHERE u.username = :u"
+                " LEFT JOIN community c ON c.id = u.community_id"
+                " LEFT JOIN street s ON s.id = coalesce(u.street_id, c.street_id)"
+                " WHERE u.username = :u"
             ),
             {"u": username},
         ).one()

@@ -66,7 +66,9 @@ def jurisdiction_name(session: Session, me: Principal) -> str:
     row = session.execute(
         text(
             "SELECT (SELECT name FROM district WHERE id = :d),"
-            " (SELECT name FROM street WHERE id = :s),"
+            # a community account may carry no street id: its community's street is its street
+            " (SELECT name FROM street WHERE id = coalesce(CAST(:s AS int),"
+            "   (SELECT street_id FROM community WHERE id = :c))),"
             " (SELECT name FROM community WHERE id = :c),"
             " (SELECT name_zh FROM department WHERE id = :dep)"
         ),
