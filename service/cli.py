@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy import create_engine
 
-from service import cli_ops, cli_reports
+from service import cli_ops, cli_reports, cli_serve
 from service.cli_exports import register as register_export_commands
 from service.cli_grids import grids_app
 from service.cli_users import users_app
@@ -18,6 +18,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.command(name="escalate")(cli_reports.escalate)
+app.command(name="serve")(cli_serve.serve)
+app.command(name="scheduler")(cli_serve.scheduler)
 app.add_typer(grids_app, name="grids")
 register_export_commands(app)
 app.add_typer(cli_ops.app)  # wangge backup FILE | wangge restore FILE

@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.api.error_answers import data_error
 from service.api.limits import install_request_limits
+from service.api.request_context import RequestContext
 from service.api.routes import (
     auth,
     categories,
@@ -33,6 +34,7 @@ from service.api.routes import (
     mobile,
     ogc,
     open311,
+    operations,
     patrols,
     photos,
     reports,
@@ -43,7 +45,9 @@ from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory
 from service.errors import WanggeError
 from service.escalation import escalation_loop
+from service.metrics import forget_this_process
 from service.settings import PROJECT_ROOT, Settings, get_settings
+from service.startup_checks import refuse_unsafe_settings
 
 log = logging.getLogger("wangge")
 
@@ -51,6 +55,7 @@ log = logging.getLogger("wangge")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own settings."""
     settings = settings or get_settings()
+    refuse_unsafe_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 escalation.cancel()
             await async_pool.close()
             engine.dispose()
+            forget_this_process()
 
     app = FastAPI(
         title="wangge 网格",
@@ -78,8 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     _install_error_handlers(app)
     install_request_limits(app, settings)
+    # outermost: the request id is set before anything logs, and every answer is timed
+    app.add_middleware(RequestContext)
     for module in (
         health,
+        operations,
         auth,
         login_page,
         users,
@@ -105,8 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
-    """The periodic overdue-report escalation (issue 5); 0 seconds disables it."""
-    if settings.escalation_interval_s <= 0:
+    """The periodic overdue-report escalation; 0 seconds (or the scheduler unit) disables it."""
+    if settings.escalation_interval_s <= 0 or not settings.escalation_in_app:
         return None
     return asyncio.create_task(escalation_loop(settings))
 

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SOCKET_DIR = PROJECT_ROOT / ".pgdata" / "run"
+DEMO_SECRET_KEY = "change-me-in-production-wangge-demo-secret"
 
 
 def local_database_url(user: str, database: str = "wangge") -> str:
@@ -40,7 +41,10 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     photo_dir: Path | None = None
 
-    secret_key: str = "change-me-in-production-wangge-demo-secret"
+    # "demo" is the local demo and the tests; anything else is an installation, which refuses
+    # to start with the demo secret (service.prod_guard).
+    environment: Literal["demo", "production"] = "demo"
+    secret_key: str = DEMO_SECRET_KEY
     token_ttl_minutes: int = 12 * 60
     session_ttl_minutes: int = 12 * 60
     # Browser session cookie: Secure only behind HTTPS (off for the local demo over http).
@@ -78,6 +82,21 @@ class Settings(BaseSettings):
 
     # Field reporting (issue 5): seconds between overdue-escalation passes; 0 disables them.
     escalation_interval_s: float = 300.0
+    # Whether the app's own processes run the escalation schedule. An installation runs it in
+    # the scheduler unit instead (`wangge scheduler`); either way a PostgreSQL advisory lock
+    # lets exactly one process run it.
+    escalation_in_app: bool = True
+
+    # Production server (`wangge serve`): 0 workers = one per core.
+    workers: int = 0
+    bind_host: str = "127.0.0.1"
+    bind_port: int = 8000
+    # Seconds in-flight requests get to finish after SIGTERM before workers are stopped.
+    graceful_timeout_s: float = 30.0
+    log_format: Literal["json", "text"] = "text"
+    log_level: str = "info"
+    # Client addresses or networks (comma-separated) that may read /metrics; others get 404.
+    metrics_allowed_from: str = "127.0.0.1,::1"
 
     @property
     def effective_migration_url(self) -> str:

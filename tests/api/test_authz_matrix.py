@@ -28,6 +28,8 @@ from tests.fixtures_authz import World
 
 PUBLIC = {
     ("GET", "/health"),
+    ("GET", "/ready"),  # readiness for a load balancer: no data, only ready or not and why
+    ("GET", "/metrics"),  # Prometheus; answered only to metrics_allowed_from addresses
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
