@@ -4,11 +4,15 @@
 #   localdb.sh start   create the cluster if needed, start it, create roles and databases
 #   localdb.sh stop    stop it (no error when it is not running)
 #   localdb.sh status
+# The cluster keeps fast, unsafe settings (fsync off): it is for the demo and the tests only.
+# WANGGE_LOCALDB_DIR=DIR puts another cluster in DIR, and WANGGE_LOCALDB_DURABLE=1 gives it the
+# installation's durable settings (deploy/postgresql/durable.conf) instead: the production tests
+# run against such a cluster.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 pgbin="$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)"
 [ -n "$pgbin" ] || { echo "PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin)" >&2; exit 1; }
-base="$root/.pgdata"
+base="${WANGGE_LOCALDB_DIR:-$root/.pgdata}"
 data="$base/data"
 run="$base/run"
 log="$base/postgres.log"
@@ -29,13 +33,22 @@ init_cluster() {
   if [ "$(id -u)" = 0 ]; then
     chown postgres:postgres "$base"
     # postgres must be able to reach the checkout through its parents.
-    d="$root"; while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
+    for d in "$root" "$(dirname "$base")"; do
+      while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
+    done
   fi
   as_owner mkdir -p "$run"
   as_owner chmod 700 "$run"
   if [ ! -f "$data/PG_VERSION" ]; then
     echo "localdb: creating cluster in $data"
     as_owner "$pgbin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    if [ "${WANGGE_LOCALDB_DURABLE:-0}" = 1 ]; then
+      { echo "listen_addresses = ''"; echo "unix_socket_directories = '$run'"; echo "port = $port"
+        echo "shared_buffers = 128MB  # a test cluster beside others on a small machine"
+        grep -v '^shared_buffers' "$root/deploy/postgresql/durable.conf"
+      } | as_owner tee -a "$data/postgresql.conf" >/dev/null
+      return
+    fi
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$run'

@@ -1,0 +1,54 @@
+"""The secret-key guard: an installation refuses to start with the demo's settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.main import create_app
+from service.settings import DEMO_SECRET_KEY, Settings
+from service.startup_checks import UnsafeSettings, unsafe_settings
+
+STRONG = "k" * 48
+
+
+def test_demo_may_keep_the_demo_secret() -> None:
+    assert unsafe_settings(Settings(environment="demo")) == []
+
+
+def test_production_refuses_the_demo_secret_and_insecure_cookie() -> None:
+    problems = unsafe_settings(Settings(environment="production", secret_key=DEMO_SECRET_KEY))
+    assert any("WANGGE_SECRET_KEY" in p for p in problems)
+    assert any("WANGGE_COOKIE_SECURE" in p for p in problems)
+    with pytest.raises(UnsafeSettings):
+        create_app(Settings(environment="production"))
+
+
+def test_production_refuses_a_short_secret() -> None:
+    problems = unsafe_settings(
+        Settings(environment="production", secret_key="short", cookie_secure=True)
+    )
+    assert problems == ["WANGGE_SECRET_KEY is shorter than 32 characters"]
+
+
+def test_production_with_a_real_secret_is_accepted() -> None:
+    s = Settings(environment="production", secret_key=STRONG, cookie_secure=True)
+    assert unsafe_settings(s) == []
+
+
+def test_wangge_serve_refuses_before_listening(tmp_path: Path) -> None:
+    env = {**os.environ, "WANGGE_ENVIRONMENT": "production", "WANGGE_DATA_DIR": str(tmp_path)}
+    env.pop("WANGGE_SECRET_KEY", None)
+    done = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).parent / "wangge"), "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "demo's published default" in done.stderr
