@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup db stop migrate lint format bench faults clean-db
+.PHONY: demo test setup db stop migrate lint format bench faults failover prod-test serve clean-db
 
 ## make demo: install what is missing, start the local PostGIS, migrate, load the demo, serve
 demo: migrate
@@ -27,6 +27,18 @@ test:
 ## make faults: crash PostgreSQL during concurrent filings, exhaust the pool (slow, ~2-5 min)
 faults:
 	@bash .ci/faults.sh
+
+## make failover: pg_auto_failover monitor + 2 nodes, primary killed during 1,000 filings (~1 min)
+failover:
+	@bash .ci/failover.sh
+
+## make prod-test: wangge serve (2 workers, durable cluster, SIGTERM) and the deploy check (~2 min)
+prod-test:
+	@bash .ci/prod.sh
+
+## make serve: the production server on the local database (workers from the cores, JSON logs)
+serve: migrate
+	@WANGGE_LOG_FORMAT=$${WANGGE_LOG_FORMAT:-json} $(BIN)/wangge serve
 
 setup:
 	@bash .ci/setup.sh

@@ -2,6 +2,7 @@
 
 .venv/bin/pytest tests/api/test_hostile_corpus.py    # → tests/artifacts/hostile_summary.json
 make faults                                            # → tests/artifacts/faults_summary.json
+make failover                                          # → tests/artifacts/failover_summary.json
 .venv/bin/python -m tests.reliability_report           # → docs/reliability.md
 """
 
@@ -102,10 +103,58 @@ def figures() -> str:
     return "\n".join(rows)
 
 
+def failover_figures() -> str:
+    """The failover table (make failover), or a line saying it was not run."""
+    f = _load("failover_summary.json")
+    if not f:
+        return "Not run yet: `make failover`."
+    rows = [
+        "| figure | last run | must be |",
+        "|---|---|---|",
+        _row("filings / concurrent clients", f"{f['filings']} / {f['clients']}"),
+        _row(
+            "synchronous replication before the kill",
+            f"`synchronous_standby_names = {f['before']['synchronous_standby_names']}`",
+        ),
+        _row("primary killed (SIGKILL, keeper and PostgreSQL)", f["killed_node"]),
+        _row("acknowledged before the kill", f["acknowledged_before_kill"]),
+        _row("acknowledged", f["acknowledged"], str(f["filings"])),
+        _row("acknowledged but lost", f["lost"], "0"),
+        _row("duplicates", f["duplicates"], "0"),
+        _row(
+            "answers during the switch (not 2xx: all 503?)",
+            f"{f['switch_answers']} ({f['switch_acknowledged']} acknowledged, "
+            f"{f['switch_not_503']} not 503)",
+            "all 503 but commits made before the kill",
+        ),
+        _row("503 without Retry-After", f["switch_503_without_retry_after"], "0"),
+        _row("slowest answer during the switch (s)", f["switch_slowest_answer_s"]),
+        _row("time until filings succeed again (s)", f["recovery_s"], "≤ 30"),
+        _row("connections cut (transport errors)", json.dumps(f["transport_errors"])),
+        _row("new primary's port after the switch", f["after"]["primary_port"]),
+        _row("run wall time (s)", f["total_s"]),
+    ]
+    return "\n".join(rows)
+
+
+FAILOVER_BEGIN, FAILOVER_END = "<!-- failover:begin -->", "<!-- failover:end -->"
+
+
+def update_failover_only() -> None:
+    """Replace only the failover figures in the existing page (make failover)."""
+    text = TARGET.read_text(encoding="utf-8")
+    head, rest = text.split(FAILOVER_BEGIN, 1)
+    _, tail = rest.split(FAILOVER_END, 1)
+    figures_now = f"{FAILOVER_BEGIN}\n{failover_figures()}\n{FAILOVER_END}"
+    TARGET.write_text(head + figures_now + tail, encoding="utf-8")
+    print(f"updated the failover figures in {TARGET.relative_to(ROOT)}")
+
+
 def main() -> None:
     text = TEMPLATE.read_text(encoding="utf-8")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = text.replace("{{figures}}", figures()).replace(
+    text = text.replace("{{figures}}", figures()).replace("{{failover}}", failover_figures())
+    text = text.replace(
         "{{generated}}",
         f"Generated {stamp} from commit {_commit()} by "
         "`.venv/bin/python -m tests.reliability_report`.",
@@ -115,4 +164,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--failover-only" in sys.argv:
+        update_failover_only()
+    else:
+        main()
