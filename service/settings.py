@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +98,15 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Client addresses or networks (comma-separated) that may read /metrics; others get 404.
     metrics_allowed_from: str = "127.0.0.1,::1"
+
+    @field_validator("metrics_allowed_from")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Refuse at start-up what /metrics could not parse later."""
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the item
+        return value
 
     @property
     def effective_migration_url(self) -> str:

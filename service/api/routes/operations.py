@@ -48,7 +48,10 @@ def ready(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "migrations": sorted(applied)})
 
 
-@router.get("/metrics", summary="Prometheus metrics of all worker processes")
+# not part of the API (and so not in /openapi.json): text for Prometheus on the same machine
+@router.get(
+    "/metrics", summary="Prometheus metrics of all worker processes", include_in_schema=False
+)
 def metrics(request: Request) -> Response:
     if not _may_read_metrics(request):
         raise HTTPException(status_code=404)
