@@ -34,7 +34,12 @@ echo "== 1. packages (the account and the clone: this checkout)"
 missing=()
 for pkg in nginx openssl postgresql-15-postgis-3 python3-venv; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  sudo_cmd=(); [ "$(id -u)" = 0 ] || sudo_cmd=(sudo -n)
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+  # the package may have started the machine's own nginx on port 80: this check uses its own
+  if [[ " ${missing[*]} " == *" nginx "* ]]; then "${sudo_cmd[@]}" nginx -s quit 2>/dev/null || true; fi
 fi
 bash .ci/setup.sh >/dev/null
 

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v pg_autoctl >/dev/null 2>&1; then
   sudo_cmd=(); [ "$(id -u)" = 0 ] || sudo_cmd=(sudo -n)
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     postgresql-15-auto-failover >/dev/null
 fi
