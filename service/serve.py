@@ -22,12 +22,16 @@ from service.startup_checks import refuse_unsafe_settings
 
 
 def worker_count(settings: Settings, requested: int | None = None) -> int:
-    """Workers asked for, else the setting, else one per core this process may use."""
+    """Workers asked for, else the setting, else one per core this process may use (at least 2).
+
+    Two at least: with one, uvicorn runs no supervisor, and SIGHUP (systemctl reload) would
+    stop the server instead of replacing its workers one by one.
+    """
     if requested:
         return requested
     if settings.workers > 0:
         return settings.workers
-    return max(1, len(os.sched_getaffinity(0)))
+    return max(2, len(os.sched_getaffinity(0)))
 
 
 def prepare_metrics_dir(settings: Settings) -> None:

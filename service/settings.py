@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     # lets exactly one process run it.
     escalation_in_app: bool = True
 
-    # Production server (`wangge serve`): 0 workers = one per core.
+    # Production server (`wangge serve`): 0 workers = one per core (at least 2).
     workers: int = 0
     bind_host: str = "127.0.0.1"
     bind_port: int = 8000

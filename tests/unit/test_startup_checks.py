@@ -58,3 +58,11 @@ def test_metrics_networks_are_checked_at_start() -> None:
     assert Settings(metrics_allowed_from="10.0.0.0/8, ::1").metrics_allowed_from
     with pytest.raises(ValueError, match="not-a-network"):
         Settings(metrics_allowed_from="127.0.0.1,not-a-network")
+
+
+def test_worker_count_from_cores_is_at_least_two() -> None:
+    from service.serve import worker_count
+
+    assert worker_count(Settings()) == max(2, len(os.sched_getaffinity(0)))
+    assert worker_count(Settings(workers=3)) == 3
+    assert worker_count(Settings(workers=3), requested=5) == 5
