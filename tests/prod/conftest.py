@@ -82,7 +82,7 @@ class ServeProcess:
         self.log = tmp / "serve.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, *args: str) -> None:
+    def start(self, *args: str, ready_path: str = "/ready") -> None:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(  # noqa: S603
                 [str(WANGGE), "serve", *args], env=self.env, stdout=log, stderr=log
@@ -92,7 +92,7 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"wangge serve exited: {self.log.read_text()[-2000:]}")
             try:
-                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}{ready_path}", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
