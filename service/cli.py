@@ -18,8 +18,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.command(name="escalate")(cli_reports.escalate)
-app.command(name="serve")(cli_serve.serve)
-app.command(name="scheduler")(cli_serve.scheduler)
+app.add_typer(cli_serve.app)  # wangge serve | wangge scheduler
 app.add_typer(grids_app, name="grids")
 register_export_commands(app)
 app.add_typer(cli_ops.app)  # wangge backup FILE | wangge restore FILE

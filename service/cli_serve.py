@@ -7,7 +7,10 @@ import typer
 from service.settings import get_settings
 from service.startup_checks import UnsafeSettings
 
+app = typer.Typer(help="Production processes")
 
+
+@app.command("serve")
 def serve(
     workers: int = typer.Option(0, help="Worker processes (0 = WANGGE_WORKERS, else one per core)"),
 ) -> None:
@@ -21,6 +24,7 @@ def serve(
         raise typer.Exit(2) from exc
 
 
+@app.command("scheduler")
 def scheduler() -> None:
     """Run the escalation schedule (one process per installation; the app can then skip it)."""
     from service.serve import run_scheduler

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import typer
+
 from service.cli import app as cli_app
 from service.settings import PROJECT_ROOT, Settings
 
@@ -29,7 +31,7 @@ def test_template_is_production_ready_but_for_the_secret() -> None:
 
 
 def test_units_run_existing_commands() -> None:
-    commands = {c.name for c in cli_app.registered_commands}
+    commands = set(typer.main.get_command(cli_app).commands)  # type: ignore[attr-defined]
     for unit, command in (("wangge.service", "serve"), ("wangge-scheduler.service", "scheduler")):
         text = (DEPLOY / "systemd" / unit).read_text(encoding="utf-8")
         line = next(ln for ln in text.splitlines() if ln.startswith("ExecStart="))
