@@ -20,6 +20,8 @@ from service.metrics import MULTIPROC_ENV
 from service.settings import Settings
 from service.startup_checks import refuse_unsafe_settings
 
+WORKER_START_TIMEOUT_S = 60
+
 
 def worker_count(settings: Settings, requested: int | None = None) -> int:
     """Workers asked for, else the setting, else one per core this process may use (at least 2).
@@ -54,6 +56,9 @@ def serve(settings: Settings, workers: int | None = None) -> None:
         port=settings.bind_port,
         workers=worker_count(settings, workers),
         timeout_graceful_shutdown=int(settings.graceful_timeout_s),
+        # A new worker imports the whole app before it answers; on a busy server that can take
+        # longer than uvicorn's 5 s, which would abort a reload and keep the old workers.
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
         log_config=logging_config(settings.log_format, settings.log_level),
         access_log=False,  # service.api.request_context writes one line per request instead
         # Forwarded headers are judged by the app against WANGGE_TRUSTED_PROXIES, so uvicorn

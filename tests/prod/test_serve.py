@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -160,3 +161,54 @@ def _assert_escalation_once_per_interval(lines: list[dict], sigterm_at: datetime
     span = times[-1] - times[0]
     # once per interval: one worker alone; two would make about twice as many passes
     assert len(passes) <= span / ESCALATION_INTERVAL_S + 2, (len(passes), span)
+
+
+def test_sighup_replaces_workers_without_refusing_requests(
+    durable_db: TestDatabase, tmp_path: Path
+) -> None:
+    """`systemctl reload` (SIGHUP): new workers start before the old ones stop; meanwhile
+    clients opening a connection per request see only answers, never a refused connection."""
+    app = ServeProcess(durable_db, tmp_path, escalation_interval_s=0)
+    app.start("--workers", "2")
+    stop = threading.Event()
+    outcomes: list[str] = []
+
+    def prober() -> None:
+        no_keepalive = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=app.url, timeout=30, limits=no_keepalive) as http:
+            while not stop.is_set():
+                try:
+                    outcomes.append(str(http.get("/ready").status_code))
+                except httpx.TransportError as exc:
+                    outcomes.append(type(exc).__name__)
+
+    try:
+        threads = [threading.Thread(target=prober) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        before = _worker_pids(app.log)
+        assert app.proc is not None
+        app.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_worker_pids(app.log) - before) < 2:
+            time.sleep(0.2)
+        time.sleep(1.0)  # requests to the new workers only
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        after = _worker_pids(app.log) - before
+    finally:
+        app.stop()
+    assert len(after) == 2, app.log.read_text()[-3000:]
+    assert outcomes and set(outcomes) == {"200"}, {o: outcomes.count(o) for o in set(outcomes)}
+    served_by = {ln["pid"] for ln in _log_lines(app.log) if ln.get("logger") == "wangge.access"}
+    assert served_by & after, "no request reached the new workers"
+
+
+def _worker_pids(log: Path) -> set[int]:
+    return {
+        ln["pid"]
+        for ln in _log_lines(log)
+        if ln["message"].startswith("Application startup complete")
+    }
