@@ -32,7 +32,7 @@ faults:
 failover:
 	@bash .ci/failover.sh
 
-## make prod-test: wangge serve (2 workers, durable cluster, SIGTERM) and the deploy check (~2 min)
+## make prod-test: wangge serve (2 workers, durable cluster, SIGTERM, SIGHUP) and the deploy check (~2 min)
 prod-test:
 	@bash .ci/prod.sh
 
