@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if escalation is not None:
                 escalation.cancel()
+                # let it release the schedule's lock now, so another process takes over at once
+                with contextlib.suppress(asyncio.CancelledError):
+                    await escalation
             await async_pool.close()
             engine.dispose()
             forget_this_process()

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     photo_dir: Path | None = None
 
     # "demo" is the local demo and the tests; anything else is an installation, which refuses
-    # to start with the demo secret (service.prod_guard).
+    # to start with the demo secret (service.startup_checks).
     environment: Literal["demo", "production"] = "demo"
     secret_key: str = DEMO_SECRET_KEY
     token_ttl_minutes: int = 12 * 60
