@@ -67,6 +67,17 @@ with_env .venv/bin/wangge db upgrade >/dev/null
 with_env .venv/bin/wangge users create admin --role admin --password "deploy-check-$secret" >/dev/null
 
 echo "== 5. the services (each unit's ExecStart with its EnvironmentFile)"
+units_verify() {  # systemd's own check of the units (paths and account rewritten to this checkout)
+  local dir="$sandbox/units" out
+  install -d "$dir"
+  for unit in wangge.service wangge-scheduler.service; do
+    sed -e "s|/opt/wangge|$root|g" -e "s|^User=wangge|User=$(id -un)|" -e "s|^Group=wangge|Group=$(id -gn)|" \
+      "deploy/systemd/$unit" >"$dir/$unit"
+  done
+  out="$(systemd-analyze verify "$dir/wangge.service" "$dir/wangge-scheduler.service" 2>&1)" &&
+    { [ -z "$out" ] || { echo "$out"; false; }; }
+}
+if command -v systemd-analyze >/dev/null 2>&1; then check "systemd-analyze verify: no warning" units_verify; fi
 # (bash -c itself in the background, so $! is the service's own pid once it execs)
 bash -c 'set -a; . "$0"; set +a; exec "$@"' "$env_file" $(unit_exec wangge.service) \
   >"$sandbox/app.log" 2>&1 &
