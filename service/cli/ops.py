@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.engine import make_url
 
+from service.cli.common import fail
 from service.settings import get_settings
 
 app = typer.Typer(help="Operations: backup and restore")
@@ -145,8 +146,7 @@ def backup(
     try:
         size = backup_database(url, file)
     except OpsError as exc:
-        typer.echo(f"backup failed: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        fail(f"backup failed: {exc}", exit_code=1)
     typer.echo(f"backup written: {file} ({size} bytes)")
 
 
@@ -161,6 +161,5 @@ def restore(
     try:
         entries = restore_database(file, url, clean=clean)
     except OpsError as exc:
-        typer.echo(f"restore failed (nothing changed): {exc}", err=True)
-        raise typer.Exit(1) from exc
+        fail(f"restore failed (nothing changed): {exc}", exit_code=1)
     typer.echo(f"restored {entries} objects from {file}")

@@ -6,17 +6,13 @@ import json
 from pathlib import Path
 
 import typer
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from service.cli.common import fail, owner_session, refusals
 from service.settings import get_settings
 
-grids_app = typer.Typer(help="Grid cells (网格): generate, check, assign", no_args_is_help=True)
-
-
-def _session() -> Session:
-    engine = create_engine(get_settings().effective_migration_url)
-    return Session(engine)
+app = typer.Typer(help="Grid cells (网格): generate, check, assign", no_args_is_help=True)
 
 
 def _community_codes(session: Session, community: str | None, street: str | None) -> list[str]:
@@ -30,12 +26,11 @@ def _community_codes(session: Session, community: str | None, street: str | None
         params["s"] = street
     codes = list(session.execute(text(sql + " ORDER BY c.code"), params).scalars())
     if not codes:
-        typer.echo("no community matches", err=True)
-        raise typer.Exit(2)
+        fail("no community matches")
     return codes
 
 
-@grids_app.command("generate")
+@app.command("generate")
 def generate_command(
     community: str | None = typer.Option(None, help="community code (12 digits)"),
     street: str | None = typer.Option(None, help="every community of a street (9 digits)"),
@@ -49,7 +44,7 @@ def generate_command(
 
     settings = get_settings()
     features = []
-    with _session() as session, session.begin():
+    with owner_session() as session:
         for code in _community_codes(session, community, street):
             community_row = repo.load_community(session, None, "all", code, lock=True)
             result = generate(
@@ -76,7 +71,7 @@ def generate_command(
         typer.echo(f"proposal written to {output}")
 
 
-@grids_app.command("check")
+@app.command("check")
 def check_command(
     community: str | None = typer.Option(None, help="community code (12 digits)"),
     street: str | None = typer.Option(None, help="street code (9 digits)"),
@@ -86,7 +81,7 @@ def check_command(
     from service.db.repositories.grid_checks import check_grids
 
     settings = get_settings()
-    with _session() as session, session.begin():
+    with owner_session() as session:
         codes = _community_codes(session, community, street)
         ids = list(
             session.execute(
@@ -113,7 +108,7 @@ def check_command(
     raise typer.Exit(1 if findings else 0)
 
 
-@grids_app.command("assign")
+@app.command("assign")
 def assign_command(
     code: str = typer.Argument(..., help="grid cell code (15 digits)"),
     worker: str = typer.Argument(..., help="username of the grid worker"),
@@ -124,23 +119,18 @@ def assign_command(
     from service.db.repositories import grids as repo
     from service.db.repositories.grid_views import assign_worker
     from service.domain.principal import Principal
-    from service.errors import WanggeError
 
     admin = Principal(0, "cli", "admin", None, None, None)
-    try:
-        with _session() as session, session.begin():
-            cell = repo.cell_by_code(session, admin, "all", code)
-            worker_id = repo.worker_for_cell(session, worker, cell.community_id)
-            assign_worker(
-                session,
-                cell.id,
-                code,
-                worker_id,
-                primary=not backup,
-                valid_from=None,
-                replace_primary=replace,
-            )
-    except WanggeError as exc:
-        typer.echo(f"refused: {exc.message}", err=True)
-        raise typer.Exit(1) from exc
+    with refusals("refused", exit_code=1), owner_session() as session:
+        cell = repo.cell_by_code(session, admin, "all", code)
+        worker_id = repo.worker_for_cell(session, worker, cell.community_id)
+        assign_worker(
+            session,
+            cell.id,
+            code,
+            worker_id,
+            primary=not backup,
+            valid_from=None,
+            replace_primary=replace,
+        )
     typer.echo(f"{worker} assigned to {code} as {'backup' if backup else 'primary'}")

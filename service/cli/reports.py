@@ -7,7 +7,10 @@ import typer
 from service.escalation import run_escalation
 from service.settings import get_settings
 
+app = typer.Typer(help="Reports")
 
+
+@app.command("escalate")
 def escalate() -> None:
     """Escalate every overdue open report one level (community → street → district)."""
     count = run_escalation(get_settings())

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from service.settings import get_settings
+from service.cli.common import choices, fail, owner_session, refusals
+from service.domain.principal import ROLES
 
-users_app = typer.Typer(help="User accounts", no_args_is_help=True)
-
-
-@contextmanager
-def _owner_session() -> Iterator[Session]:
-    engine = create_engine(get_settings().effective_migration_url)
-    try:
-        with Session(engine) as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
+app = typer.Typer(help="User accounts", no_args_is_help=True)
+Role = choices("Role", ROLES)
 
 
-@users_app.command("create")
+@app.command("create")
 def users_create(
     username: str = typer.Argument(...),
-    role: str = typer.Option(..., help="grid_worker, community_staff, street_office, ..."),
+    role: Role = typer.Option(..., help="the user's role"),  # type: ignore[valid-type]
     district: str | None = typer.Option(None, help="district code (6 digits)"),
     street: str | None = typer.Option(None, help="street code (9 digits)"),
     community: str | None = typer.Option(None, help="community code (12 digits)"),
@@ -38,51 +27,45 @@ def users_create(
 ) -> None:
     """Create a user with a role and a jurisdiction."""
     from service.db.repositories.user_admin import UserSpec, create_user
-    from service.errors import WanggeError
 
     if password is None:
         password = getpass.getpass("password: ")
     spec = UserSpec(
         username=username,
         password=password,
-        role=role,
+        role=str(role),
         district_code=district,
         street_code=street,
         community_code=community,
         department_code=department,
         display_name=display_name,
     )
-    try:
-        with _owner_session() as session:
-            user = create_user(session, spec, min_password_length=4)
-            typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
-    except WanggeError as exc:
-        typer.echo(f"error: {exc.message} {exc.where or ''}", err=True)
-        raise typer.Exit(2) from None
+    with refusals(), owner_session() as session:
+        user = create_user(session, spec, min_password_length=4)
+        typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
 
 
-@users_app.command("deactivate")
+@app.command("deactivate")
 def users_deactivate(username: str = typer.Argument(...)) -> None:
     """Deactivate a user and revoke every token and session they hold."""
     from service.db.models import AppUser
     from service.db.repositories.user_admin import deactivate_user
 
-    with _owner_session() as session:
+    with owner_session() as session:
         user = session.scalar(select(AppUser).where(AppUser.username == username))
         if user is None:
-            typer.echo(f"error: no user {username!r}", err=True)
-            raise typer.Exit(2)
+            fail(f"error: no user {username!r}")
         revoked = deactivate_user(session, user)
         typer.echo(f"deactivated {username}; revoked {revoked} token(s)")
 
 
-@users_app.command("list")
+@app.command("list")
 def users_list(
     include_inactive: bool = typer.Option(False, "--all", help="also list deactivated users"),
 ) -> None:
     """List users with role and jurisdiction codes (tab-separated)."""
     from service.db.repositories.user_admin import user_rows
 
-    with _owner_session() as session:
+    with owner_session() as session:
         for row in user_rows(session, include_inactive=include_inactive):
             typer.echo("\t".join("" if v is None else str(v) for v in row))

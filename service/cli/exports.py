@@ -7,17 +7,30 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from service.cli.common import choices, owner_engine, owner_session, refusals
+from service.domain.export_formats import CRS_CHOICES, FORMATS, LAYERS
+from service.imports.service import IMPORT_LAYERS
 from service.settings import get_settings
 
+if TYPE_CHECKING:
+    from service.domain.principal import Principal
+    from service.exports.service import ExportRequest
+
+app = typer.Typer(help="Export and import layers")
 console = Console(stderr=True)
 OPERATOR_SCOPE = "all"
+Layer = choices("Layer", LAYERS)
+Format = choices("Format", FORMATS)
+Crs = choices("Crs", CRS_CHOICES)
+ImportLayer = choices("ImportLayer", IMPORT_LAYERS)
 
 
 def _bar() -> Progress:
@@ -30,7 +43,7 @@ def _bar() -> Progress:
     )
 
 
-def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped-def]
+def _principal(engine: Engine | None, username: str | None):  # type: ignore[no-untyped-def]
     """The user whose jurisdiction applies, or the operator (everything)."""
     from sqlalchemy import select
 
@@ -39,7 +52,7 @@ def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped
     from service.domain.policy import scope_for
     from service.domain.principal import Principal
 
-    if username is None:
+    if username is None or engine is None:
         return Principal(0, "operator", "admin", None, None, None), OPERATOR_SCOPE
     with Session(engine) as s:
         user = s.scalar(select(AppUser).where(AppUser.username == username))
@@ -52,74 +65,79 @@ def _principal(engine: Engine, username: str | None):  # type: ignore[no-untyped
     return principal, scope
 
 
+@app.command("export")
 def export(
-    layer: str = typer.Argument(..., help="streets, communities, residential_areas, ..."),
-    fmt: str = typer.Option("geojson", "--format", "-f", help="geojson, csv, gpkg, shp.zip"),
+    layer: Layer = typer.Argument(..., help="the layer to export"),  # type: ignore[valid-type]
+    fmt: Format = typer.Option("geojson", "--format", "-f", help="file format"),  # type: ignore[valid-type]
     out: Path = typer.Option(..., "--out", "-o", help="output file"),
     area: str | None = typer.Option(None, help="street (9) or community (12 digit) code"),
     bbox: str | None = typer.Option(None, help="minLon,minLat,maxLon,maxLat"),
     since: datetime | None = typer.Option(None, help="time ≥ since"),
     until: datetime | None = typer.Option(None, help="time < until"),
     status: str | None = typer.Option(None, help="comma-separated statuses"),
-    crs: str = typer.Option("wgs84", help="wgs84 or gcj02 (Amap overlays)"),
+    crs: Crs = typer.Option("wgs84", help="wgs84, or gcj02 for Amap overlays"),  # type: ignore[valid-type]
     user: str | None = typer.Option(None, help="apply this user's jurisdiction"),
 ) -> None:
     """Export LAYER to --out, streaming from the database with a progress bar."""
     from service.db.repositories.export_layers import ExportFilter, export_select
     from service.db.repositories.exports import count_rows
-    from service.exports.service import (
-        ExportRequest,
-        build_export_file,
-        parse_bbox,
-        stream_export,
-        validate_request,
-    )
+    from service.exports.service import ExportRequest, parse_bbox, validate_request
 
     statuses = tuple(s for s in (status or "").split(",") if s)
-    flt = ExportFilter(area, parse_bbox(bbox), since, until, statuses)
-    req = ExportRequest(layer=layer, fmt=fmt, crs=crs, flt=flt)
-    validate_request(req)
-    engine = create_engine(get_settings().effective_migration_url)
-    principal, scope = _principal(engine, user)
-    with Session(engine) as s:
-        total = count_rows(s, export_select(layer, principal, scope, flt, "wkt"))
-    with _bar() as bar:
-        task = bar.add_task(f"{layer} → {out.name}", total=total)
-        advance = lambda n: bar.advance(task, n)  # noqa: E731
-        if fmt in ("geojson", "csv"):
-            with out.open("wb") as fh:
-                for chunk in stream_export(engine, principal, scope, req, progress=advance):
-                    fh.write(chunk)
-        else:
-            workdir = Path(tempfile.mkdtemp(prefix="wangge-export-"))
-            path, _ = build_export_file(engine, principal, scope, req, workdir, progress=advance)
-            shutil.move(path, out)
-            shutil.rmtree(workdir, ignore_errors=True)
-    engine.dispose()
+    with refusals():
+        flt = ExportFilter(area, parse_bbox(bbox), since, until, statuses)
+        req = ExportRequest(layer=str(layer), fmt=str(fmt), crs=str(crs), flt=flt)
+        validate_request(req)
+    with owner_engine() as engine:
+        principal, scope = _principal(engine, user)
+        with Session(engine) as s:
+            total = count_rows(s, export_select(req.layer, principal, scope, flt, "wkt"))
+        _write_export(engine, principal, scope, req, out, total)
     console.print(f"{total} features written to {out} ({req.metadata()['crs_label']})")
 
 
+def _write_export(
+    engine: Engine, principal: Principal, scope: str, req: ExportRequest, out: Path, total: int
+) -> None:
+    """Stream a text format straight to `out`; build a file format in a scratch folder first."""
+    from service.exports.service import build_export_file, stream_export
+
+    with _bar() as bar:
+        task = bar.add_task(f"{req.layer} → {out.name}", total=total)
+        advance = lambda n: bar.advance(task, n)  # noqa: E731
+        if req.fmt in ("geojson", "csv"):
+            with out.open("wb") as fh:
+                for chunk in stream_export(engine, principal, scope, req, progress=advance):
+                    fh.write(chunk)
+            return
+        workdir = Path(tempfile.mkdtemp(prefix="wangge-export-"))
+        try:
+            path, _ = build_export_file(engine, principal, scope, req, workdir, progress=advance)
+            shutil.move(path, out)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@app.command("import")
 def import_boundaries(
-    layer: str = typer.Argument(..., help="streets, communities, residential_areas, grid_cells"),
+    layer: ImportLayer = typer.Argument(..., help="the boundary layer to import"),  # type: ignore[valid-type]
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="file to import"),
     apply: bool = typer.Option(False, "--apply", help="write the changes (default: dry run)"),
     report: Path | None = typer.Option(None, help="also write the report as JSON here"),
 ) -> None:
     """Check FILE against the boundary rules; with --apply write it in one transaction."""
     from service.errors import WanggeError
-    from service.imports.service import check_layer, run_import
+    from service.imports.service import run_import
 
-    check_layer(layer)
     settings = get_settings()
-    engine = create_engine(settings.effective_migration_url)
-    principal, _ = _principal(engine, None)
+    principal, _ = _principal(None, None)
     workdir = Path(tempfile.mkdtemp(prefix="wangge-import-"))
     try:
-        with _bar() as bar, Session(engine) as s, s.begin():
+        with _bar() as bar, owner_session() as s:
             task = bar.add_task(f"checking {file.name}", total=None)
             result = run_import(
                 s,
-                layer,
+                str(layer),
                 file,
                 principal,
                 OPERATOR_SCOPE,
@@ -136,7 +154,6 @@ def import_boundaries(
         raise typer.Exit(1) from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        engine.dispose()
     _print_report(result, report)
 
 
@@ -154,9 +171,3 @@ def _print_report(result: dict, report: Path | None) -> None:
         console.print(f"  warning  {codes:<18} {w['reason']} ({w['reason_zh']}) {w['location']}")
     if report:
         report.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def register(app: typer.Typer) -> None:
-    """Add `export` and `import` to the `wangge` command line."""
-    app.command("export")(export)
-    app.command("import")(import_boundaries)

@@ -1,0 +1,30 @@
+"""`wangge` refuses bad choices and bad values in one sentence, before touching the database."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from service.cli import app
+
+
+def test_unknown_layer_lists_the_choices(tmp_path) -> None:
+    r = CliRunner().invoke(app, ["export", "nolayer", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2
+    assert "'nolayer' is not one of" in r.output and "'grid_cells'" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_unknown_format_and_role_are_refused(tmp_path) -> None:
+    r = CliRunner().invoke(app, ["export", "reports", "-f", "xlsx", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "'xlsx' is not one of" in r.output
+    r = CliRunner().invoke(app, ["users", "create", "u", "--role", "mayor", "--password", "pw"])
+    assert r.exit_code == 2 and "'mayor' is not one of" in r.output
+
+
+def test_bad_bbox_is_one_line(tmp_path) -> None:
+    r = CliRunner().invoke(app, ["export", "reports", "--bbox", "1,2", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2
+    assert r.output.strip().splitlines() == [
+        "error: bbox must be minLon,minLat,maxLon,maxLat {'field': 'bbox', 'value': '1,2'}"
+    ]
+    assert not (tmp_path / "x").exists()
