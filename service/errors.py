@@ -105,3 +105,30 @@ class TooManyRequests(WanggeError):
 class ServiceUnavailable(WanggeError):
     status_code = 503
     code = "service_unavailable"
+
+
+class TransitionRefused(WanggeError):
+    """A report move the life cycle does not allow; `kind` says why and picks the answer:
+    "role" (403, this role may not), "state" (409, not from this status), "input" (422)."""
+
+    _ANSWERS = {"role": Forbidden, "state": Conflict, "input": ValidationFailed}
+
+    def __init__(self, kind: str, message: str, message_zh: str, field: str | None = None):
+        where = {"field": field} if field and kind != "role" else None
+        super().__init__(message, message_zh=message_zh, where=where)
+        self.kind = kind
+        self.field = field
+        answer = self._ANSWERS[kind]
+        self.status_code = answer.status_code
+        self.code = answer.code
+
+
+class PhotoRefused(WanggeError):
+    """An uploaded photo that is too big (413) or not a readable image (422)."""
+
+    def __init__(self, status: int, message: str, message_zh: str) -> None:
+        super().__init__(message, message_zh=message_zh, where={"field": "file"})
+        self.status = status
+        answer = PayloadTooLarge if status == 413 else ValidationFailed
+        self.status_code = answer.status_code
+        self.code = answer.code

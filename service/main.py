@@ -7,16 +7,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from psycopg import DataError as PsycopgDataError
-from psycopg import OperationalError as PsycopgOperationalError
-from psycopg_pool import PoolTimeout as AsyncPoolTimeout
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.api.error_answers import data_error
+from service.api.error_answers import install_error_handlers
 from service.api.limits import install_request_limits
 from service.api.routes import (
     auth,
@@ -41,7 +35,6 @@ from service.api.routes import (
 )
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory
-from service.errors import WanggeError
 from service.escalation import escalation_loop
 from service.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -76,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    _install_error_handlers(app)
+    install_error_handlers(app)
     install_request_limits(app, settings)
     for module in (
         health,
@@ -119,50 +112,3 @@ def _mount_assets(app: FastAPI) -> None:
         app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(WanggeError)
-    async def domain_error(_: Request, exc: WanggeError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(PoolTimeout)
-    async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
-        return _unavailable("all database connections are busy")
-
-    @app.exception_handler(OperationalError)
-    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", exc.orig)
-        return _unavailable("the database is unavailable")
-
-    # the same two failures on the asynchronous pool (raw psycopg, report filing)
-    @app.exception_handler(AsyncPoolTimeout)
-    async def async_pool_exhausted(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
-        return _unavailable("all database connections are busy")
-
-    @app.exception_handler(PsycopgOperationalError)
-    async def async_database_down(_: Request, exc: PsycopgOperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", exc)
-        return _unavailable("the database is unavailable")
-
-    app.add_exception_handler(PsycopgDataError, data_error)  # type: ignore[arg-type]
-
-    @app.exception_handler(DBAPIError)
-    async def database_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            return _unavailable("the database connection was lost")
-        raise exc
-
-
-def _unavailable(message: str) -> JSONResponse:
-    return JSONResponse(
-        {
-            "detail": {
-                "code": "service_unavailable",
-                "message": message,
-                "message_zh": "服务暂时不可用，请稍后重试",
-            }
-        },
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )

@@ -21,15 +21,9 @@ from service.db.repositories import reports as repo
 from service.db.repositories.users import authenticate_token
 from service.domain import coords
 from service.domain.field_input import content_hash, in_china, looks_swapped
+from service.domain.filing import FilingOutcome, filing_refusal
 from service.domain.principal import Caller, Principal
-from service.errors import (
-    Conflict,
-    Forbidden,
-    NotAuthenticated,
-    OutsideArea,
-    OutsideJurisdiction,
-    ValidationFailed,
-)
+from service.errors import NotAuthenticated, OutsideArea, OutsideJurisdiction, ValidationFailed
 
 
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -76,36 +70,14 @@ async def answer_filing(
     """(the stored report, True) for a new filing, (the original report as it is now, False)
     for a retry of the same filing (same id, body and filer); else the refusal, raised. The
     rare outcomes ask the ordinary session a few small questions (which lookup failed)."""
-    outcome = row["outcome"]
-    if outcome == "created":
+    outcome = FilingOutcome(row["outcome"])
+    if outcome is FilingOutcome.CREATED:
         return row, True
-    if outcome == "replay":
+    if outcome is FilingOutcome.REPLAY:
         return await run_in_threadpool(_read_original, sessions, caller.token, body.id), False
-    if outcome == "refused":
+    if outcome is FilingOutcome.REFUSED:
         await run_in_threadpool(_explain_refusal, sessions, caller.token, body, call.lon, call.lat)
-    raise _refusal(outcome, row)
-
-
-def _refusal(outcome: str, row: dict[str, Any]) -> Exception:
-    if outcome == "unauthenticated":
-        return NotAuthenticated.invalid_token()
-    if outcome == "csrf":
-        return Forbidden.csrf()
-    if outcome == "forbidden":
-        return Forbidden.for_action(row["actor_role"], "report:create")
-    if outcome == "no_district":
-        # reports belong to a district; row-level security only lets a user file in their own
-        return ValidationFailed(
-            "an account without a district cannot file reports",
-            message_zh="该账号不属于任何区县，不能上报事件",
-        )
-    # "conflict", or "refused" with no lookup to blame: the id is taken by a report this
-    # user did not file with this body, or cannot see
-    return Conflict(
-        "this report id was already used for a different report",
-        message_zh="该编号已用于另一条上报内容不同的事件",
-        where={"field": "id"},
-    )
+    raise filing_refusal(outcome, row.get("actor_role"))
 
 
 def _check_plausible(lon: float, lat: float) -> None:

@@ -1,4 +1,6 @@
-"""Error answers that cannot themselves fail, and their description in /openapi.json."""
+"""Every error answer in one place: `install_error_handlers(app)` maps the domain's WanggeError
+tree, request validation and the database's failures to HTTP, and describes the bodies in
+/openapi.json. Routes raise; they never translate errors themselves."""
 
 from __future__ import annotations
 
@@ -11,10 +13,66 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from psycopg import OperationalError as PsycopgOperationalError
+from psycopg_pool import PoolTimeout as AsyncPoolTimeout
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service.errors import WanggeError
 
 log = logging.getLogger("wangge.errors")
 MAX_ECHOED_INPUT_CHARS = 200
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """The one table from exception to HTTP answer (Starlette picks the closest class)."""
+    app.add_exception_handler(WanggeError, domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, data_error)  # type: ignore[arg-type]
+    app.add_exception_handler(psycopg.DataError, data_error)  # type: ignore[arg-type]
+    # pool exhausted or database down, on the ORM's pool and on the raw asynchronous one
+    app.add_exception_handler(PoolTimeout, pool_exhausted)  # type: ignore[arg-type]
+    app.add_exception_handler(AsyncPoolTimeout, pool_exhausted)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, database_down)  # type: ignore[arg-type]
+    app.add_exception_handler(PsycopgOperationalError, database_down)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, connection_lost)  # type: ignore[arg-type]
+    document_error_bodies(app)
+
+
+async def domain_error(_: Request, exc: WanggeError) -> JSONResponse:
+    """A refusal raised by the domain, a repository or a route: its own status and body."""
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def pool_exhausted(_: Request, exc: Exception) -> JSONResponse:
+    return _unavailable("all database connections are busy")
+
+
+async def database_down(
+    _: Request, exc: OperationalError | PsycopgOperationalError
+) -> JSONResponse:
+    log.warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
+    return _unavailable("the database is unavailable")
+
+
+async def connection_lost(_: Request, exc: DBAPIError) -> JSONResponse:
+    if exc.connection_invalidated:
+        return _unavailable("the database connection was lost")
+    raise exc
+
+
+def _unavailable(message: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": {
+                "code": "service_unavailable",
+                "message": message,
+                "message_zh": "服务暂时不可用，请稍后重试",
+            }
+        },
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
 
 
 async def data_error(request: Request, exc: DataError | psycopg.DataError) -> JSONResponse:

@@ -16,11 +16,8 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.error_answers import data_error, document_error_bodies, validation_error
 from service.settings import Settings
 
 log = logging.getLogger("wangge.limits")
@@ -245,11 +242,8 @@ def _replay_then(receive: Receive, body: bytes, pending: Message | None) -> Rece
 
 
 def install_request_limits(app: FastAPI, settings: Settings) -> None:
-    """The limits middleware and a validation-error answer that cannot itself fail."""
+    """The limits middleware (error answers: service.api.error_answers)."""
     app.add_middleware(RequestLimitsMiddleware, settings=settings)
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DataError, data_error)  # type: ignore[arg-type]
-    document_error_bodies(app)
 
 
 def _internal_error() -> dict[str, Any]:

@@ -9,15 +9,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from service.errors import PhotoRefused
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-class PhotoRefused(Exception):
-    def __init__(self, status: int, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.message_zh = message_zh
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.domain.policy import TRANSITION_RIGHTS, may_transition
+from service.errors import TransitionRefused
 
 STATUSES: Final = (
     "reported",
@@ -23,17 +24,6 @@ OPEN_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress", "ha
 # (handled → verified); a failed verification sends the report back to in_progress.
 TRANSITIONS: Final[frozenset[tuple[str, str]]] = frozenset().union(*TRANSITION_RIGHTS.values())
 REJECT_REASONS: Final = ("duplicate", "invalid")
-
-
-class TransitionRefused(Exception):
-    """A move the life cycle does not allow; `kind` is "role", "state" or "input"."""
-
-    def __init__(self, kind: str, message: str, message_zh: str, field: str | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.message_zh = message_zh
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,12 @@ from pydantic import BaseModel
 from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import photos as repo
 from service.db.repositories.reports import get_report
-from service.domain.photos import PhotoRefused, clean_photo
+from service.domain.photos import clean_photo
 from service.domain.principal import Principal
 from service.errors import (
     Conflict,
     OutsideJurisdiction,
     PayloadTooLarge,
-    ValidationFailed,
-    WanggeError,
 )
 
 router = APIRouter(prefix="/api", tags=["photos"])
@@ -65,12 +63,9 @@ def add_photo(
         report = get_report(session, report_id, me, "self", lock=True)
     if report is None:
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
-    try:
-        clean = clean_photo(
-            data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-        )
-    except PhotoRefused as refused:
-        raise _refusal(refused) from None
+    clean = clean_photo(
+        data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
+    )
     photo_id = id or uuid.uuid4()
     existing = repo.find_photo(session, photo_id)
     if existing is not None:
@@ -105,11 +100,6 @@ def _public(photo_id: uuid.UUID, report_id: uuid.UUID, evidence: bool) -> PhotoP
     return PhotoPublic(
         id=photo_id, report_id=report_id, is_evidence=evidence, url=f"/api/photos/{photo_id}"
     )
-
-
-def _refusal(refused: PhotoRefused) -> WanggeError:
-    cls = PayloadTooLarge if refused.status == 413 else ValidationFailed
-    return cls(refused.message, message_zh=refused.message_zh, where={"field": "file"})
 
 
 @router.get("/photos/{photo_id}", summary="A photo, if its report is in my jurisdiction")

@@ -23,12 +23,11 @@ from service.db.repositories import filing
 from service.db.repositories import reports as repo
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import (
-    TransitionRefused,
     TransitionRequest,
     allowed_targets,
     check_transition,
 )
-from service.errors import Conflict, Forbidden, OutsideJurisdiction, ValidationFailed
+from service.errors import OutsideJurisdiction, ValidationFailed
 from service.reporting import answer_filing, filing_call
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -201,10 +200,7 @@ def transition_report(
         duplicate_of=str(body.duplicate_of) if body.duplicate_of else None,
         has_evidence_photo=body.to == "handled" and repo.has_evidence_photo(session, report_id),
     )
-    try:
-        check_transition(req)
-    except TransitionRefused as refused:
-        raise _http_error(refused) from None
+    check_transition(req)
     note = body.note if body.reason is None else f"[{body.reason}] {body.note}".strip()
     repo.apply_transition(
         session,
@@ -216,12 +212,3 @@ def transition_report(
         duplicate_of=body.duplicate_of if body.reason == "duplicate" else None,
     )
     return _detail(session, _load(session, report_id, me, request.state.scope), me)
-
-
-def _http_error(refused: TransitionRefused) -> Exception:
-    where = {"field": refused.field} if refused.field else None
-    if refused.kind == "role":
-        return Forbidden(refused.message, message_zh=refused.message_zh)
-    if refused.kind == "state":
-        return Conflict(refused.message, message_zh=refused.message_zh, where=where)
-    return ValidationFailed(refused.message, message_zh=refused.message_zh, where=where)
