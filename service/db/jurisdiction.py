@@ -1,16 +1,168 @@
-"""The jurisdiction filter every repository applies to lists, single objects, tiles and exports.
+"""The jurisdiction rule, written once and rendered two ways.
 
-It states in SQLAlchemy the same rule the row-level security policies of migration 003_auth
-state in SQL; the application filter is the first line, RLS the second.
+`area_clause` renders it as a SQLAlchemy clause for a known user (every repository's filter);
+`area_sql` renders the same steps as SQL over an authenticated row `me`, for the statements that
+authenticate and read at once (tiles). The row-level security policies of the migrations are the
+second line under both.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, false, or_, true
 
 from service.domain.principal import Principal
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AreaColumns:
+    """Where a table keeps its area codes; `owner` (e.g. report.reporter_id) is whose row it is
+    and `department` where it is routed, for tables that have them."""
+
+    district: Any
+    street: Any = None
+    community: Any = None
+    department: Any = None
+    owner: Any = None
+
+
+class _Renderer(Protocol, Generic[T]):
+    """What the rule needs to ask about the user and to say about a row."""
+
+    def scope_is(self, scope: str) -> Any: ...
+    def admin_at_large(self) -> Any: ...
+    def lacks(self, attr: str) -> Any: ...
+    def has(self, attr: str) -> Any: ...
+    def everything(self) -> T: ...
+    def nothing(self) -> T: ...
+    def same(self, column: Any, attr: str) -> T: ...
+    def first(self, steps: list[tuple[Any, T]], otherwise: T) -> T: ...
+    def only_if_role(self, role: str, base: T, narrower: T) -> T: ...
+    def also_if_role(self, role: str, base: T, wider: T) -> T: ...
+
+
+def _rule(r: _Renderer[T], c: AreaColumns) -> T:
+    """The rule: the first step whose test holds decides.
+
+    Scope "all", or an admin with no district: everything. Scope "self": the user's own rows
+    only. Otherwise the user's level: nothing without a district; the district for scope
+    "district"; else the community, the street or the district the user belongs to. A department
+    user sees only rows routed to their department; a grid worker also sees their own rows
+    (this is the only place that says so).
+    """
+    level = r.first(
+        [
+            (r.lacks("district_id"), r.nothing()),
+            (r.scope_is("district"), r.same(c.district, "district_id")),
+            (r.has("community_id"), r.same(c.community, "community_id")),
+            (r.has("street_id"), r.same(c.street, "street_id")),
+        ],
+        otherwise=r.same(c.district, "district_id"),
+    )
+    if c.department is not None:
+        level = r.only_if_role("department", level, r.same(c.department, "department_id"))
+    if c.owner is not None:
+        level = r.also_if_role("grid_worker", level, r.same(c.owner, "id"))
+    return r.first(
+        [
+            (r.scope_is("all"), r.everything()),
+            (r.admin_at_large(), r.everything()),
+            (r.scope_is("self"), r.same(c.owner, "id")),
+        ],
+        otherwise=level,
+    )
+
+
+class _Clause:
+    """The rule for one known user and scope: the tests are decided here, in Python."""
+
+    def __init__(self, principal: Principal, scope: str) -> None:
+        self.p = principal
+        self.scope = scope
+
+    def scope_is(self, scope: str) -> bool:
+        return self.scope == scope
+
+    def admin_at_large(self) -> bool:
+        return self.p.role == "admin" and self.p.district_id is None
+
+    def lacks(self, attr: str) -> bool:
+        return getattr(self.p, attr) is None
+
+    def has(self, attr: str) -> bool:
+        return getattr(self.p, attr) is not None
+
+    def everything(self) -> ColumnElement[bool]:
+        return true()
+
+    def nothing(self) -> ColumnElement[bool]:
+        return false()
+
+    def same(self, column: Any, attr: str) -> ColumnElement[bool]:
+        return false() if column is None else column == getattr(self.p, attr)  # type: ignore[no-any-return]
+
+    def first(
+        self, steps: list[tuple[bool, ColumnElement[bool]]], otherwise: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        return next((then for test, then in steps if test), otherwise)
+
+    def only_if_role(
+        self, role: str, base: ColumnElement[bool], narrower: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        return base & narrower if self.p.role == role else base
+
+    def also_if_role(
+        self, role: str, base: ColumnElement[bool], wider: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        return or_(base, wider) if self.p.role == role else base
+
+
+class _Sql:
+    """The rule over a row `me` known only to the database: the tests become CASE branches.
+    Column names come from allow-listed layer definitions and role names from POLICY."""
+
+    def __init__(self, scopes: dict[str, str], me: str) -> None:
+        self.scopes = scopes  # role -> scope, for one action
+        self.me = me
+
+    def _roles(self, roles: list[str]) -> str:
+        return ", ".join(f"'{role}'" for role in sorted(roles))
+
+    def scope_is(self, scope: str) -> str:
+        roles = [role for role, s in self.scopes.items() if s == scope]
+        return f"{self.me}.role IN ({self._roles(roles)})" if roles else "false"
+
+    def admin_at_large(self) -> str:
+        return f"{self.me}.role = 'admin' AND {self.me}.district_id IS NULL"
+
+    def lacks(self, attr: str) -> str:
+        return f"{self.me}.{attr} IS NULL"
+
+    def has(self, attr: str) -> str:
+        return f"{self.me}.{attr} IS NOT NULL"
+
+    def everything(self) -> str:
+        return "true"
+
+    def nothing(self) -> str:
+        return "false"
+
+    def same(self, column: Any, attr: str) -> str:
+        return "false" if column is None else f"{column} = {self.me}.{attr}"
+
+    def first(self, steps: list[tuple[str, str]], otherwise: str) -> str:
+        branches = "".join(f"\n      WHEN {test} THEN {then}" for test, then in steps)
+        return f"(CASE{branches}\n      ELSE {otherwise} END)"
+
+    def only_if_role(self, role: str, base: str, narrower: str) -> str:
+        return f"({base} AND ({self.me}.role <> '{role}' OR {narrower}))"
+
+    def also_if_role(self, role: str, base: str, wider: str) -> str:
+        return f"({base} OR ({self.me}.role = '{role}' AND {wider}))"
 
 
 def area_clause(
@@ -28,35 +180,8 @@ def area_clause(
     `owner_col` (e.g. report.reporter_id) lets a grid worker also see what they filed, and is
     the only column that counts for scope "self".
     """
-    if scope == "all" or (principal.role == "admin" and principal.district_id is None):
-        return true()
-    if scope == "self":
-        return owner_col == principal.id if owner_col is not None else false()
-    clause = _level_clause(principal, scope, district_col, street_col, community_col)
-    if principal.role == "department" and department_col is not None:
-        # Routed objects (reports): only those routed to the user's department.
-        clause = clause & (department_col == principal.department_id)
-    if principal.role == "grid_worker" and owner_col is not None:
-        clause = or_(clause, owner_col == principal.id)
-    return clause
-
-
-def _level_clause(
-    principal: Principal, scope: str, district_col: Any, street_col: Any, community_col: Any
-) -> ColumnElement[bool]:
-    if principal.district_id is None:
-        return false()
-    if scope == "district":
-        return district_col == principal.district_id  # type: ignore[no-any-return]
-    if principal.community_id is not None:
-        if community_col is None:
-            return false()
-        return community_col == principal.community_id  # type: ignore[no-any-return]
-    if principal.street_id is not None:
-        if street_col is None:
-            return false()
-        return street_col == principal.street_id  # type: ignore[no-any-return]
-    return district_col == principal.district_id  # type: ignore[no-any-return]
+    columns = AreaColumns(district_col, street_col, community_col, department_col, owner_col)
+    return _rule(_Clause(principal, scope), columns)
 
 
 def area_sql(
@@ -65,36 +190,21 @@ def area_sql(
     district: str,
     street: str | None = None,
     community: str | None = None,
+    department: str | None = None,
+    owner: str | None = None,
     me: str = "me",
 ) -> str:
     """`area_clause` as SQL over an authenticated row `me` (wangge_authenticate's columns), for
-    a statement that authenticates and reads at once; the scopes come from POLICY[action].
-
-    Column names come from allow-listed layer definitions and role names from POLICY: no input
-    is formatted in. Like `area_clause` for tables without department or owner columns.
-    """
+    a statement that authenticates and reads at once; the scopes come from POLICY[action], and
+    a missing user or a role without a rule for `action` sees nothing."""
     from service.domain.policy import POLICY
 
-    by_scope: dict[str, list[str]] = {}
-    for role, scope in sorted(POLICY[action].items()):
-        by_scope.setdefault(scope, []).append(role)
-
-    def roles(scope: str) -> str:
-        return ", ".join(f"'{r}'" for r in by_scope.get(scope, [])) or "NULL"
-
-    allowed = ", ".join(f"'{r}'" for r in sorted(POLICY[action]))
-    community_test = f"{community} = {me}.community_id" if community else "false"
-    street_test = f"{street} = {me}.street_id" if street else "false"
-    return f"""(CASE
-      WHEN {me}.role IS NULL OR {me}.role NOT IN ({allowed}) THEN false
-      WHEN {me}.role IN ({roles("all")}) THEN true
-      WHEN {me}.role = 'admin' AND {me}.district_id IS NULL THEN true
-      WHEN {me}.district_id IS NULL THEN false
-      WHEN {me}.role IN ({roles("district")}) THEN {district} = {me}.district_id
-      WHEN {me}.role IN ({roles("self")}) THEN false
-      WHEN {me}.community_id IS NOT NULL THEN {community_test}
-      WHEN {me}.street_id IS NOT NULL THEN {street_test}
-      ELSE {district} = {me}.district_id END)"""
+    scopes = POLICY[action]
+    sql = _Sql(scopes, me)
+    allowed = sql._roles(list(scopes))
+    rule = _rule(sql, AreaColumns(district, street, community, department, owner))
+    refused = f"{me}.role IS NULL OR {me}.role NOT IN ({allowed})"
+    return f"(CASE WHEN {refused} THEN false\n ELSE {rule} END)"
 
 
 def compile_clause(clause: ColumnElement[bool]) -> tuple[str, dict[str, Any]]:

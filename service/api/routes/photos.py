@@ -59,8 +59,6 @@ def add_photo(
 ) -> PhotoPublic:
     data = _read_capped(file, settings.max_photo_bytes)
     report = get_report(session, report_id, me, request.state.scope, lock=True)
-    if report is None and me.role == "grid_worker":
-        report = get_report(session, report_id, me, "self", lock=True)
     if report is None:
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
     clean = clean_photo(

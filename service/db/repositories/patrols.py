@@ -35,8 +35,6 @@ def _visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
         community_col=Patrol.community_id,
         owner_col=Patrol.worker_id,
     )
-    if principal.role == "grid_worker":
-        clause = clause | (Patrol.worker_id == principal.id)
     compiled = clause.compile(compile_kwargs={"render_postcompile": True})
     return str(compiled).replace("patrol.", "p."), dict(compiled.params)
 

@@ -76,8 +76,6 @@ def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
         department_col=Report.department_id,
         owner_col=Report.reporter_id,
     )
-    if principal.role == "grid_worker":
-        clause = clause | (Report.reporter_id == principal.id)
     compiled = clause.compile(compile_kwargs={"render_postcompile": True})
     sql = str(compiled).replace("report.", "r.")
     return sql, dict(compiled.params)
