@@ -10,6 +10,8 @@ Revises:
 
 from alembic import op
 
+from service.db.sql_functions import function_sql
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -74,23 +76,9 @@ def _geom_check(table: str) -> str:
 
 
 def upgrade() -> None:
-    xmin, ymin, xmax, ymax = CHINA_BBOX
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    op.execute(
-        f"""
-        CREATE FUNCTION wangge_geometry_ok(g geometry) RETURNS boolean
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-          SELECT ST_SRID(g) = 4326
-             AND NOT ST_IsEmpty(g)
-             AND ST_IsValid(g)
-             -- NaN sorts above every number in PostgreSQL and fails BETWEEN, as do infinities.
-             AND NOT EXISTS (
-               SELECT 1 FROM ST_DumpPoints(g) AS d
-               WHERE NOT (ST_X(d.geom) BETWEEN {xmin} AND {xmax}
-                      AND ST_Y(d.geom) BETWEEN {ymin} AND {ymax}))
-        $$
-        """
-    )
+    # every vertex inside China's extent (CHINA_BBOX); NaN and infinities fail BETWEEN
+    op.execute(function_sql("wangge_geometry_ok", "e8446f4a9d81"))
     op.execute(
         f"""
         CREATE TABLE district (
@@ -342,12 +330,9 @@ def upgrade() -> None:
         """
     )
     # report_event is an append-only history: no update, no delete, for anyone.
+    op.execute(function_sql("wangge_append_only", "42839c8734cf"))
     op.execute(
         """
-        CREATE FUNCTION wangge_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'P0001';
-        END $$;
         CREATE TRIGGER report_event_append_only
           BEFORE UPDATE OR DELETE OR TRUNCATE ON report_event
           FOR EACH STATEMENT EXECUTE FUNCTION wangge_append_only();

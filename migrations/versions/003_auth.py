@@ -12,6 +12,8 @@ Revises: 0002
 
 from alembic import op
 
+from service.db.sql_functions import function_sql
+
 revision = "003_auth"
 down_revision = "0002"
 branch_labels = None
@@ -67,18 +69,8 @@ def upgrade() -> None:
 
 
 def _create_helpers() -> None:
-    op.execute(
-        """
-        CREATE FUNCTION wangge_setting(name text) RETURNS text
-        LANGUAGE sql STABLE PARALLEL SAFE AS $$
-          SELECT nullif(current_setting('wangge.' || name, true), '')
-        $$;
-        CREATE FUNCTION wangge_setting_int(name text) RETURNS integer
-        LANGUAGE sql STABLE PARALLEL SAFE AS $$
-          SELECT nullif(current_setting('wangge.' || name, true), '')::integer
-        $$;
-        """
-    )
+    op.execute(function_sql("wangge_setting", "f416a485aa4f"))
+    op.execute(function_sql("wangge_setting_int", "6db1a2cacb7d"))
 
 
 def _create_policies() -> None:

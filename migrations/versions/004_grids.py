@@ -13,6 +13,8 @@ Revises: 003_auth
 
 from alembic import op
 
+from service.db.sql_functions import function_sql
+
 revision = "004_grids"
 # chained after issue 3's revision so the branch has one head (the lead re-chains anyway)
 down_revision = "003_auth"
@@ -48,23 +50,11 @@ def upgrade() -> None:
           BEFORE UPDATE OR DELETE OR TRUNCATE ON grid_edit
           FOR EACH STATEMENT EXECUTE FUNCTION wangge_append_only();
 
-        CREATE FUNCTION wangge_grid_cell_stable() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF TG_OP = 'DELETE' THEN
-            IF NOT OLD.is_active THEN
-              RAISE EXCEPTION 'grid cell % is retired and kept for history', OLD.code
-                USING ERRCODE = 'P0001';
-            END IF;
-            RETURN OLD;
-          END IF;
-          IF NEW.code <> OLD.code THEN
-            RAISE EXCEPTION 'grid cell code % cannot change', OLD.code USING ERRCODE = 'P0001';
-          END IF;
-          IF NOT OLD.is_active AND (NEW.is_active OR NOT ST_Equals(NEW.geom, OLD.geom)) THEN
-            RAISE EXCEPTION 'grid cell % is retired for good', OLD.code USING ERRCODE = 'P0001';
-          END IF;
-          RETURN NEW;
-        END $$;
+        """
+    )
+    op.execute(function_sql("wangge_grid_cell_stable", "b03fa6f58806"))
+    op.execute(
+        """
         CREATE TRIGGER grid_cell_stable
           BEFORE UPDATE OR DELETE ON grid_cell
           FOR EACH ROW EXECUTE FUNCTION wangge_grid_cell_stable();

@@ -14,6 +14,8 @@ Revises: 0002
 
 from alembic import op
 
+from service.db.sql_functions import function_sql
+
 revision = "006_maps_stats"
 down_revision = "0002"
 branch_labels = None
@@ -58,28 +60,11 @@ def upgrade() -> None:
         CREATE INDEX residential_area_fact_district_idx ON residential_area_fact (district_id);
         CREATE INDEX residential_area_fact_community_idx ON residential_area_fact (community_id);
 
-        CREATE FUNCTION wangge_refresh_area_fact() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          INSERT INTO residential_area_fact AS f
-          SELECT NEW.id, NEW.code, NEW.name, s.district_id, c.street_id, NEW.community_id,
-                 NEW.households, NEW.build_year, NEW.property_service_mode,
-                 NEW.party_org_status, NEW.owners_committee_status, NEW.renovation_status,
-                 NEW.renovation_planned_year, ST_Transform(NEW.geom, 3857)
-          FROM community c JOIN street s ON s.id = c.street_id
-          WHERE c.id = NEW.community_id
-          ON CONFLICT (residential_area_id) DO UPDATE SET
-            code = EXCLUDED.code, name = EXCLUDED.name, geom_3857 = EXCLUDED.geom_3857,
-            district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
-            community_id = EXCLUDED.community_id, households = EXCLUDED.households,
-            build_year = EXCLUDED.build_year,
-            property_service_mode = EXCLUDED.property_service_mode,
-            party_org_status = EXCLUDED.party_org_status,
-            owners_committee_status = EXCLUDED.owners_committee_status,
-            renovation_status = EXCLUDED.renovation_status,
-            renovation_planned_year = EXCLUDED.renovation_planned_year;
-          RETURN NULL;
-        END $$;
+        """
+    )
+    op.execute(function_sql("wangge_refresh_area_fact", "c53a57c4589b"))
+    op.execute(
+        """
         CREATE TRIGGER residential_area_fact_sync
           AFTER INSERT OR UPDATE ON residential_area
           FOR EACH ROW EXECUTE FUNCTION wangge_refresh_area_fact();
@@ -97,78 +82,43 @@ def upgrade() -> None:
         );
         CREATE INDEX grid_cell_fact_geom_gist ON grid_cell_fact USING gist (geom_3857);
 
-        -- one active cell's row, rebuilt from the base tables (deleted when retired)
-        CREATE FUNCTION wangge_refresh_cell_fact(cell integer) RETURNS void
-        LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-          DELETE FROM grid_cell_fact WHERE grid_cell_id = cell;
-          INSERT INTO grid_cell_fact
-          SELECT g.id, g.code, s.district_id, c.street_id, g.community_id, g.households,
-                 (SELECT w.display_name FROM grid_assignment a JOIN app_user w
-                    ON w.id = a.worker_id
-                  WHERE a.cell_id = g.id AND a.is_primary AND a.valid_to IS NULL LIMIT 1),
-                 (SELECT max(p.started_at) FROM patrol p WHERE p.grid_cell_id = g.id),
-                 ST_Transform(g.geom, 3857)
-          FROM grid_cell g JOIN community c ON c.id = g.community_id
-          JOIN street s ON s.id = c.street_id
-          WHERE g.id = cell AND g.is_active;
-        $$;
-        CREATE FUNCTION wangge_cell_fact_from_cell() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN PERFORM wangge_refresh_cell_fact(NEW.id); RETURN NULL; END $$;
+        """
+    )
+    # one active cell's row, rebuilt from the base tables (deleted when retired)
+    op.execute(function_sql("wangge_refresh_cell_fact", "697430317949"))
+    op.execute(function_sql("wangge_cell_fact_from_cell", "49704720636a"))
+    op.execute(
+        """
         CREATE TRIGGER grid_cell_fact_sync AFTER INSERT OR UPDATE ON grid_cell
           FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_cell();
-        CREATE FUNCTION wangge_cell_fact_from_assignment() RETURNS trigger
-        LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          IF TG_OP <> 'INSERT' THEN PERFORM wangge_refresh_cell_fact(OLD.cell_id); END IF;
-          IF TG_OP <> 'DELETE' THEN PERFORM wangge_refresh_cell_fact(NEW.cell_id); END IF;
-          RETURN NULL;
-        END $$;
+        """
+    )
+    op.execute(function_sql("wangge_cell_fact_from_assignment", "90eb2401b957"))
+    op.execute(
+        """
         CREATE TRIGGER grid_cell_fact_worker AFTER INSERT OR UPDATE OR DELETE
           ON grid_assignment FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_assignment();
-        CREATE FUNCTION wangge_cell_fact_from_patrol() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          IF TG_OP = 'INSERT' THEN
-            UPDATE grid_cell_fact SET last_patrol_at = greatest(last_patrol_at, NEW.started_at)
-             WHERE grid_cell_id = NEW.grid_cell_id;
-          ELSE
-            IF OLD.grid_cell_id IS NOT NULL THEN
-              PERFORM wangge_refresh_cell_fact(OLD.grid_cell_id);
-            END IF;
-            IF TG_OP = 'UPDATE' AND NEW.grid_cell_id IS NOT NULL THEN
-              PERFORM wangge_refresh_cell_fact(NEW.grid_cell_id);
-            END IF;
-          END IF;
-          RETURN NULL;
-        END $$;
+        """
+    )
+    op.execute(function_sql("wangge_cell_fact_from_patrol", "eeb2b7eedb2d"))
+    op.execute(
+        """
         CREATE TRIGGER grid_cell_fact_patrol AFTER INSERT OR UPDATE OR DELETE ON patrol
           FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_patrol();
-        CREATE FUNCTION wangge_cell_fact_from_user() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          PERFORM wangge_refresh_cell_fact(a.cell_id) FROM grid_assignment a
-           WHERE a.worker_id = NEW.id AND a.is_primary AND a.valid_to IS NULL;
-          RETURN NULL;
-        END $$;
+        """
+    )
+    op.execute(function_sql("wangge_cell_fact_from_user", "6ad6bf2c2950"))
+    op.execute(
+        """
         CREATE TRIGGER grid_cell_fact_worker_name AFTER UPDATE OF display_name ON app_user
           FOR EACH ROW EXECUTE FUNCTION wangge_cell_fact_from_user();
         SELECT wangge_refresh_cell_fact(id) FROM grid_cell WHERE is_active;
 
-        CREATE FUNCTION wangge_move_community_facts() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          UPDATE residential_area_fact f
-             SET street_id = NEW.street_id,
-                 district_id = (SELECT district_id FROM street WHERE id = NEW.street_id)
-           WHERE f.community_id = NEW.id;
-          UPDATE grid_cell_fact f
-             SET street_id = NEW.street_id,
-                 district_id = (SELECT district_id FROM street WHERE id = NEW.street_id)
-           WHERE f.community_id = NEW.id;
-          RETURN NULL;
-        END $$;
+        """
+    )
+    op.execute(function_sql("wangge_move_community_facts", "034c3bfe76ce"))
+    op.execute(
+        """
         CREATE TRIGGER community_moves_area_facts
           AFTER UPDATE OF street_id ON community
           FOR EACH ROW EXECUTE FUNCTION wangge_move_community_facts();
@@ -186,15 +136,9 @@ def upgrade() -> None:
           version bigint NOT NULL DEFAULT 1,
           changed_at timestamptz NOT NULL DEFAULT now()
         );
-        CREATE FUNCTION wangge_bump_data_version() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          UPDATE wangge_data_version SET version = version + 1, changed_at = now()
-           WHERE table_name = TG_TABLE_NAME;
-          RETURN NULL;
-        END $$;
         """
     )
+    op.execute(function_sql("wangge_bump_data_version", "8a2d7228f794"))
     for table in VERSIONED:
         op.execute(
             f"""

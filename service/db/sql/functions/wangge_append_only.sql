@@ -1,0 +1,4 @@
+CREATE OR REPLACE FUNCTION wangge_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'P0001';
+END $$;

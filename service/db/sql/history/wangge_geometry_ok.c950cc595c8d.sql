@@ -1,0 +1,7 @@
+CREATE OR REPLACE FUNCTION wangge_geometry_ok(g geometry) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = public, pg_temp AS $$
+  SELECT ST_SRID(g) = 4326 AND NOT ST_IsEmpty(g) AND ST_IsValid(g) AND NOT EXISTS (
+    SELECT 1 FROM public.ST_DumpPoints(g) AS d
+    WHERE NOT (public.ST_X(d.geom) BETWEEN 73.4 AND 135.1
+           AND public.ST_Y(d.geom) BETWEEN 3.8 AND 53.6))
+$$;
