@@ -26,6 +26,8 @@ from gis_data.tessellate import (
     sample_points,
     split_total,
 )
+from service.domain.grid_codes import cell_code, order_cells
+from service.domain.grid_geometry import LocalFrame
 
 CORE = (113.655, 34.772)  # 紫荆山 / 二七 side: the old, dense part of the district
 ROAD_HALF_WIDTH_DEG = 6e-5  # ~6 m each side of the block edge
@@ -121,8 +123,9 @@ def _fill_one(
         members = np.flatnonzero(group == g)
         cell_geoms.append(as_multipolygon(shapely.union_all([blocks[i] for i in members])))
         cell_blocks.append([int(i) for i in members])
-    pts = np.array([[c.centroid.x, c.centroid.y] for c in cell_geoms])
-    order = reading_order(pts, np.sqrt(geom.area / n_cell))
+    # numbered as the product numbers generated cells (service.domain.grid_codes)
+    frame = LocalFrame.around(geom)
+    order = order_cells([frame.to_metric(c) for c in cell_geoms], frame.to_metric(geom))
     area_no = 0
     for seq, g in enumerate(order, start=1):
         codes = []
@@ -137,7 +140,7 @@ def _fill_one(
             name = demo_names.area_name(rng, old, used)
             t.areas.append((a_code, name, c_code, _shrink(blocks[b]), year))
             codes.append(a_code)
-        t.cells.append((f"{c_code}{seq:03d}", c_code, cell_geoms[g], tuple(codes)))
+        t.cells.append((cell_code(c_code, seq), c_code, cell_geoms[g], tuple(codes)))
 
 
 def _shrink(block: MultiPolygon) -> MultiPolygon:

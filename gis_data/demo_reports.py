@@ -10,17 +10,8 @@ import shapely
 
 from gis_data.demo_city import Territory
 from gis_data.tessellate import sample_points
+from service.domain.vocabulary import STATUSES
 
-STATUSES = (
-    "reported",
-    "accepted",
-    "rejected",
-    "dispatched",
-    "in_progress",
-    "handled",
-    "verified",
-    "closed",
-)
 CHAIN = (0, 1, 3, 4, 5, 6, 7)  # the normal life cycle, as indices into STATUSES
 REJECTED = 2
 OPEN = (0, 1, 3, 4)

@@ -17,7 +17,7 @@ down_revision = "009_merge"
 branch_labels = None
 depends_on = None
 
-# service/db/repositories/map_features.py OPEN_STATUSES: the query's IN list must match it
+# service/domain/vocabulary.py OPEN_STATUSES: the map query's IN list must match it
 OPEN = "'reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified'"
 
 

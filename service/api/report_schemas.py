@@ -9,14 +9,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.api.schemas import StrictModel
+
 Crs = Literal["wgs84", "gcj02", "bd09"]
 Status = Literal[
     "reported", "accepted", "rejected", "dispatched", "in_progress", "handled", "verified", "closed"
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(StrictModel):
+    """Field-reporting bodies keep their text exactly as typed: a retry from the phone's
+    offline queue is recognised by a fingerprint of the body as sent."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
 
 
 class PointGeometry(Strict):

@@ -13,7 +13,8 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-CHINA_BBOX = (73.4, 3.8, 135.1, 53.6)
+from service.domain.vocabulary import CHINA_BBOX
+
 M_PER_DEG = 111_320.0
 TOLERANCE_M = 1.0
 OVERLAP_M2 = 1.0

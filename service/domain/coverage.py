@@ -5,11 +5,30 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 INDICATORS = ("property_service", "party_org", "owners_committee", "renovation")
 LEVELS = ("district", "street", "community")
+
+
+@dataclass(frozen=True)
+class Covered:
+    """When a 小区 counts as covered: its `column` holds one of `values` (or, with `negate`,
+    none of them); renovation also needs the 小区 to be old enough to be eligible."""
+
+    column: str
+    values: tuple[str, ...]
+    negate: bool = False
+
+
+COVERED: dict[str, Covered] = {
+    "property_service": Covered("property_service_mode", ("none",), negate=True),
+    "party_org": Covered("party_org_status", ("none",), negate=True),
+    "owners_committee": Covered("owners_committee_status", ("established", "interim_committee")),
+    "renovation": Covered("renovation_status", ("completed", "accepted")),
+}
 INDICATOR_ZH = {
     "property_service": "物业服务覆盖",
     "party_org": "党组织覆盖",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from service.domain.vocabulary import STATUSES
+
 FORMATS: dict[str, str] = {
     "geojson": "application/geo+json",
     "csv": "text/csv; charset=utf-8",
@@ -52,16 +54,7 @@ def _f(name: str, kind: str, short: str | None = None, zh: str = "") -> FieldSpe
 
 _CODE = _f("code", "str", zh="编码")
 _NAME = _f("name", "str", zh="名称")
-REPORT_STATUSES = (
-    "reported",
-    "accepted",
-    "rejected",
-    "dispatched",
-    "in_progress",
-    "handled",
-    "verified",
-    "closed",
-)
+REPORT_STATUSES = STATUSES
 
 LAYERS: dict[str, LayerInfo] = {
     "streets": LayerInfo(

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-CHINA_BBOX = (73.4, 3.8, 135.1, 53.6)
+from service.domain.vocabulary import CHINA_BBOX
 
 
 def in_china(lon: float, lat: float) -> bool:

@@ -20,11 +20,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from service.domain.vocabulary import CHINA_BBOX
 from service.errors import GeometryInvalid, OutsideArea
-
-# China's extent incl. the South China Sea islands (lon/lat degrees); the same box as the
-# database CHECK in migration 0001.
-CHINA_BBOX = (73.4, 3.8, 135.1, 53.6)
 
 # GeoJSON type → nesting depth of its "coordinates" (0 = one position).
 _DEPTH = {

@@ -14,16 +14,9 @@ from __future__ import annotations
 from typing import Final
 
 from service.domain.principal import Principal
+from service.domain.vocabulary import ROLES
 
-ALL_ROLES: Final = (
-    "grid_worker",
-    "community_staff",
-    "street_office",
-    "district_bureau",
-    "department",
-    "planner",
-    "admin",
-)
+ALL_ROLES: Final = ROLES
 EVERYONE = {role: "area" for role in ALL_ROLES}
 # Roles whose reach is a district rather than an area of their own.
 DISTRICT_WIDE = {"department": "district", "planner": "district", "admin": "all"}

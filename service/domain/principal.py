@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = (
-    "grid_worker",
-    "community_staff",
-    "street_office",
-    "district_bureau",
-    "department",
-    "planner",
-    "admin",
-)
+from service.domain.vocabulary import ROLES
+
+__all__ = ["ROLES", "Caller", "Principal"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,19 +6,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.domain.policy import TRANSITION_RIGHTS, may_transition
+from service.domain.vocabulary import STATUSES
 from service.errors import TransitionRefused
 
-STATUSES: Final = (
-    "reported",
-    "accepted",
-    "rejected",
-    "dispatched",
-    "in_progress",
-    "handled",
-    "verified",
-    "closed",
-)
-OPEN_STATUSES: Final = ("reported", "accepted", "dispatched", "in_progress", "handled")
 # Which moves exist at all: every (from, to) some role has a right to (policy.TRANSITION_RIGHTS,
 # the single table of who may make which move). Grid workers may only confirm a fix on site
 # (handled → verified); a failed verification sends the report back to in_progress.

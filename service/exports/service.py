@@ -99,30 +99,6 @@ def validate_request(req: ExportRequest) -> None:
         )
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """'minLon,minLat,maxLon,maxLat' in WGS84 degrees, checked."""
-    if not text:
-        return None
-    try:
-        parts = [float(p) for p in text.split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) != 4 or not all(abs(p) < 1000 for p in parts):
-        raise ValidationFailed(
-            "bbox must be minLon,minLat,maxLon,maxLat",
-            message_zh="bbox 格式应为 最小经度,最小纬度,最大经度,最大纬度",
-            where={"field": "bbox", "value": text},
-        )
-    x1, y1, x2, y2 = parts
-    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
-        raise ValidationFailed(
-            "bbox out of range or inverted",
-            message_zh="bbox 超出范围或顺序颠倒",
-            where={"field": "bbox", "value": text},
-        )
-    return (x1, y1, x2, y2)
-
-
 def coord_fn_for(crs: str) -> CoordFn | None:
     """None for WGS84; the vectorised WGS84 → GCJ-02 shift otherwise."""
     if crs == "wgs84":

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from service.db.models import AppUser, Report
-from service.db.repositories.report_reads import report_area_clause
+from service.db.repositories.reports import report_area_clause
 from service.db.repositories.users import principal_of
 from service.domain.policy import POLICY
 from tests.fixtures_authz import World

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 import shapely
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from service.api.deps import SessionDep, SettingsDep, require
+from service.api.schemas import StrictModel
 from service.db.repositories.geometry_checks import district_boundary
 from service.domain.geometry import GeometryRules, parse_geometry
 from service.domain.principal import Principal
@@ -26,9 +27,7 @@ ALL_TYPES: frozenset[str] = frozenset(
 BOUNDARY_TOLERANCE_DEG = 1e-5
 
 
-class GeometryCheck(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GeometryCheck(StrictModel):
     geometry: dict[str, Any] = Field(description="A GeoJSON geometry in WGS84 lon/lat")
     types: list[GeometryType] | None = Field(
         default=None, description="Geometry types the target field takes (default: any)"

@@ -20,6 +20,7 @@ from service.db.repositories.tiles import (
     check_tile,
     render_tile,
 )
+from service.domain.bbox import bbox_value
 from service.domain.policy import scope_for
 from service.domain.principal import Caller, Principal
 from service.domain.tile_cache import JurisdictionHints, TileCache
@@ -223,7 +224,7 @@ def read_reports(
     bbox: Annotated[str, Query(description="west,south,east,north in WGS84")],
     zoom: Annotated[int, Query(ge=0, le=22)],
 ) -> dict[str, Any]:
-    box = _parse_bbox(bbox, settings)
+    box = bbox_value(bbox, max_area=settings.max_bbox_degrees2)
     bucket = None if zoom >= 15 else 360 / 2**zoom / 8  # ~32 px buckets on a 256 px tile
     rows = repo.open_reports_in_bbox(
         session,
@@ -235,24 +236,6 @@ def read_reports(
         limit=settings.max_page_size * 5,
     )
     return _feature_collection(rows, aggregated=bucket is not None)
-
-
-def _parse_bbox(raw: str, settings: Settings) -> tuple[float, float, float, float]:
-    try:
-        w, s, e, n = (float(v) for v in raw.split(","))
-    except ValueError:
-        raise ValidationFailed(
-            "bbox must be four numbers west,south,east,north",
-            message_zh="bbox 应为 西,南,东,北 四个数",
-            where={"field": "bbox", "value": raw[:100]},
-        ) from None
-    if not (w < e and s < n) or (e - w) * (n - s) > settings.max_bbox_degrees2:
-        raise ValidationFailed(
-            "bbox is empty, inverted or too large",
-            message_zh="bbox 范围无效或过大",
-            where={"field": "bbox", "value": [w, s, e, n]},
-        )
-    return w, s, e, n
 
 
 def _feature_collection(rows: list[dict[str, Any]], *, aggregated: bool) -> dict[str, Any]:

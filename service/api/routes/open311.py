@@ -16,17 +16,16 @@ from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import reports as repo
 from service.db.repositories.catalogue import active_categories
 from service.domain.principal import Principal
-from service.domain.report_lifecycle import STATUSES
+from service.domain.vocabulary import CLOSED_STATUSES, OPEN_STATUSES
 from service.errors import OutsideJurisdiction
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-CLOSED = ("closed", "rejected")
 
 
 def _request(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_request_id": str(row["id"]),
-        "status": "closed" if row["status"] in CLOSED else "open",
+        "status": "closed" if row["status"] in CLOSED_STATUSES else "open",
         "status_notes": row["status"],
         "service_name": row["category_name_zh"],
         "service_code": row["category"],
@@ -71,7 +70,7 @@ def requests(
 ) -> list[dict[str, Any]]:
     wanted = None
     if status is not None:
-        wanted = CLOSED if status == "closed" else tuple(s for s in STATUSES if s not in CLOSED)
+        wanted = CLOSED_STATUSES if status == "closed" else OPEN_STATUSES
     flt = repo.ReportFilter(
         category=service_code,
         since=start_date,

@@ -21,6 +21,7 @@ from service.api.report_schemas import (
 from service.db.async_pool import on_live_connection
 from service.db.repositories import filing
 from service.db.repositories import reports as repo
+from service.domain.bbox import parse_bbox
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import (
     TransitionRequest,
@@ -96,7 +97,7 @@ def list_reports(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ReportPublic]:
     flt = repo.ReportFilter(
-        bbox=_parse_bbox(bbox, settings.max_bbox_degrees2) if bbox else None,
+        bbox=parse_bbox(bbox, max_area=settings.max_bbox_degrees2),
         status=status,
         category=category,
         since=since,
@@ -106,24 +107,6 @@ def list_reports(
     rows, total = repo.list_reports(session, me, request.state.scope, flt)
     response.headers["X-Total-Count"] = str(total)
     return [report_public(r) for r in rows]
-
-
-def _parse_bbox(raw: str, max_area: float) -> tuple[float, float, float, float]:
-    try:
-        x0, y0, x1, y1 = (float(v) for v in raw.split(","))
-    except ValueError:
-        raise ValidationFailed(
-            "bbox must be minlon,minlat,maxlon,maxlat",
-            message_zh="范围参数格式错误",
-            where={"field": "bbox"},
-        ) from None
-    if not (x0 < x1 and y0 < y1) or (x1 - x0) * (y1 - y0) > max_area:
-        raise ValidationFailed(
-            "bbox is empty, inverted or too large",
-            message_zh="范围无效或过大",
-            where={"field": "bbox"},
-        )
-    return x0, y0, x1, y1
 
 
 @router.get(

@@ -6,13 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from service.domain.vocabulary import AWAITING_HANDLING, sql_list
+
 ESCALATE_SQL = text(
-    """
+    f"""
     WITH due AS (
       SELECT id,
         CASE escalation_level WHEN 'community' THEN 'street' ELSE 'district' END AS next_level
       FROM report
-      WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress')
+      WHERE status IN ({sql_list(AWAITING_HANDLING)})
         AND ((escalation_level = 'community' AND deadline_at < :now)
           -- a second full deadline period late: the district takes it over
           OR (escalation_level = 'street' AND deadline_at + (deadline_at - created_at) < :now))
@@ -29,7 +31,7 @@ ESCALATE_SQL = text(
       street_id, district_id
     FROM up
     RETURNING report_id
-    """
+    """  # noqa: S608 - the vocabulary's constants only
 )
 
 

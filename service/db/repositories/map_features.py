@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from service.db.jurisdiction import area_clause, compile_clause
 from service.domain.principal import Principal
+from service.domain.vocabulary import OPEN_STATUSES
 
 # the partial index report_map_open_idx (migration 010) has the same list
-OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified")
 
 
 def _where(

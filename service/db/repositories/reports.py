@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, text
 from sqlalchemy.orm import Session
 
+from service.db.jurisdiction import area_clause
+from service.db.models import Report
 from service.domain.principal import Principal
-from service.domain.report_lifecycle import OPEN_STATUSES
+from service.domain.vocabulary import CLOSED_STATUSES, UNRESOLVED_STATUSES, sql_list
 
 REPORT_VIEW = """
     SELECT r.id, r.category_code AS category, ec.name_zh AS category_name_zh,
@@ -62,12 +64,9 @@ def patrol_is_mine(session: Session, patrol_id: uuid.UUID, actor: Principal) -> 
     return found is not None
 
 
-def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
-    """SQL condition on `r` for what the principal may see (jurisdiction, or own reports)."""
-    from service.db.jurisdiction import area_clause
-    from service.db.models import Report
-
-    clause: ColumnElement[bool] = area_clause(
+def report_area_clause(principal: Principal, scope: str) -> ColumnElement[bool]:
+    """The jurisdiction filter on the report table: area, department routing, own reports."""
+    return area_clause(
         principal,
         scope,
         district_col=Report.district_id,
@@ -76,6 +75,11 @@ def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
         department_col=Report.department_id,
         owner_col=Report.reporter_id,
     )
+
+
+def visibility(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
+    """`report_area_clause` as SQL text on `r`, for the hand-written queries below."""
+    clause = report_area_clause(principal, scope)
     compiled = clause.compile(compile_kwargs={"render_postcompile": True})
     sql = str(compiled).replace("report.", "r.")
     return sql, dict(compiled.params)
@@ -156,7 +160,7 @@ def nearby_open(
             "r": radius_m,
             "deg": radius_m / 80_000.0,
             "cat": category,
-            "open": list(OPEN_STATUSES),
+            "open": list(UNRESOLVED_STATUSES),
         }
     )
     # cond comes from area_clause (bound parameters only); no value is formatted in.
@@ -199,17 +203,17 @@ def apply_transition(
     """Move the (locked) report to `target` and append the history row, in one statement."""
     session.execute(
         text(
-            """
+            f"""
             WITH up AS (
               UPDATE report SET status = :to, updated_at = now(),
                 duplicate_of = COALESCE(CAST(:dup AS uuid), duplicate_of),
-                closed_at = CASE WHEN :to IN ('closed', 'rejected') THEN now() END
+                closed_at = CASE WHEN :to IN ({sql_list(CLOSED_STATUSES)}) THEN now() END
               WHERE id = :id AND status = :from
               RETURNING id, street_id, district_id)
             INSERT INTO report_event (report_id, from_status, to_status, actor_id, note,
                                       street_id, district_id)
             SELECT id, :from, :to, :actor, :note, street_id, district_id FROM up
-            """
+            """  # noqa: S608 - the vocabulary's constants only
         ),
         {
             "id": report_id,

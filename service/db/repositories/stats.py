@@ -21,8 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from service.db.jurisdiction import area_clause
-from service.domain.coverage import INDICATORS, LEVELS
+from service.domain.coverage import COVERED, INDICATORS, LEVELS
 from service.domain.principal import Principal
+from service.domain.vocabulary import CLOSED_STATUSES, sql_list
 
 fact = table(
     "residential_area_fact",
@@ -61,7 +62,6 @@ community_t = table(
     column("street_id", Integer),
 )
 UNIT_TABLES = {"district": district_t, "street": street_t, "community": community_t}
-DONE_RENOVATION = ("completed", "accepted")
 
 
 def fact_clause(principal: Principal, scope: str) -> ColumnElement[bool]:
@@ -77,15 +77,10 @@ def fact_clause(principal: Principal, scope: str) -> ColumnElement[bool]:
 
 def covered(indicator: str, cutoff: int, *, status: Any = None) -> ColumnElement[bool]:
     """Whether a fact row (or a status expression from the history) counts as covered."""
-    if indicator == "property_service":
-        return (status if status is not None else fact.c.property_service_mode) != "none"
-    if indicator == "party_org":
-        return (status if status is not None else fact.c.party_org_status) != "none"
-    if indicator == "owners_committee":
-        value = status if status is not None else fact.c.owners_committee_status
-        return value.in_(("established", "interim_committee"))
-    value = status if status is not None else fact.c.renovation_status
-    return and_(eligible(cutoff), value.in_(DONE_RENOVATION))
+    rule = COVERED[indicator]
+    value = status if status is not None else fact.c[rule.column]
+    cond = value.not_in(rule.values) if rule.negate else value.in_(rule.values)
+    return and_(eligible(cutoff), cond) if indicator == "renovation" else cond
 
 
 def eligible(cutoff: int) -> ColumnElement[bool]:
@@ -206,7 +201,7 @@ def reports_by_department(
         column("code", Text),
         column("name_zh", Text),
     )
-    is_open = not_(report.c.status.in_(("closed", "rejected")))
+    is_open = not_(report.c.status.in_(CLOSED_STATUSES))
     clause = area_clause(
         principal,
         scope,
@@ -241,6 +236,17 @@ def data_version(session: Session, tables: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(int(found.get(name, 0)) for name in tables)
 
 
+def _covered_counts() -> str:
+    """COVERED as SQL over residential_area r, for the indicators without a cut-off."""
+    parts = []
+    for name in ("property_service", "party_org", "owners_committee"):
+        rule = COVERED[name]
+        op = "NOT IN" if rule.negate else "IN"
+        test = f"r.{rule.column} {op} ({sql_list(rule.values)})"
+        parts.append(f"count(*) FILTER (WHERE {test}) AS {name}_areas")
+    return ", ".join(parts)
+
+
 def coverage_by_spatial_join(session: Session, level: str, district_id: int) -> list[Any]:
     """Baseline for the benchmark: the same counts, assigning 小区 to units by geometry."""
     if level not in LEVELS:
@@ -253,10 +259,7 @@ def coverage_by_spatial_join(session: Session, level: str, district_id: int) -> 
     }[level]
     sql = text(
         "SELECT u.id, count(r.id) AS areas, coalesce(sum(r.households), 0) AS households,"  # noqa: S608 - unit from an allow-list
-        " count(*) FILTER (WHERE r.property_service_mode <> 'none') AS property_service_areas,"
-        " count(*) FILTER (WHERE r.party_org_status <> 'none') AS party_org_areas,"
-        " count(*) FILTER (WHERE r.owners_committee_status IN"
-        "   ('established', 'interim_committee')) AS owners_committee_areas"
+        f" {_covered_counts()}"
         f" FROM {unit} u LEFT JOIN residential_area r"
         "   ON ST_Contains(u.geom, ST_PointOnSurface(r.geom))"
         f" WHERE {parent} GROUP BY u.id ORDER BY u.id"
