@@ -67,7 +67,7 @@ if [ -f map_ui/package-lock.json ]; then
   fi
 fi
 
-# Benchmark baselines: tipg (issue 6) with the same ASGI server stack as wangge, pinned.
+# Benchmark baselines: tipg (tile server baseline) with the same ASGI server stack as wangge, pinned.
 if [ "$for_bench" = 1 ]; then
   tipg=var/bench-tipg-venv
   if [ ! -x "$tipg/bin/uvicorn" ]; then

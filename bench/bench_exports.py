@@ -283,7 +283,7 @@ def main() -> None:
                 small,
             ),
             http_run(
-                "wangge streaming (this issue)",
+                "wangge streaming",
                 port,
                 "/api/exports/reports.geojson",
                 auth,

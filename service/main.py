@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
-    """The periodic overdue-report escalation (issue 5); 0 seconds disables it."""
+    """The periodic overdue-report escalation; 0 seconds disables it."""
     if settings.escalation_interval_s <= 0:
         return None
     return asyncio.create_task(escalation_loop(settings))

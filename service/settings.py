@@ -70,13 +70,13 @@ class Settings(BaseSettings):
     max_bbox_degrees2: float = 4.0
     max_json_depth: int = 64
     max_json_items: int = 50_000
-    max_import_bytes: int = 50 * 1024 * 1024  # issue 7: boundary import uploads
+    max_import_bytes: int = 50 * 1024 * 1024  # boundary import uploads
 
     tianditu_key: str | None = None
     # Rendered vector tiles kept in each app process (bytes; 0 turns the cache off).
     tile_cache_bytes: int = 64 * 1024 * 1024
 
-    # Field reporting (issue 5): seconds between overdue-escalation passes; 0 disables them.
+    # Field reporting: seconds between overdue-escalation passes; 0 disables them.
     escalation_interval_s: float = 300.0
 
     @property

@@ -21,7 +21,7 @@ from service.settings import Settings, local_database_url
 
 TEST_DB = os.environ.get("WANGGE_TEST_DATABASE", "wangge_test")
 
-# Fixtures of a small two-district world built by the tests themselves (issue 3: authz matrix).
+# Fixtures of a small two-district world built by the tests themselves (the authz matrix).
 pytest_plugins = ["tests.fixtures_authz"]
 
 
@@ -77,7 +77,7 @@ def test_db() -> TestDatabase:
 @pytest.fixture(scope="session")
 def demo_db(test_db: TestDatabase) -> TestDatabase:
     """The test database with the demo city loaded once per session."""
-    pytest.importorskip("gis_data.demo_loader", reason="demo loader not merged yet")
+    pytest.importorskip("gis_data.demo_loader", reason="demo loader not installed")
     from gis_data.demo_loader import DemoScale, load_demo
 
     load_demo(test_db.owner_url, scale=DemoScale.demo())

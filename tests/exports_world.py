@@ -123,7 +123,7 @@ USER_SQL = text(
 
 
 def _insert_users(s: Session) -> None:
-    # plain SQL: user_admin.create_user on main sends created_at = NULL (reported to the lead)
+    # plain SQL rather than user_admin.create_user, which leaves created_at NULL
     from service.domain.passwords import hash_password
 
     digest = hash_password(PASSWORD)

@@ -16,7 +16,7 @@ from alembic import op
 from service.db.sql_functions import function_sql
 
 revision = "004_grids"
-# chained after issue 3's revision so the branch has one head (the lead re-chains anyway)
+# chained after the auth revision so the history has one head
 down_revision = "003_auth"
 branch_labels = None
 depends_on = None

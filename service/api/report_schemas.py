@@ -90,7 +90,7 @@ class ReportPublic(BaseModel):
     updated_at: datetime
     closed_at: datetime | None
     distance_m: float | None = None
-    # the same facts by id and as plain numbers (issue 3's read shape, kept compatible)
+    # the same facts by id and as plain numbers (the first read shape, kept for its clients)
     category_code: str
     lon: float
     lat: float

@@ -31,9 +31,8 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "me:read": {role: "self" for role in ALL_ROLES},
     "catalogue:read": {role: "all" for role in ALL_ROLES},
     "boundary:read": {**EVERYONE, **DISTRICT_WIDE},
-    # --- issue 6: coverage maps and statistics use map:read, tile:read and stats:read,
-    # defined with the issue-3 block below (department and planner: district-wide).
-    # --- issue 3: accounts, reports, patrols, grids, maps, exports (agreed action names)
+    # --- accounts, reports, patrols, grids, maps and statistics (map:read, tile:read,
+    # stats:read: department and planner see their whole district)
     "user:admin": {"admin": "all"},
     "me:password": {role: "self" for role in ALL_ROLES},
     # A grid worker files in any grid of their district (listed against their own).
@@ -59,15 +58,15 @@ POLICY: Final[dict[str, dict[str, str]]] = {
         "planner": "district",
     },
     "grid:read": {**EVERYONE, **DISTRICT_WIDE},
-    # issue 4: the issue gives community staff and street offices the generate / split /
-    # merge / assign actions and the integrity findings on their grid pages
+    # community staff and street offices generate, split, merge and assign cells and see the
+    # integrity findings on their grid pages
     "grid:edit": dict(STAFF),
     "grid:assign": dict(STAFF),
     "grid:check": {**STAFF, "planner": "district"},
     "map:read": {**EVERYONE, **DISTRICT_WIDE},
     "tile:read": {**EVERYONE, **DISTRICT_WIDE},
     "stats:read": {**EVERYONE, **DISTRICT_WIDE},
-    # --- issue 7: exports, OGC API – Features, boundary import
+    # --- exports, OGC API – Features, boundary import
     "export:read": {
         "community_staff": "area",
         "street_office": "area",
@@ -85,7 +84,7 @@ POLICY: Final[dict[str, dict[str, str]]] = {
         "admin": "all",
     },
     "import:boundary": {"district_bureau": "district", "admin": "all"},
-    # --- issue 8: reliability (geometry checks offered to every client)
+    # --- reliability (geometry checks offered to every client)
     "geometry:validate": {role: "all" for role in ALL_ROLES},
 }
 

@@ -1,6 +1,6 @@
 """DOMAIN.md's coverage rules for a grid_cells import, judged on the state it would produce.
 
-The accepted features are written inside a SAVEPOINT, issue 4's integrity checks
+The accepted features are written inside a SAVEPOINT, the grid integrity checks
 (grid_checks.check_grids) run on the communities whose cells the file adds or redraws, before
 and after, and the SAVEPOINT is rolled back. A finding the file introduces (a gap or an
 uncovered part of a 小区 that was covered before, a 小区 newly split across cells without a

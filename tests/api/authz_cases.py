@@ -87,7 +87,7 @@ def _ids(key: str = "id") -> Callable[[httpx.Response], set[Any]]:
     return lambda r: {str(item[key]) for item in r.json()}
 
 
-# --- issue 3: accounts and report reads
+# --- accounts and report reads
 
 
 @case("GET", "/api/me", "self")
@@ -160,7 +160,7 @@ def _list_reports(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/api/reports", params={"bbox": bbox}, headers=ctx.headers(role))
 
 
-# --- issue 4: grid cells. Each call gets fresh cells (writes retire them) in its own slot of
+# --- grid cells. Each call gets fresh cells (writes retire them) in its own slot of
 # the target community, so cases never overlap one another.
 
 _grid_slots = itertools.count()
@@ -223,7 +223,7 @@ def _worker_cell(ctx: Ctx, target: str) -> str:
     return _assigned[target]
 
 
-# --- issue 7: exports, OGC API – Features, boundary import
+# --- exports, OGC API – Features, boundary import
 
 
 def _feature_ids(r: httpx.Response) -> set[Any]:
@@ -399,7 +399,7 @@ def _import_street(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.post("/api/imports/streets", files=files, headers=ctx.headers(role))
 
 
-# --- issue 6: coverage maps and statistics
+# --- coverage maps and statistics
 
 _MAP_FIXTURES: dict[str, dict[str, int]] = {}
 
@@ -530,7 +530,7 @@ def _tile(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get(f"/tiles/community/{z}/{x}/{y}.pbf", headers=ctx.headers(role))
 
 
-# --- issue 8: reliability
+# --- reliability
 
 
 @case("POST", "/api/geometry/validate", "self")
@@ -540,7 +540,7 @@ def _validate_geometry(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.post("/api/geometry/validate", json=body, headers=ctx.headers(role))
 
 
-# --- issue 5: field reporting (reports, photos, patrols, catalogue, Open311)
+# --- field reporting (reports, photos, patrols, catalogue, Open311)
 # Creating endpoints are "self" cases (the role gate; where a filing lands is tested in
 # tests/api/test_field_*); reads and writes on one object are "object" cases.
 

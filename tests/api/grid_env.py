@@ -44,7 +44,7 @@ def build_env(owner_url: str, client: TestClient, seed: int | None = None) -> Gr
         password_hash = hash_password("grid-demo")
         for key, (role, where) in USER_ROLES.items():
             username = f"g4{key.replace('_', '')}{suffix}"
-            # plain SQL: user_admin.create_user leaves created_at NULL (reported to the lead)
+            # plain SQL rather than user_admin.create_user, which leaves created_at NULL
             conn.execute(
                 text(
                     "INSERT INTO app_user (username, password_hash, role, district_id,"

@@ -290,7 +290,7 @@ def patrol_cases() -> list[Case]:
 
 
 def grid_redraw_cases() -> list[Case]:
-    """Issue 4's redraw of a cell: every hostile geometry, as admin, on a real active cell."""
+    """Redrawing a cell: every hostile geometry, as admin, on a real active cell."""
     return [
         Case(g["name"], GRID_REDRAW, "admin", lambda c, g=g: _json({"geometry": g["geometry"]}))
         for g in GEOMETRIES

@@ -1,4 +1,4 @@
-"""Helpers shared by the reliability tests (issue 8): an own admin account on any test database."""
+"""Helpers shared by the reliability tests: an own admin account on any test database."""
 
 from __future__ import annotations
 

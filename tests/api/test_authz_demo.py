@@ -1,4 +1,4 @@
-"""The issue's acceptance checks on the demo city (skipped until the demo loader is merged)."""
+"""Authorisation checks on the demo city (skipped where the demo loader is absent)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_dept_fire_sees_only_fire_routed_reports(
 
 
 def test_worker1_cannot_change_a_report_status() -> None:
-    # The transition endpoint (issue 5) requires "report:transition" and checks may_transition.
+    # The transition endpoint requires "report:transition" and checks may_transition.
     assert POLICY["report:transition"]["grid_worker"] == "area"
     assert TRANSITION_RIGHTS["grid_worker"] == {("handled", "verified")}
     for src, dst in product(STATUSES, STATUSES):

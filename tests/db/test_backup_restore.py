@@ -67,7 +67,7 @@ def test_backup_then_restore_into_a_fresh_database(source_db: TestDatabase, tmp_
     marker = f"backup-{uuid.uuid4().hex[:8]}"
     with psycopg.connect(source_db.libpq(), autocommit=True) as conn:
         # A policy that exists only for this test (RLS is not switched on by it, so it changes
-        # nothing), so policies are compared even before the accounts issue adds its own.
+        # nothing), so policies are compared whatever the migrations define.
         conn.execute(
             sql.SQL("CREATE POLICY {} ON app_user USING (true)").format(sql.Identifier(probe))
         )

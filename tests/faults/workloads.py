@@ -1,4 +1,4 @@
-"""What the fault test sends: report filings with client UUIDs (issue 5), or, before that route
+"""What the fault test sends: report filings with client UUIDs, or, before that route
 exists, logins (each one a write: a stored token) — the same harness, a different write."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Filing a report: one call of the database function wangge_file_report (migration 011)."""
+"""Filing a report: one call of the database function wangge_file_report (db/sql/functions/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading grid cells with their workers, and assigning workers (issue 4)."""
+"""Reading grid cells with their workers, and assigning workers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Grid cells, their lineage, split records and edit history: every query for issue 4."""
+"""Grid cells, their lineage, split records and edit history: every query of grid editing."""
 
 from __future__ import annotations
 
