@@ -67,8 +67,8 @@ def issue_token(session: Session, user: AppUser, *, kind: str, ttl_minutes: int)
 # The token lookup and the transaction-local settings read by the row-level security policies
 # (see service.api.deps.set_rls_identity for the names) in one round trip: the database
 # function wangge_authenticate (service/db/sql/functions/) is the one definition of a valid
-# token, shared with the report-filing statement. It sets nothing for an unknown, revoked or expired token; the
-# settings are transaction-local (they end with the request's transaction).
+# token, shared with the report-filing statement. It sets nothing for an unknown, revoked or
+# expired token; the settings are transaction-local (they end with the request's transaction).
 _AUTHENTICATE_SQL = text("SELECT * FROM wangge_authenticate(:digest)")
 
 
