@@ -45,17 +45,14 @@ def _bar() -> Progress:
 
 def _principal(engine: Engine | None, username: str | None):  # type: ignore[no-untyped-def]
     """The user whose jurisdiction applies, or the operator (everything)."""
-    from sqlalchemy import select
-
-    from service.db.models import AppUser
-    from service.db.repositories.users import principal_of
+    from service.db.repositories.users import principal_of, user_by_name
     from service.domain.policy import scope_for
     from service.domain.principal import Principal
 
     if username is None or engine is None:
         return Principal(0, "operator", "admin", None, None, None), OPERATOR_SCOPE
     with Session(engine) as s:
-        user = s.scalar(select(AppUser).where(AppUser.username == username))
+        user = user_by_name(s, username)
         if user is None:
             raise typer.BadParameter(f"no user {username!r}", param_hint="--user")
         principal = principal_of(user)

@@ -6,28 +6,30 @@ import json
 from pathlib import Path
 
 import typer
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.cli.common import fail, owner_session, refusals
+from service.domain.principal import Principal
+from service.errors import WanggeError
 from service.settings import get_settings
 
 app = typer.Typer(help="Grid cells (网格): generate, check, assign", no_args_is_help=True)
 
 
-def _community_codes(session: Session, community: str | None, street: str | None) -> list[str]:
-    sql = "SELECT c.code FROM community c JOIN street s ON s.id = c.street_id WHERE true"
-    params: dict[str, str] = {}
-    if community:
-        sql += " AND c.code = :c"
-        params["c"] = community
-    if street:
-        sql += " AND s.code = :s"
-        params["s"] = street
-    codes = list(session.execute(text(sql + " ORDER BY c.code"), params).scalars())
-    if not codes:
+OPERATOR = Principal(0, "cli", "admin", None, None, None)
+
+
+def _community_ids(session: Session, community: str | None, street: str | None) -> list[int]:
+    """The communities a command works on, by code order; exit 2 when none matches."""
+    from service.db.repositories.grids import community_ids_in_scope
+
+    try:
+        ids = community_ids_in_scope(session, OPERATOR, "all", community=community, street=street)
+    except WanggeError:
+        ids = []
+    if not ids:
         fail("no community matches")
-    return codes
+    return ids
 
 
 @app.command("generate")
@@ -45,7 +47,8 @@ def generate_command(
     settings = get_settings()
     features = []
     with owner_session() as session:
-        for code in _community_codes(session, community, street):
+        for community_id in _community_ids(session, community, street):
+            code = repo.community_code_of(session, community_id)
             community_row = repo.load_community(session, None, "all", code, lock=True)
             result = generate(
                 session,
@@ -82,12 +85,7 @@ def check_command(
 
     settings = get_settings()
     with owner_session() as session:
-        codes = _community_codes(session, community, street)
-        ids = list(
-            session.execute(
-                text("SELECT id FROM community WHERE code = ANY(:c)"), {"c": codes}
-            ).scalars()
-        )
+        ids = _community_ids(session, community, street)
         findings = check_grids(
             session,
             ids,
@@ -118,11 +116,9 @@ def assign_command(
     """Assign a worker to a cell (409-style refusal when it already has a primary)."""
     from service.db.repositories import grids as repo
     from service.db.repositories.grid_views import assign_worker
-    from service.domain.principal import Principal
 
-    admin = Principal(0, "cli", "admin", None, None, None)
     with refusals("refused", exit_code=1), owner_session() as session:
-        cell = repo.cell_by_code(session, admin, "all", code)
+        cell = repo.cell_by_code(session, OPERATOR, "all", code)
         worker_id = repo.worker_for_cell(session, worker, cell.community_id)
         assign_worker(
             session,

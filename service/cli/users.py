@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 
 import typer
-from sqlalchemy import select
 
 from service.cli.common import choices, fail, owner_session, refusals
 from service.domain.principal import ROLES
@@ -48,11 +47,11 @@ def users_create(
 @app.command("deactivate")
 def users_deactivate(username: str = typer.Argument(...)) -> None:
     """Deactivate a user and revoke every token and session they hold."""
-    from service.db.models import AppUser
     from service.db.repositories.user_admin import deactivate_user
+    from service.db.repositories.users import user_by_name
 
     with owner_session() as session:
-        user = session.scalar(select(AppUser).where(AppUser.username == username))
+        user = user_by_name(session, username)
         if user is None:
             fail(f"error: no user {username!r}")
         revoked = deactivate_user(session, user)

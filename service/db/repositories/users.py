@@ -28,6 +28,11 @@ def principal_of(user: AppUser | Row[Any]) -> Principal:
     )
 
 
+def user_by_name(session: Session, username: str) -> AppUser | None:
+    """The account called `username`, active or not (operator commands)."""
+    return session.scalar(select(AppUser).where(AppUser.username == username))
+
+
 def token_digest(token: str) -> str:
     """What the database keeps of a token (its SHA-256, hex)."""
     return hashlib.sha256(token.encode()).hexdigest()
