@@ -18,8 +18,8 @@ Status = Literal[
 
 
 class Strict(StrictModel):
-    """Field-reporting bodies keep their text exactly as typed: a retry from the phone's
-    offline queue is recognised by a fingerprint of the body as sent."""
+    """Field-reporting bodies keep their text exactly as typed: what the phone sent is what is
+    stored and fingerprinted (stripping would change stored reports and which bodies pass)."""
 
     model_config = ConfigDict(str_strip_whitespace=False)
 
