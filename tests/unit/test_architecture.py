@@ -127,3 +127,15 @@ def test_every_allowed_exception_still_exists() -> None:
     for module, name in ALLOWED:
         path = ROOT / Path(*module.split(".")).with_suffix(".py")
         assert any(n == name for _, n in _imports(path, False)), (module, name)
+
+
+def test_errors_are_mapped_to_http_in_one_place() -> None:
+    """Only service/api/error_answers.py registers exception handlers."""
+    home = ROOT / "service" / "api" / "error_answers.py"
+    found = []
+    for path in sorted((ROOT / "service").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node, "attr", None)
+            if name in ("exception_handler", "add_exception_handler") and path != home:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")  # type: ignore[attr-defined]
+    assert found == []
