@@ -6,12 +6,16 @@ and `restore` are top-level commands, merged in from their modules' apps.
 
 from __future__ import annotations
 
+import sys
+
+import psycopg
 import typer
+from sqlalchemy.exc import OperationalError
 
 from service.cli import db, demo, exports, grids, ops, reports, users
 from service.cli.db import alembic_config
 
-__all__ = ["alembic_config", "app"]
+__all__ = ["alembic_config", "app", "main"]
 
 app = typer.Typer(help="wangge 网格 — operator commands", no_args_is_help=True)
 app.add_typer(db.app, name="db")
@@ -23,5 +27,12 @@ app.add_typer(exports.app)
 app.add_typer(ops.app)
 
 
-if __name__ == "__main__":
-    app()
+def main() -> None:
+    """The `wangge` entry point: the commands, with a sentence instead of a traceback when the
+    database cannot be reached."""
+    try:
+        app()
+    except (OperationalError, psycopg.OperationalError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        typer.echo(f"error: cannot reach the database: {reason}", err=True)
+        sys.exit(1)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -28,3 +32,19 @@ def test_bad_bbox_is_one_line(tmp_path) -> None:
         "error: bbox must be minLon,minLat,maxLon,maxLat {'field': 'bbox', 'value': '1,2'}"
     ]
     assert not (tmp_path / "x").exists()
+
+
+def test_unreachable_database_is_one_sentence(tmp_path) -> None:
+    nowhere = f"postgresql+psycopg://nobody@/nodb?host={tmp_path}"
+    env = {**os.environ, "WANGGE_DATABASE_URL": nowhere, "WANGGE_MIGRATION_DATABASE_URL": nowhere}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "service.cli", "users", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot reach the database:")
+    assert "Traceback" not in done.stderr
