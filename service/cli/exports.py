@@ -78,8 +78,7 @@ def export(
     """Export LAYER to --out, streaming from the database with a progress bar."""
     from service.db.repositories.export_layers import ExportFilter, export_select
     from service.db.repositories.exports import count_rows
-    from service.domain.bbox import parse_bbox
-    from service.exports.service import ExportRequest, validate_request
+    from service.exports.service import ExportRequest, parse_bbox, validate_request
 
     statuses = tuple(s for s in (status or "").split(",") if s)
     with refusals():

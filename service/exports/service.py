@@ -19,6 +19,7 @@ from service.db.repositories.export_layers import (
     geojson_select,
 )
 from service.db.repositories.exports import Prepare, copy_lines, stream_batches
+from service.domain.bbox import parse_bbox as bbox_from_text
 from service.domain.export_formats import (
     CRS_CHOICES,
     FORMATS,
@@ -97,6 +98,11 @@ def validate_request(req: ExportRequest) -> None:
             message_zh="未知状态",
             where={"field": "status", "value": bad[0]},
         )
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """'minLon,minLat,maxLon,maxLat' in WGS84 degrees, checked; None when not given."""
+    return bbox_from_text(text) if text else None
 
 
 def coord_fn_for(crs: str) -> CoordFn | None:

@@ -28,9 +28,8 @@ def test_unknown_format_and_role_are_refused(tmp_path) -> None:
 def test_bad_bbox_is_one_line(tmp_path) -> None:
     r = CliRunner().invoke(app, ["export", "reports", "--bbox", "1,2", "-o", str(tmp_path / "x")])
     assert r.exit_code == 2
-    assert r.output.strip().splitlines() == [
-        "error: bbox must be minLon,minLat,maxLon,maxLat {'field': 'bbox', 'value': '1,2'}"
-    ]
+    [line] = r.output.strip().splitlines()
+    assert line.startswith("error: bbox must be") and "'value': '1,2'" in line
     assert not (tmp_path / "x").exists()
 
 

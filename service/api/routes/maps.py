@@ -20,7 +20,7 @@ from service.db.repositories.tiles import (
     check_tile,
     render_tile,
 )
-from service.domain.bbox import bbox_value
+from service.domain.bbox import parse_bbox
 from service.domain.policy import scope_for
 from service.domain.principal import Caller, Principal
 from service.domain.tile_cache import JurisdictionHints, TileCache
@@ -224,7 +224,7 @@ def read_reports(
     bbox: Annotated[str, Query(description="west,south,east,north in WGS84")],
     zoom: Annotated[int, Query(ge=0, le=22)],
 ) -> dict[str, Any]:
-    box = bbox_value(bbox, max_area=settings.max_bbox_degrees2)
+    box = parse_bbox(bbox, max_area=settings.max_bbox_degrees2)
     bucket = None if zoom >= 15 else 360 / 2**zoom / 8  # ~32 px buckets on a 256 px tile
     rows = repo.open_reports_in_bbox(
         session,

@@ -12,11 +12,11 @@ from service.api.deps import SessionDep, SettingsDep, require
 from service.api.routes.ogc_html import render_html
 from service.db.repositories.export_layers import ExportFilter
 from service.db.repositories.ogc import feature_by_id, features_page, layer_extent
-from service.domain.bbox import parse_bbox
 from service.domain.export_formats import LAYERS
 from service.domain.ogc_datetime import parse_ogc_datetime
 from service.domain.principal import Principal
 from service.errors import NotFound, ValidationFailed
+from service.exports.service import parse_bbox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 OgcUser = Annotated[Principal, Depends(require("ogc:read"))]

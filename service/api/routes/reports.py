@@ -97,7 +97,7 @@ def list_reports(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ReportPublic]:
     flt = repo.ReportFilter(
-        bbox=parse_bbox(bbox, max_area=settings.max_bbox_degrees2),
+        bbox=parse_bbox(bbox, max_area=settings.max_bbox_degrees2) if bbox else None,
         status=status,
         category=category,
         since=since,
