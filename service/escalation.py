@@ -6,7 +6,8 @@ import asyncio
 import logging
 from datetime import datetime
 
-from service.db.engine import create_db_engine
+from sqlalchemy import create_engine
+
 from service.db.repositories.escalation import escalate_overdue
 from service.settings import Settings
 
@@ -15,7 +16,7 @@ log = logging.getLogger("wangge.escalation")
 
 def run_escalation(settings: Settings, now: datetime | None = None) -> int:
     """One escalation pass as the owner role (a background job has no user for RLS)."""
-    engine = create_db_engine(settings, settings.effective_migration_url)
+    engine = create_engine(settings.effective_migration_url, pool_pre_ping=True)
     try:
         with engine.begin() as conn:
             return escalate_overdue(conn, now)

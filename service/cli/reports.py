@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from service.escalation import run_escalation
-from service.settings import get_settings
+from service.cli.common import owner_engine
+from service.db.repositories.escalation import escalate_overdue
 
 app = typer.Typer(help="Reports")
 
@@ -13,5 +13,6 @@ app = typer.Typer(help="Reports")
 @app.command("escalate")
 def escalate() -> None:
     """Escalate every overdue open report one level (community → street → district)."""
-    count = run_escalation(get_settings())
+    with owner_engine() as engine, engine.begin() as conn:
+        count = escalate_overdue(conn)
     typer.echo(f"escalated {count} overdue reports")
