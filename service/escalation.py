@@ -40,8 +40,9 @@ def run_escalation(settings: Settings, now: datetime | None = None) -> int:
 class ScheduleLock:
     """The advisory lock that makes one process the schedule's runner."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, key: int = SCHEDULE_LOCK_KEY) -> None:
         self.conninfo = libpq_conninfo(settings.effective_migration_url)
+        self.key = key
         self.conn: psycopg.Connection[Any] | None = None
 
     def held(self) -> bool:
@@ -53,7 +54,7 @@ class ScheduleLock:
             self.conn = psycopg.connect(
                 self.conninfo, autocommit=True, connect_timeout=5, application_name="wangge-sched"
             )
-            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (SCHEDULE_LOCK_KEY,))
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
             got = bool(row.fetchone()[0])  # type: ignore[index]
         except psycopg.Error:
             self.release()
