@@ -12,6 +12,7 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from service.domain.vocabulary import STATUSES
 from tests import exports_world
 from tests.exports_world import AREAS
 
@@ -164,14 +165,5 @@ def test_export_labels_times_and_crs(export_client: TestClient, export_headers, 
         assert "4326" not in str(info["crs"])
 
 
-STATUS_CODES = {
-    "reported",
-    "accepted",
-    "rejected",
-    "dispatched",
-    "in_progress",
-    "handled",
-    "verified",
-    "closed",
-}
+STATUS_CODES = set(STATUSES)
 STATUS_WORDS = {"已上报", "已受理", "已退回", "已派遣", "处置中", "已处置", "已核查", "已销号"}

@@ -11,6 +11,7 @@ const RESULTS = [["satisfied", "满意"], ["basically", "基本满意"], ["dissa
 const pick = { location: null, area: null };
 let map = null;
 let marker = null;
+let placesLayer = null;
 let workState = null;
 
 export function initResidents(state) {
@@ -43,6 +44,17 @@ async function openForm() {
   const places = await api(`/api/complaints/places?q=${encodeURIComponent("区")}`).catch(() => []);
   const pts = places.map((p) => [p.lat, p.lon]);
   if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.3)); else map.setView([34.77, 113.68], 13);
+  drawPlaces(places);
+}
+
+// The jurisdiction's 小区 as named dots: something to aim at on a map without a base map, and a
+// click on one picks that 小区. Names go in as text nodes, never as markup.
+function drawPlaces(places) {
+  if (placesLayer) placesLayer.remove();
+  placesLayer = L.layerGroup(places.map((p) =>
+    L.circleMarker([p.lat, p.lon], { radius: 6, color: "#1565c0", weight: 2, fillOpacity: 0.4 })
+      .bindTooltip(el("span", {}, p.name), { direction: "top" })
+      .on("click", (e) => { L.DomEvent.stopPropagation(e); setPick(null, p); }))).addTo(map);
 }
 
 function setPick(location, area) {
