@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy import create_engine
 
 from service.db.async_pool import libpq_conninfo
-from service.db.repositories.escalation import escalate_overdue
+from service.db.repositories.escalation import compact_case_tally, escalate_overdue
 from service.metrics import ESCALATED_REPORTS, ESCALATION_PASSES
 from service.settings import Settings
 
@@ -32,7 +32,10 @@ def run_escalation(settings: Settings, now: datetime | None = None) -> int:
     engine = create_engine(settings.effective_migration_url, pool_pre_ping=True)
     try:
         with engine.begin() as conn:
-            return escalate_overdue(conn, now)
+            moved = escalate_overdue(conn, now)
+        with engine.begin() as conn:
+            compact_case_tally(conn)
+        return moved
     finally:
         engine.dispose()
 

@@ -6,51 +6,196 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
   SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
+-- The workbench's queue counts for the identity wangge_authenticate set (the same settings the
+-- row-level security policies read), one query per kind of jurisdiction.
+-- The status queues, 已升级 and 已办结's whole days are sums over report_case_tally, kept by
+-- wangge_case_tally in the transaction of every change to report. Counted live from indexes:
+-- what depends on the clock (已超期: report_late_*_idx; the first UTC day of 已办结:
+-- report_finished_*_idx), a department's assisted reports (联合处置, few) and the "new since"
+-- badges (report_event by district and time).
+DECLARE
+  v_role text := wangge_setting('role');
+  v_district integer := wangge_setting_int('district_id');
+  v_street integer := wangge_setting_int('street_id');
+  v_community integer := wangge_setting_int('community_id');
+  v_department integer := wangge_setting_int('department_id');
+  v_day0 date := (p_recent AT TIME ZONE 'UTC')::date;
+  v_day0_end timestamptz := (v_day0 + 1)::timestamp AT TIME ZONE 'UTC';
 BEGIN
-  -- custom plans: a generic plan (jurisdiction ids unknown) chose 350-450 ms plans at
-  -- 1,000,000 reports where a custom one runs in about 55 ms
-  RETURN QUERY
-  -- One pass over the jurisdiction's open reports (an index-only scan of a report_case_*_idx:
-  -- each carries status, deadline_at and escalation_level) counts every open queue with
-  -- FILTER; one branch per role, the others cut by their constant role test.
-  WITH open AS (
-    SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
-      count(*) FILTER (WHERE status = 'accepted') AS dispatch,
-      count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
-      count(*) FILTER (WHERE status = 'handled') AS verify,
-      count(*) FILTER (WHERE status = 'verified') AS close,
-      count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
-      count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated
-    FROM (SELECT r.status, r.deadline_at, r.escalation_level FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') AND (SELECT wangge_setting('role')) = 'admin' AND (SELECT wangge_setting('district_id')) IS NULL
-      UNION ALL SELECT r.status, r.deadline_at, r.escalation_level FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') AND (SELECT wangge_setting('role')) IN ('admin', 'district_bureau') AND r.district_id = (SELECT wangge_setting_int('district_id'))
-      UNION ALL SELECT r.status, r.deadline_at, r.escalation_level FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') AND (SELECT wangge_setting('role')) = 'street_office' AND r.street_id = (SELECT wangge_setting_int('street_id'))
-      UNION ALL SELECT r.status, r.deadline_at, r.escalation_level FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') AND (SELECT wangge_setting('role')) = 'community_staff' AND r.community_id = (SELECT wangge_setting_int('community_id'))
-      UNION ALL SELECT r.status, r.deadline_at, r.escalation_level FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') AND (SELECT wangge_setting('role')) = 'department' AND r.district_id = (SELECT wangge_setting_int('district_id')) AND r.department_id = (SELECT wangge_setting_int('department_id'))
-      UNION ALL SELECT r.status, r.deadline_at, r.escalation_level FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') AND (SELECT wangge_setting('role')) = 'department' AND r.district_id = (SELECT wangge_setting_int('district_id')) AND r.department_id <> (SELECT wangge_setting_int('department_id')) AND r.id IN (SELECT report_id FROM report_assist WHERE department_id = (SELECT wangge_setting_int('department_id')))) x),
-  fresh AS (
-    SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
-      count(*) FILTER (WHERE status = 'accepted') AS dispatch,
-      count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
-      count(*) FILTER (WHERE status = 'handled') AS verify,
-      count(*) FILTER (WHERE status = 'verified') AS close,
-      count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND late) AS overdue,
-      count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalated) AS escalated,
-      count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
-    FROM (SELECT r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = (SELECT wangge_setting_int('district_id')) AND e.created_at > p_since) AND (SELECT wangge_setting('role')) = 'admin' AND (SELECT wangge_setting('district_id')) IS NULL
-      UNION ALL SELECT r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = (SELECT wangge_setting_int('district_id')) AND e.created_at > p_since) AND (SELECT wangge_setting('role')) IN ('admin', 'district_bureau') AND r.district_id = (SELECT wangge_setting_int('district_id'))
-      UNION ALL SELECT r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = (SELECT wangge_setting_int('district_id')) AND e.created_at > p_since) AND (SELECT wangge_setting('role')) = 'street_office' AND r.street_id = (SELECT wangge_setting_int('street_id'))
-      UNION ALL SELECT r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = (SELECT wangge_setting_int('district_id')) AND e.created_at > p_since) AND (SELECT wangge_setting('role')) = 'community_staff' AND r.community_id = (SELECT wangge_setting_int('community_id'))
-      UNION ALL SELECT r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = (SELECT wangge_setting_int('district_id')) AND e.created_at > p_since) AND (SELECT wangge_setting('role')) = 'department' AND r.district_id = (SELECT wangge_setting_int('district_id')) AND r.department_id = (SELECT wangge_setting_int('department_id'))
-      UNION ALL SELECT r.status, r.deadline_at < p_now AS late, r.escalation_level = p_level AS escalated, r.closed_at FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = (SELECT wangge_setting_int('district_id')) AND e.created_at > p_since) AND (SELECT wangge_setting('role')) = 'department' AND r.district_id = (SELECT wangge_setting_int('district_id')) AND r.department_id <> (SELECT wangge_setting_int('department_id')) AND r.id IN (SELECT report_id FROM report_assist WHERE department_id = (SELECT wangge_setting_int('department_id')))) x)
-  SELECT o.accept, f.accept, o.dispatch, f.dispatch, o.handling, f.handling, o.verify, f.verify,
-    o.close, f.close, o.overdue, f.overdue, o.escalated, f.escalated,
-    (SELECT count(*) FROM (SELECT 1 FROM report r WHERE r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND (SELECT wangge_setting('role')) = 'admin' AND (SELECT wangge_setting('district_id')) IS NULL
-      UNION ALL SELECT 1 FROM report r WHERE r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND (SELECT wangge_setting('role')) IN ('admin', 'district_bureau') AND r.district_id = (SELECT wangge_setting_int('district_id'))
-      UNION ALL SELECT 1 FROM report r WHERE r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND (SELECT wangge_setting('role')) = 'street_office' AND r.street_id = (SELECT wangge_setting_int('street_id'))
-      UNION ALL SELECT 1 FROM report r WHERE r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND (SELECT wangge_setting('role')) = 'community_staff' AND r.community_id = (SELECT wangge_setting_int('community_id'))
-      UNION ALL SELECT 1 FROM report r WHERE r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND (SELECT wangge_setting('role')) = 'department' AND r.district_id = (SELECT wangge_setting_int('district_id')) AND r.department_id = (SELECT wangge_setting_int('department_id'))
-      UNION ALL SELECT 1 FROM report r WHERE r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND (SELECT wangge_setting('role')) = 'department' AND r.district_id = (SELECT wangge_setting_int('district_id')) AND r.department_id <> (SELECT wangge_setting_int('department_id')) AND r.id IN (SELECT report_id FROM report_assist WHERE department_id = (SELECT wangge_setting_int('department_id')))) x),
-    f.finished
-  FROM open o, fresh f;
+  IF v_role = 'admin' AND v_district IS NULL THEN
+    RETURN QUERY
+    WITH tally AS (
+      SELECT coalesce(sum(n) FILTER (WHERE status = 'reported'), 0)::bigint AS accept,
+        coalesce(sum(n) FILTER (WHERE status = 'accepted'), 0)::bigint AS dispatch,
+        coalesce(sum(n) FILTER (WHERE status IN ('dispatched', 'in_progress')), 0)::bigint AS handling,
+        coalesce(sum(n) FILTER (WHERE status = 'handled'), 0)::bigint AS verify,
+        coalesce(sum(n) FILTER (WHERE status = 'verified'), 0)::bigint AS close,
+        coalesce(sum(n) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level), 0)::bigint AS escalated,
+        coalesce(sum(n) FILTER (WHERE status IN ('closed', 'rejected') AND closed_day > v_day0), 0)::bigint AS finished
+      FROM report_case_tally t WHERE true
+        AND (t.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') OR (t.status IN ('closed', 'rejected') AND t.closed_day > v_day0))),
+    late AS (SELECT count(*) AS overdue FROM report r
+      WHERE true AND r.status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND r.deadline_at < p_now),
+    edge AS (SELECT count(*) AS finished FROM report r
+      WHERE true AND r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND r.closed_at < v_day0_end),
+    fresh AS (
+      SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
+        count(*) FILTER (WHERE status = 'accepted') AS dispatch,
+        count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
+        count(*) FILTER (WHERE status = 'handled') AS verify,
+        count(*) FILTER (WHERE status = 'verified') AS close,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated,
+        count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
+      FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND true
+        AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.created_at > p_since))
+    SELECT t.accept, f.accept, t.dispatch, f.dispatch,
+      t.handling, f.handling, t.verify, f.verify,
+      t.close, f.close, l.overdue, f.overdue,
+      t.escalated, f.escalated, t.finished + e.finished, f.finished
+    FROM tally t, late l, edge e, fresh f;
+  ELSIF v_role IN ('admin', 'district_bureau') THEN
+    RETURN QUERY
+    WITH tally AS (
+      SELECT coalesce(sum(n) FILTER (WHERE status = 'reported'), 0)::bigint AS accept,
+        coalesce(sum(n) FILTER (WHERE status = 'accepted'), 0)::bigint AS dispatch,
+        coalesce(sum(n) FILTER (WHERE status IN ('dispatched', 'in_progress')), 0)::bigint AS handling,
+        coalesce(sum(n) FILTER (WHERE status = 'handled'), 0)::bigint AS verify,
+        coalesce(sum(n) FILTER (WHERE status = 'verified'), 0)::bigint AS close,
+        coalesce(sum(n) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level), 0)::bigint AS escalated,
+        coalesce(sum(n) FILTER (WHERE status IN ('closed', 'rejected') AND closed_day > v_day0), 0)::bigint AS finished
+      FROM report_case_tally t WHERE t.district_id = v_district
+        AND (t.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') OR (t.status IN ('closed', 'rejected') AND t.closed_day > v_day0))),
+    late AS (SELECT count(*) AS overdue FROM report r
+      WHERE r.district_id = v_district AND r.status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND r.deadline_at < p_now),
+    edge AS (SELECT count(*) AS finished FROM report r
+      WHERE r.district_id = v_district AND r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND r.closed_at < v_day0_end),
+    fresh AS (
+      SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
+        count(*) FILTER (WHERE status = 'accepted') AS dispatch,
+        count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
+        count(*) FILTER (WHERE status = 'handled') AS verify,
+        count(*) FILTER (WHERE status = 'verified') AS close,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated,
+        count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
+      FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.district_id = v_district
+        AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = v_district AND e.created_at > p_since))
+    SELECT t.accept, f.accept, t.dispatch, f.dispatch,
+      t.handling, f.handling, t.verify, f.verify,
+      t.close, f.close, l.overdue, f.overdue,
+      t.escalated, f.escalated, t.finished + e.finished, f.finished
+    FROM tally t, late l, edge e, fresh f;
+  ELSIF v_role = 'street_office' THEN
+    RETURN QUERY
+    WITH tally AS (
+      SELECT coalesce(sum(n) FILTER (WHERE status = 'reported'), 0)::bigint AS accept,
+        coalesce(sum(n) FILTER (WHERE status = 'accepted'), 0)::bigint AS dispatch,
+        coalesce(sum(n) FILTER (WHERE status IN ('dispatched', 'in_progress')), 0)::bigint AS handling,
+        coalesce(sum(n) FILTER (WHERE status = 'handled'), 0)::bigint AS verify,
+        coalesce(sum(n) FILTER (WHERE status = 'verified'), 0)::bigint AS close,
+        coalesce(sum(n) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level), 0)::bigint AS escalated,
+        coalesce(sum(n) FILTER (WHERE status IN ('closed', 'rejected') AND closed_day > v_day0), 0)::bigint AS finished
+      FROM report_case_tally t WHERE t.street_id = v_street
+        AND (t.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') OR (t.status IN ('closed', 'rejected') AND t.closed_day > v_day0))),
+    late AS (SELECT count(*) AS overdue FROM report r
+      WHERE r.street_id = v_street AND r.status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND r.deadline_at < p_now),
+    edge AS (SELECT count(*) AS finished FROM report r
+      WHERE r.street_id = v_street AND r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND r.closed_at < v_day0_end),
+    fresh AS (
+      SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
+        count(*) FILTER (WHERE status = 'accepted') AS dispatch,
+        count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
+        count(*) FILTER (WHERE status = 'handled') AS verify,
+        count(*) FILTER (WHERE status = 'verified') AS close,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated,
+        count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
+      FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.street_id = v_street
+        AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = v_district AND e.created_at > p_since))
+    SELECT t.accept, f.accept, t.dispatch, f.dispatch,
+      t.handling, f.handling, t.verify, f.verify,
+      t.close, f.close, l.overdue, f.overdue,
+      t.escalated, f.escalated, t.finished + e.finished, f.finished
+    FROM tally t, late l, edge e, fresh f;
+  ELSIF v_role = 'community_staff' THEN
+    RETURN QUERY
+    WITH tally AS (
+      SELECT coalesce(sum(n) FILTER (WHERE status = 'reported'), 0)::bigint AS accept,
+        coalesce(sum(n) FILTER (WHERE status = 'accepted'), 0)::bigint AS dispatch,
+        coalesce(sum(n) FILTER (WHERE status IN ('dispatched', 'in_progress')), 0)::bigint AS handling,
+        coalesce(sum(n) FILTER (WHERE status = 'handled'), 0)::bigint AS verify,
+        coalesce(sum(n) FILTER (WHERE status = 'verified'), 0)::bigint AS close,
+        coalesce(sum(n) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level), 0)::bigint AS escalated,
+        coalesce(sum(n) FILTER (WHERE status IN ('closed', 'rejected') AND closed_day > v_day0), 0)::bigint AS finished
+      FROM report_case_tally t WHERE t.community_id = v_community
+        AND (t.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') OR (t.status IN ('closed', 'rejected') AND t.closed_day > v_day0))),
+    late AS (SELECT count(*) AS overdue FROM report r
+      WHERE r.community_id = v_community AND r.status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND r.deadline_at < p_now),
+    edge AS (SELECT count(*) AS finished FROM report r
+      WHERE r.community_id = v_community AND r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND r.closed_at < v_day0_end),
+    fresh AS (
+      SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
+        count(*) FILTER (WHERE status = 'accepted') AS dispatch,
+        count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
+        count(*) FILTER (WHERE status = 'handled') AS verify,
+        count(*) FILTER (WHERE status = 'verified') AS close,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated,
+        count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
+      FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.community_id = v_community
+        AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = v_district AND e.created_at > p_since))
+    SELECT t.accept, f.accept, t.dispatch, f.dispatch,
+      t.handling, f.handling, t.verify, f.verify,
+      t.close, f.close, l.overdue, f.overdue,
+      t.escalated, f.escalated, t.finished + e.finished, f.finished
+    FROM tally t, late l, edge e, fresh f;
+  ELSIF v_role = 'department' THEN
+    RETURN QUERY
+    WITH tally AS (
+      SELECT coalesce(sum(n) FILTER (WHERE status = 'reported'), 0)::bigint AS accept,
+        coalesce(sum(n) FILTER (WHERE status = 'accepted'), 0)::bigint AS dispatch,
+        coalesce(sum(n) FILTER (WHERE status IN ('dispatched', 'in_progress')), 0)::bigint AS handling,
+        coalesce(sum(n) FILTER (WHERE status = 'handled'), 0)::bigint AS verify,
+        coalesce(sum(n) FILTER (WHERE status = 'verified'), 0)::bigint AS close,
+        coalesce(sum(n) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level), 0)::bigint AS escalated,
+        coalesce(sum(n) FILTER (WHERE status IN ('closed', 'rejected') AND closed_day > v_day0), 0)::bigint AS finished
+      FROM report_case_tally t WHERE t.district_id = v_district AND t.department_id = v_department
+        AND (t.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') OR (t.status IN ('closed', 'rejected') AND t.closed_day > v_day0))),
+    late AS (SELECT count(*) AS overdue FROM report r
+      WHERE r.district_id = v_district AND r.department_id = v_department AND r.status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND r.deadline_at < p_now),
+    edge AS (SELECT count(*) AS finished FROM report r
+      WHERE r.district_id = v_district AND r.department_id = v_department AND r.status IN ('closed', 'rejected') AND r.closed_at >= p_recent AND r.closed_at < v_day0_end),
+    assisted AS (
+      SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
+        count(*) FILTER (WHERE status = 'accepted') AS dispatch,
+        count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
+        count(*) FILTER (WHERE status = 'handled') AS verify,
+        count(*) FILTER (WHERE status = 'verified') AS close,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated,
+        count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
+      FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND r.district_id = v_district AND r.department_id <> v_department AND r.id IN (SELECT report_id FROM report_assist WHERE department_id = v_department)),
+    fresh AS (
+      SELECT count(*) FILTER (WHERE status = 'reported') AS accept,
+        count(*) FILTER (WHERE status = 'accepted') AS dispatch,
+        count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS handling,
+        count(*) FILTER (WHERE status = 'handled') AS verify,
+        count(*) FILTER (WHERE status = 'verified') AS close,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND deadline_at < p_now) AS overdue,
+        count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND escalation_level = p_level) AS escalated,
+        count(*) FILTER (WHERE status IN ('closed', 'rejected') AND closed_at >= p_recent) AS finished
+      FROM report r WHERE r.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified', 'closed', 'rejected') AND (r.district_id = v_district AND r.department_id = v_department OR (r.district_id = v_district AND r.department_id <> v_department AND r.id IN (SELECT report_id FROM report_assist WHERE department_id = v_department)))
+        AND r.id IN (SELECT e.report_id FROM report_event e WHERE e.district_id = v_district AND e.created_at > p_since))
+    SELECT t.accept + a.accept, f.accept, t.dispatch + a.dispatch, f.dispatch,
+      t.handling + a.handling, f.handling, t.verify + a.verify, f.verify,
+      t.close + a.close, f.close, l.overdue + a.overdue, f.overdue,
+      t.escalated + a.escalated, f.escalated, t.finished + e.finished + a.finished, f.finished
+    FROM tally t, late l, edge e, assisted a, fresh f;
+  ELSE
+    RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+      0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+      0::bigint, 0::bigint;
+  END IF;
 END
 $$;
