@@ -30,8 +30,10 @@ def create_db_engine(
         connect_args={
             "connect_timeout": 5,
             "application_name": application_name,
+            # no JIT, as in async_pool: compiling took ~230 ms whenever a cost estimate crossed
+            # jit_above_cost (the case page's nearby look-up at 1,000,000 reports)
             "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
-            f" -c synchronous_commit={settings.db_synchronous_commit}",
+            f" -c synchronous_commit={settings.db_synchronous_commit} -c jit=off",
         },
     )
 

@@ -39,6 +39,12 @@ REPORT_VIEW = """
 """
 
 
+# REPORT_VIEW over the rows of a CTE `near` (already read from report under its row-level
+# security): the names and codes joined to them without reading report again
+NEAR_VIEW = REPORT_VIEW.replace("FROM report r", "FROM near r")
+assert NEAR_VIEW != REPORT_VIEW
+
+
 def category_exists(session: Session, code: str) -> bool:
     found = session.scalar(
         text("SELECT 1 FROM event_category WHERE code = :c AND is_active"), {"c": code}
@@ -161,32 +167,46 @@ def nearby_open(
     lon: float,
     lat: float,
     radius_m: float,
+    limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """Open reports (optionally of one category) within radius_m metres, nearest first."""
+    """Open reports (optionally of one category) within radius_m metres, nearest first.
+
+    The nearest `limit` are found by a k-nearest-neighbour walk of report_unresolved_geom_idx
+    (planar distance in degrees, 020_case_speed), then ordered by their distance in metres: a
+    street with thousands of reports on the same spot costs what a quiet one does.
+    """
     cond, params = visibility(principal, scope)
     params.update(
-        {
-            "lon": lon,
-            "lat": lat,
-            "r": radius_m,
-            "deg": radius_m / 80_000.0,
-            "cat": category,
-            "open": list(UNRESOLVED_STATUSES),
-        }
-    )
-    # cond comes from area_clause (bound parameters only); no value is formatted in.
+        {"lon": lon, "lat": lat, "r": radius_m, "deg": radius_m / 80_000.0, "cat": category,
+         "lim": limit}
+    )  # fmt: skip
+    unresolved = sql_list(UNRESOLVED_STATUSES)
+    # cond comes from area_clause (bound parameters only); the status list is a constant so that
+    # the partial index applies; no value is formatted in.
     sql = f"""
-      WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
+      WITH near AS MATERIALIZED (
+        SELECT r.* FROM report r
+        WHERE ({cond})
+          AND r.status IN ({unresolved})
+          AND (CAST(:cat AS text) IS NULL OR r.category_code = :cat)
+          AND r.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg)
+          AND ST_DWithin(r.geom::geography,
+                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :r)
+        ORDER BY r.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :lim)
       SELECT v.*, ST_Distance(ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)::geography,
-                              p.g::geography) AS distance_m
-      FROM ({REPORT_VIEW} , p WHERE ({cond})
-            AND r.status = ANY(:open)
-            AND (CAST(:cat AS text) IS NULL OR r.category_code = :cat)
-            AND r.geom && ST_Expand(p.g, :deg)
-            AND ST_DWithin(r.geom::geography, p.g::geography, :r)) v, p
-      ORDER BY distance_m LIMIT 50
+                              ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
+      FROM ({NEAR_VIEW}) v
+      ORDER BY distance_m, v.id
     """  # noqa: S608
-    return [dict(r) for r in session.execute(text(sql), params).mappings()]
+    # The row estimate of the jurisdiction and row-level security filters is far too low, so
+    # the planner prefers gathering every candidate by bitmap and sorting (50 ms where 2,400
+    # reports share a spot) over the nearest-first index walk (under 1 ms); this statement
+    # alone is planned without bitmap scans.
+    session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        return [dict(r) for r in session.execute(text(sql), params).mappings()]
+    finally:
+        session.execute(text("SET LOCAL enable_bitmapscan TO DEFAULT"))
 
 
 def history(session: Session, report_id: uuid.UUID) -> list[dict[str, Any]]:
