@@ -23,6 +23,26 @@ class CaseCounts(BaseModel):
     queues: dict[str, QueueCount]
 
 
+class PlaceCommunity(BaseModel):
+    code: str
+    name: str
+    street_name: str
+
+
+class PlaceGridCell(BaseModel):
+    code: str
+    label_zh: str = Field(description="第NNN网格: the cell's number within its community")
+
+
+class CasePlaces(BaseModel):
+    """The pick-lists of the workbench's filters, within the jurisdiction."""
+
+    communities: list[PlaceCommunity]
+    grid_cells: list[PlaceGridCell] = Field(
+        description="active cells of `community` (empty without it)"
+    )
+
+
 class CaseItem(BaseModel):
     id: uuid.UUID
     category: str

@@ -808,6 +808,11 @@ def _case_counts(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/api/cases/counts", headers=ctx.headers(role))
 
 
+@case("GET", "/api/cases/places", "self")
+def _case_places(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/api/cases/places", headers=ctx.headers(role))
+
+
 @case("GET", "/work", "self")
 def _work_page(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/work", headers=ctx.headers(role))

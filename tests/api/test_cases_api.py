@@ -248,10 +248,98 @@ def test_the_case_page_data(client, auth_headers, spots) -> None:
     assert r.status_code == 200 and r.json()["duplicate_of"] == first
 
 
-@pytest.mark.parametrize("user", ["street1", "community1", "district", "dept-fire", "worker1"])
+@pytest.mark.parametrize(
+    "user", ["street1", "community1", "district", "dept-fire", "worker1", "admin"]
+)
 def test_counts_agree_with_the_lists(client, auth_headers, user) -> None:
     """The counting function applies the same jurisdiction as the lists (which RLS also checks)."""
     headers = auth_headers[user]
     counts = client.get("/api/cases/counts", headers=headers).json()["queues"]
     for name, entry in counts.items():
         assert entry["count"] == len(_queue(client, headers, name)), (user, name)
+
+
+def test_counts_agree_with_the_lists_for_an_admin_without_a_district(client, owner_engine):
+    headers = _admin_without_district(owner_engine, client)
+    counts = client.get("/api/cases/counts", headers=headers).json()["queues"]
+    assert counts["accept"]["count"] > 0
+    for name, entry in counts.items():
+        assert entry["count"] == len(_queue(client, headers, name)), name
+
+
+def _admin_without_district(owner_engine, client) -> dict[str, str]:
+    from service.domain.passwords import hash_password
+
+    with owner_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO app_user (username, password_hash, role)"
+                " VALUES ('admin-all', :h, 'admin') ON CONFLICT (username) DO NOTHING"
+            ),
+            {"h": hash_password("demo-pass-1")},
+        )
+    r = client.post("/api/auth/token", data={"username": "admin-all", "password": "demo-pass-1"})
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_new_since_counts_for_an_admin_without_a_district(
+    client, auth_headers, spots, owner_engine
+) -> None:
+    """The badge of an admin who belongs to no district counts what changed anywhere (it once
+    compared the history's district with the admin's missing one and always showed 0)."""
+    admin = _admin_without_district(owner_engine, client)
+    me = client.get("/api/me", headers=admin).json()
+    assert me["jurisdiction"]["district_code"] is None and me["role"] == "admin"
+    since = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    rid = _file(client, auth_headers, spots[16], description="管理员角标")
+    counts = client.get("/api/cases/counts", params={"since": since}, headers=admin).json()
+    assert counts["queues"]["accept"]["new"] >= 1
+    assert rid in _queue(client, admin, "accept")
+    later = client.get("/api/cases/counts", params={"since": counts["now"]}, headers=admin).json()
+    assert later["queues"]["accept"]["new"] == 0
+    # the same badge for the street office, which has a district, still counts it too
+    street = client.get(
+        "/api/cases/counts", params={"since": since}, headers=auth_headers["street1"]
+    )
+    assert street.json()["queues"]["accept"]["new"] >= 1
+
+
+def test_the_filters_pick_lists_stay_in_my_jurisdiction(client, auth_headers, owner_engine):
+    street = auth_headers["street1"]
+    with owner_engine.begin() as conn:
+        own = (
+            conn.execute(
+                text(
+                    "SELECT c.code FROM community c JOIN app_user u ON u.street_id = c.street_id"
+                    " WHERE u.username = 'street1'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        other = conn.execute(
+            text(
+                "SELECT c.code FROM community c JOIN app_user u ON u.street_id = c.street_id"
+                " WHERE u.username = 'street2' LIMIT 1"
+            )
+        ).scalar_one()
+    places = client.get("/api/cases/places", headers=street).json()
+    assert sorted(c["code"] for c in places["communities"]) == sorted(own)
+    assert all(c["name"] and c["street_name"] for c in places["communities"])
+    assert places["grid_cells"] == []
+    cells = client.get("/api/cases/places", params={"community": own[0]}, headers=street).json()
+    assert cells["grid_cells"] and all(
+        g["code"].startswith(own[0]) and g["label_zh"] == f"第{g['code'][-3:]}网格"
+        for g in cells["grid_cells"]
+    )
+    # another street's community: no cells (it is not mine), and a bad code is a clear 422
+    assert (
+        client.get("/api/cases/places", params={"community": other}, headers=street).json()[
+            "grid_cells"
+        ]
+        == []
+    )
+    r = client.get("/api/cases/places", params={"community": "12ab"}, headers=street)
+    assert r.status_code == 422
+    dept = client.get("/api/cases/places", headers=auth_headers["dept-fire"]).json()
+    assert set(own) <= {c["code"] for c in dept["communities"]}

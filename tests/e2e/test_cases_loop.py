@@ -226,3 +226,66 @@ def test_an_overdue_report_shows_in_the_street_escalated_queue(
     row = street.locator("#case-rows tr", has_text=marker)
     assert "超期" in row.inner_text()
     street_ctx.close()
+
+
+def test_community_and_grid_filters_are_pick_lists_of_my_jurisdiction(
+    browser, live_server, owner_engine
+) -> None:
+    """street1 picks a community by name and one of its cells (第NNN网格), never typing a code;
+    the queue then shows only that cell's reports."""
+    base = live_server.url
+    with owner_engine.begin() as conn:
+        mine = conn.execute(
+            text(
+                "SELECT c.code, c.name FROM community c"
+                " JOIN app_user u ON u.street_id = c.street_id"
+                " WHERE u.username = 'street1' ORDER BY c.code"
+            )
+        ).all()
+        others = (
+            conn.execute(
+                text(
+                    "SELECT c.name FROM community c WHERE c.street_id <> (SELECT street_id FROM"
+                    " app_user WHERE username = 'street1')"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        # a report in a cell of the first community, so that the filtered queue is not empty
+        worker_spot = conn.execute(
+            text(
+                "SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))"
+                " FROM grid_cell g JOIN community c ON c.id = g.community_id"
+                " JOIN grid_assignment a ON a.cell_id = g.id AND a.valid_to IS NULL"
+                " JOIN app_user u ON u.id = a.worker_id AND u.username = 'worker1'"
+                " WHERE g.is_active ORDER BY g.code LIMIT 1"
+            )
+        ).one()
+    cell_code, lon, lat = worker_spot
+    marker = f"筛选{uuid.uuid4().hex[:6]}"
+    body = report_body(lon, lat, category="fire_lane_blocked", description=marker)
+    r = httpx.post(f"{base}/api/reports", json=body, headers=_token(base, "worker1"))
+    assert r.status_code == 201, r.text
+    context, page = _desk(browser, base, "street1")
+    try:
+        page.click("#queues button[data-queue=accept]")
+        page.wait_for_selector("#queues button[data-queue=accept][aria-current=true]")
+        labels = page.locator("#f-community option").all_inner_texts()
+        assert labels[0] == "全部社区"
+        assert sorted(labels[1:]) == sorted(name for _, name in mine)
+        assert not set(labels) & set(others)
+        assert not any(label.isdigit() for label in labels)
+        assert page.locator("#f-grid").is_disabled()
+        community = next(name for code, name in mine if cell_code.startswith(code))
+        page.select_option("#f-community", label=community)
+        page.wait_for_selector("#f-grid:not([disabled]) option:nth-child(2)")
+        cells = page.locator("#f-grid option").all_inner_texts()
+        assert all(c.startswith("第") and c.endswith("网格") for c in cells[1:])
+        page.select_option("#f-grid", value=cell_code)
+        page.click("#filters button[type=submit]")
+        page.locator("#case-rows tr", has_text=marker).wait_for()
+        places = page.locator("#case-rows tr td:nth-child(4)").all_inner_texts()
+        assert places and all(p == f"{community} / {cell_code}" for p in places)
+    finally:
+        context.close()

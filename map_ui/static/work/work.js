@@ -19,11 +19,36 @@ async function start() {
     $("f-department").add(new Option(d.name, d.code));
     $("bulk-department").add(new Option(d.name, d.code));
   }
+  await loadPlaces();
   initResidents(state);
   await refreshCounts();
   const first = Object.keys(state.counts)[0];
   if (first) await showQueue(new URLSearchParams(location.search).get("queue") || first);
   setInterval(refreshCounts, POLL_MS);
+}
+
+/* The community and grid filters: pick-lists of my jurisdiction, by name (never typed codes). */
+async function loadPlaces() {
+  const places = await api("/api/cases/places");
+  const multiStreet = new Set(places.communities.map((c) => c.street_name)).size > 1;
+  for (const c of places.communities) {
+    $("f-community").add(new Option(multiStreet ? `${c.street_name} · ${c.name}` : c.name, c.code));
+  }
+  $("f-community").addEventListener("change", loadGrids);
+}
+
+async function loadGrids() {
+  const grid = $("f-grid");
+  grid.replaceChildren(new Option("全部网格", ""));
+  const community = $("f-community").value;
+  grid.disabled = !community;
+  if (!community) return;
+  const places = await api(`/api/cases/places?community=${encodeURIComponent(community)}`);
+  for (const g of places.grid_cells) {
+    const option = new Option(g.label_zh, g.code);
+    option.title = g.code;
+    grid.add(option);
+  }
 }
 
 export async function refreshCounts() {

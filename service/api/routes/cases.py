@@ -18,6 +18,7 @@ from service.api.case_schemas import (
     CaseDetail,
     CaseItem,
     CasePage,
+    CasePlaces,
     QueueCount,
 )
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
@@ -143,6 +144,23 @@ def bulk_move(request: Request, session: SessionDep, me: Mover, body: BulkMove) 
     return BulkResult(moved=list(dict.fromkeys(body.ids)))
 
 
+@router.get(
+    "/places",
+    response_model=CasePlaces,
+    summary="The filters' pick-lists: my jurisdiction's communities and one community's cells",
+)
+def case_places(
+    request: Request,
+    session: SessionDep,
+    me: Reader,
+    community: Annotated[
+        str | None, Query(pattern=r"^[0-9]{12}$", description="also list this community's cells")
+    ] = None,
+) -> CasePlaces:
+    found = queues.jurisdiction_places(session, me, request.state.scope, community)
+    return CasePlaces(**found)  # type: ignore[arg-type]
+
+
 @router.get("/{report_id}", response_model=CaseDetail, summary="A case's page data")
 def read_case(
     report_id: uuid.UUID, request: Request, session: SessionDep, me: Reader
@@ -158,7 +176,14 @@ def read_case(
         code = _department_code(session, me)
         mine = next((p for p in parts if p.department == code), None)
     nearby = reports_repo.nearby_open(
-        session, me, scope, category=row["category"], lon=row["lon"], lat=row["lat"], radius_m=250
+        session,
+        me,
+        scope,
+        category=row["category"],
+        lon=row["lon"],
+        lat=row["lat"],
+        radius_m=250,
+        limit=11,
     )
     duplicates = [report_public(r) for r in nearby if r["id"] != report_id][:10]
     return CaseDetail(

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import literal_column, text
 from sqlalchemy.orm import Session
 
+from service.db.jurisdiction import area_clause, compile_clause
 from service.db.repositories.reports import visibility
 from service.domain.case_queues import (
     ESCALATION_LEVEL,
@@ -242,3 +243,40 @@ def report_places(session: Session, report_id: uuid.UUID) -> dict[str, Any]:
             {"name": row.area_name, "geometry": json.loads(row.area)} if row.area else None
         ),
     }
+
+
+def jurisdiction_places(
+    session: Session, me: Principal, scope: str, community: str | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The communities of the jurisdiction (names, for the filters' pick-lists) and, given one of
+    them by code, its active grid cells."""
+    where, params = compile_clause(
+        area_clause(
+            me,
+            scope,
+            district_col=literal_column("s.district_id"),
+            street_col=literal_column("c.street_id"),
+            community_col=literal_column("c.id"),
+        )
+    )
+    communities = session.execute(
+        text(
+            "SELECT c.code, c.name, s.name AS street_name FROM community c"  # noqa: S608 - compiled clause, values bound
+            f" JOIN street s ON s.id = c.street_id WHERE {where} ORDER BY s.code, c.code"
+        ),
+        params,
+    ).mappings()
+    cells: list[dict[str, Any]] = []
+    if community:
+        cells = [
+            {"code": r.code, "label_zh": f"第{r.code[-3:]}网格"}
+            for r in session.execute(
+                text(
+                    "SELECT g.code FROM grid_cell g JOIN community c ON c.id = g.community_id"  # noqa: S608 - compiled clause, values bound
+                    " JOIN street s ON s.id = c.street_id"
+                    f" WHERE g.is_active AND c.code = :q_comm_code AND {where} ORDER BY g.code"
+                ),
+                {**params, "q_comm_code": community},
+            )
+        ]
+    return {"communities": [dict(r) for r in communities], "grid_cells": cells}
