@@ -279,7 +279,7 @@ def test_community_and_grid_filters_are_pick_lists_of_my_jurisdiction(
         assert page.locator("#f-grid").is_disabled()
         community = next(name for code, name in mine if cell_code.startswith(code))
         page.select_option("#f-community", label=community)
-        page.wait_for_selector("#f-grid:not([disabled]) option:nth-child(2)")
+        page.wait_for_selector("#f-grid:not([disabled]) option:nth-child(2)", state="attached")
         cells = page.locator("#f-grid option").all_inner_texts()
         assert all(c.startswith("第") and c.endswith("网格") for c in cells[1:])
         page.select_option("#f-grid", value=cell_code)
