@@ -33,9 +33,15 @@ def caller_view(session: Session, me: Principal, row: dict[str, Any]) -> CallerV
     return CallerView(masked=True, name=None, phone=None, display=masked)
 
 
-def resident_facts(session: Session, me: Principal, row: dict[str, Any]) -> dict[str, Any]:
-    """The resident-side fields of CaseDetail."""
-    found = visits.list_visits(session, row["id"])
+def resident_facts(
+    session: Session,
+    me: Principal,
+    row: dict[str, Any],
+    found: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The resident-side fields of CaseDetail (`found`: the return visits, if already read)."""
+    if found is None:
+        found = visits.list_visits(session, row["id"])
     channel = row.get("channel") or "patrol"
     closed_at = row.get("closed_at")
     needs = (

@@ -22,9 +22,15 @@ from service.api.case_schemas import (
     QueueCount,
 )
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
-from service.api.report_schemas import ReportPublic, TransitionCreate, report_public
+from service.api.report_schemas import (
+    HistoryEntry,
+    PhotoRef,
+    ReportDetail,
+    ReportPublic,
+    TransitionCreate,
+    report_public,
+)
 from service.api.resident_views import resident_facts
-from service.api.routes.reports import _detail
 from service.api.transitions import load_report, move_report, raced
 from service.db.repositories import case_assists as assists
 from service.db.repositories import case_queues as queues
@@ -37,6 +43,7 @@ from service.domain.case_queues import (
     time_left_s,
 )
 from service.domain.principal import Principal
+from service.domain.report_lifecycle import allowed_targets
 from service.errors import Conflict, ValidationFailed, WanggeError
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -167,8 +174,14 @@ def read_case(
 ) -> CaseDetail:
     scope = request.state.scope
     row = load_report(session, report_id, me, scope)
-    detail = _detail(session, row, me)
-    parts = [AssistPublic(**a) for a in assists.list_assists(session, report_id)]
+    found = queues.case_parts(session, report_id)
+    detail = ReportDetail(
+        **report_public(row).model_dump(),
+        history=[HistoryEntry(**h) for h in found["history"]],
+        photos=[PhotoRef(**p, url=f"/api/photos/{p['id']}") for p in found["photos"]],
+        allowed_transitions=allowed_targets(row["status"], me.role),
+    )
+    parts = [AssistPublic(**a) for a in found["assists"]]
     mine = None
     if me.role == "department" and row["department_id"] != me.department_id:
         # an assisting department works its part, never the report's own status
@@ -176,24 +189,19 @@ def read_case(
         code = _department_code(session, me)
         mine = next((p for p in parts if p.department == code), None)
     nearby = reports_repo.nearby_open(
-        session,
-        me,
-        scope,
-        category=row["category"],
-        lon=row["lon"],
-        lat=row["lat"],
-        radius_m=250,
+        session, me, scope, category=row["category"], lon=row["lon"], lat=row["lat"], radius_m=250,
         limit=11,
-    )
+    )  # fmt: skip
     duplicates = [report_public(r) for r in nearby if r["id"] != report_id][:10]
     return CaseDetail(
         **detail.model_dump(),
-        time_left_s=time_left_s(row["deadline_at"], _now(session)),
+        time_left_s=time_left_s(row["deadline_at"], found["now"]),
         assists=parts,
         my_assist=mine,
         duplicates=[ReportPublic(**d.model_dump()) for d in duplicates],
-        **queues.report_places(session, report_id),
-        **resident_facts(session, me, row),
+        cell=found["cell"],
+        residential_area=found["residential_area"],
+        **resident_facts(session, me, row, found["visits"]),
     )
 
 

@@ -226,18 +226,57 @@ def _count_worker(session: Session, params: dict[str, Any]) -> dict[str, dict[st
     }
 
 
-def report_places(session: Session, report_id: uuid.UUID) -> dict[str, Any]:
-    """The GeoJSON outlines of the report's grid cell and 小区 (None where it has none)."""
+_STAMPS = ("created_at", "updated_at")
+
+
+def _rows(found: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """json_agg rows with their timestamps back as datetimes."""
+    return [
+        {k: datetime.fromisoformat(v) if k in _STAMPS and v else v for k, v in r.items()}
+        for r in found or []
+    ]
+
+
+def case_parts(session: Session, report_id: uuid.UUID) -> dict[str, Any]:
+    """Everything the case page shows besides the report row and its nearby duplicates, in one
+    statement (each table under its row-level security as before): photos, history, assisting
+    departments' parts, return visits, the cell and 小区 outlines, and the database's clock."""
     row = session.execute(
         text(
-            "SELECT ST_AsGeoJSON(gc.geom, 6) AS cell, gc.code AS cell_code,"
-            " ST_AsGeoJSON(ra.geom, 6) AS area, ra.name AS area_name"
-            " FROM report r LEFT JOIN grid_cell gc ON gc.id = r.grid_cell_id"
-            " LEFT JOIN residential_area ra ON ra.id = r.residential_area_id WHERE r.id = :id"
+            """
+            SELECT now() AS now,
+              (SELECT json_agg(json_build_object('id', p.id, 'is_evidence', p.is_evidence,
+                 'width', p.width, 'height', p.height, 'created_at', p.created_at)
+                 ORDER BY p.created_at, p.id) FROM photo p WHERE p.report_id = r.id) AS photos,
+              (SELECT json_agg(json_build_object('from_status', e.from_status,
+                 'to_status', e.to_status, 'note', e.note, 'created_at', e.created_at,
+                 'actor', u.username) ORDER BY e.created_at, e.id)
+                 FROM report_event e LEFT JOIN app_user u ON u.id = e.actor_id
+                 WHERE e.report_id = r.id) AS history,
+              (SELECT json_agg(json_build_object('department', d.code,
+                 'department_name_zh', d.name_zh, 'part', a.part, 'status', a.status,
+                 'note', a.note, 'updated_at', a.updated_at) ORDER BY d.code)
+                 FROM report_assist a JOIN department d ON d.id = a.department_id
+                 WHERE a.report_id = r.id) AS assists,
+              (SELECT json_agg(json_build_object('id', v.id, 'result', v.result, 'note', v.note,
+                 'reopened', v.reopened, 'actor', u.username, 'created_at', v.created_at)
+                 ORDER BY v.created_at, v.id)
+                 FROM return_visit v JOIN app_user u ON u.id = v.actor_id
+                 WHERE v.report_id = r.id) AS visits,
+              ST_AsGeoJSON(gc.geom, 6) AS cell, gc.code AS cell_code,
+              ST_AsGeoJSON(ra.geom, 6) AS area, ra.name AS area_name
+            FROM report r LEFT JOIN grid_cell gc ON gc.id = r.grid_cell_id
+            LEFT JOIN residential_area ra ON ra.id = r.residential_area_id WHERE r.id = :id
+            """
         ),
         {"id": report_id},
     ).one()
     return {
+        "now": row.now,
+        "photos": _rows(row.photos),
+        "history": _rows(row.history),
+        "assists": _rows(row.assists),
+        "visits": _rows(row.visits),
         "cell": {"code": row.cell_code, "geometry": json.loads(row.cell)} if row.cell else None,
         "residential_area": (
             {"name": row.area_name, "geometry": json.loads(row.area)} if row.area else None
