@@ -115,6 +115,8 @@ class ReportFilter:
     statuses: tuple[str, ...] | None = None
     category: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
+    ids: tuple[str, ...] | None = None
     limit: int = 100
     offset: int = 0
 
@@ -140,6 +142,12 @@ def list_reports(
     if flt.since:
         where.append("r.created_at >= :since")
         params["since"] = flt.since
+    if flt.until:
+        where.append("r.created_at <= :until")
+        params["until"] = flt.until
+    if flt.ids:
+        where.append("r.id = ANY(CAST(:ids AS uuid[]))")
+        params["ids"] = list(flt.ids)
     clause = " AND ".join(where)
     count_sql = f"SELECT count(*) FROM report r WHERE {clause}"  # noqa: S608 (bound params only)
     total = session.scalar(text(count_sql), params) or 0
