@@ -252,3 +252,36 @@ def test_get_filters(client, auth_headers, key, spots) -> None:
     other = client.get("/open311/v2/requests.json", headers=auth_headers["street2"],
                        params={"service_request_id": ",".join(ids)})  # fmt: skip
     assert other.status_code == 200 and other.json() == []  # another street's jurisdiction
+
+
+def test_a_key_reads_back_only_what_it_filed(
+    client, auth_headers, settings, district_code, spots, key
+) -> None:
+    _, mine = make_key(settings, district_code)
+    r = client.post("/open311/v2/requests.json", data=filing(spots[11], mine, media_url=PHOTO))
+    rid = r.json()[0]["service_request_id"]
+    theirs = client.post("/open311/v2/requests.json", data=filing(spots[11], key))
+    other = theirs.json()[0]["service_request_id"]
+    listed = client.get("/open311/v2/requests.json", params={"api_key": mine})
+    assert listed.status_code == 200
+    assert [x["service_request_id"] for x in listed.json()] == [rid]  # not the demo's, not theirs
+    assert listed.json()[0]["media_url"] == PHOTO and PHONE not in listed.text
+    one = client.get(f"/open311/v2/requests/{rid}.xml", headers={"X-Api-Key": mine})
+    assert (
+        one.status_code == 200 and ET.fromstring(one.content).findtext("request/status") == "open"
+    )
+    assert "李四" not in one.text and PHONE not in one.text
+    assert client.get(f"/open311/v2/requests/{other}.json",
+                      params={"api_key": mine}).status_code == 404  # fmt: skip
+    both = {"api_key": mine, "service_request_id": f"{rid},{other}"}
+    by_ids = client.get("/open311/v2/requests.json", params=both)
+    assert [x["service_request_id"] for x in by_ids.json()] == [rid]
+    # staff accept it: the client sees the status move on
+    street = auth_headers["street1"]
+    moved = client.post(f"/api/reports/{rid}/transitions", headers=street,
+                        json={"to": "accepted", "expected": "reported"})  # fmt: skip
+    assert moved.status_code in (200, 201), moved.text
+    again = client.get(f"/open311/v2/requests/{rid}.json", params={"api_key": mine})
+    assert again.json()[0]["status_notes"] == "accepted"
+    bad = client.get("/open311/v2/requests.json", params={"api_key": "w311_wrong"})
+    assert bad.status_code == 403 and bad.json()[0]["code"] == 403

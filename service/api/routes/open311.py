@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -14,7 +15,15 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from service.api.deps import SessionDep, SettingsDep, client_address, require, set_rls_identity
+from service.api.deps import (
+    SessionDep,
+    SettingsDep,
+    check_action,
+    client_address,
+    get_current_user,
+    require,
+    set_rls_identity,
+)
 from service.api.open311_format import answer, check_format
 from service.db.repositories import open311_keys as keys
 from service.db.repositories import reports as repo
@@ -33,6 +42,31 @@ from service.residents import Draft, register_case
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MAX_FIELDS = 50
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: a user (their jurisdiction) or an Open311 client (what its key filed)."""
+
+    me: Principal
+    scope: str
+    key_id: int | None = None
+
+
+def open311_reader(request: Request, session: SessionDep) -> Reader:
+    """An API key (`api_key` parameter or X-Api-Key header, counted against its rate) reads the
+    requests it filed; otherwise a user's token, as `require("report:read")`."""
+    sent = request.query_params.get("api_key") or request.headers.get("x-api-key")
+    if sent:
+        key = counted_key(request, session, sent)
+        set_rls_identity(session, key.principal)
+        return Reader(key.principal, "area", key.id)
+    me = get_current_user(request, session)
+    return Reader(me, check_action(me, "report:read", request))
+
+
+open311_reader.__wangge_action__ = "report:read"  # type: ignore[attr-defined]
+ReaderDep = Annotated[Reader, Depends(open311_reader)]
 
 
 def _request(row: dict[str, Any], media: dict[str, str]) -> dict[str, Any]:
@@ -75,13 +109,15 @@ def services(
     return answer(fmt, "services", "service", rows)
 
 
-@router.get("/requests.{fmt}", summary="GeoReport v2 service requests in my jurisdiction")
+@router.get(
+    "/requests.{fmt}",
+    summary="GeoReport v2 service requests in my jurisdiction (with an API key: its own)",
+)
 def requests(
     fmt: str,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    me: Annotated[Principal, Depends(require("report:read"))],
+    reader: ReaderDep,
     service_code: str | None = None,
     start_date: datetime | None = None,
     end_date: datetime | None = None,
@@ -91,7 +127,7 @@ def requests(
     check_format(fmt)
     ids = request_ids_of(service_request_id)
     if ids is not None:  # GeoReport: with ids, the other filters are ignored
-        flt = repo.ReportFilter(ids=ids, limit=len(ids))
+        flt = repo.ReportFilter(ids=ids, filed_with_key=reader.key_id, limit=len(ids))
     else:
         if start_date and end_date and start_date > end_date:
             raise ValidationFailed(
@@ -104,27 +140,25 @@ def requests(
             since=start_date,
             until=end_date,
             statuses=statuses_of(status),
+            filed_with_key=reader.key_id,
             limit=min(1000, settings.max_page_size),
         )
-    rows, _ = repo.list_reports(session, me, request.state.scope, flt)
+    rows, _ = repo.list_reports(session, reader.me, reader.scope, flt)
     media = keys.media_urls(session, [str(r["id"]) for r in rows])
     return answer(fmt, "service_requests", "request", [_request(r, media) for r in rows])
 
 
 @router.get("/requests/{request_id}.{fmt}", summary="One GeoReport v2 service request")
 def one_request(
-    request_id: uuid.UUID,
-    fmt: str,
-    request: Request,
-    session: SessionDep,
-    me: Annotated[Principal, Depends(require("report:read"))],
+    request_id: uuid.UUID, fmt: str, session: SessionDep, reader: ReaderDep
 ) -> Response:
     check_format(fmt)
-    row = repo.get_report(session, request_id, me, request.state.scope)
-    if row is None:
+    flt = repo.ReportFilter(ids=(str(request_id),), filed_with_key=reader.key_id, limit=1)
+    rows, _ = repo.list_reports(session, reader.me, reader.scope, flt)
+    if not rows:
         raise OutsideJurisdiction("service request not found", message_zh="事件不存在")
     media = keys.media_urls(session, [str(request_id)])
-    return answer(fmt, "service_requests", "request", [_request(row, media)])
+    return answer(fmt, "service_requests", "request", [_request(rows[0], media)])
 
 
 async def filing_params(request: Request) -> dict[str, str]:
@@ -152,12 +186,17 @@ FilingParams = Annotated[dict[str, str], Depends(filing_params)]
 
 
 def _key_of(request: Request, session: SessionDep, params: FilingParams) -> keys.ApiKey:
-    """The live API key sent as `api_key` (or the X-Api-Key header), counted against its
-    per-minute rate: 401 without one, 403 for an unknown or revoked key, 429 beyond the rate."""
+    """The live API key sent as `api_key` (or the X-Api-Key header): 401 without one."""
     sent = params.get("api_key") or request.headers.get("x-api-key") or ""
     if not sent:
         raise NotAuthenticated("api_key is required", message_zh="缺少 api_key",
                                where={"field": "api_key"})  # fmt: skip
+    return counted_key(request, session, sent)
+
+
+def counted_key(request: Request, session: SessionDep, sent: str) -> keys.ApiKey:
+    """The live key `sent`, counted against its per-minute rate: 403 for an unknown or revoked
+    key, 429 (with Retry-After) beyond the rate."""
     found = keys.find_key(session, sent)
     if found is None:
         raise Forbidden("invalid or revoked api_key", message_zh="api_key 无效或已吊销",
