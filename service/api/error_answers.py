@@ -87,7 +87,7 @@ def _unavailable(message: str) -> JSONResponse:
     )
 
 
-async def data_error(request: Request, exc: DataError | psycopg.DataError) -> JSONResponse:
+async def data_error(request: Request, exc: DataError | psycopg.DataError) -> Response:
     """PostgreSQL refused a value (SQLSTATE class 22: out of range, malformed): the client's.
 
     E.g. /api/users/99999999999 overflows int4, ?offset=10**30 overflows int8. Without this
@@ -95,17 +95,15 @@ async def data_error(request: Request, exc: DataError | psycopg.DataError) -> JS
     """
     sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     log.warning("data error on %s %s: %s", request.method, request.url.path, sqlstate)
-    return AsciiJSONResponse(
-        {
-            "detail": {
-                "code": "value_out_of_range",
-                "message": "a value in the request is out of range or malformed for the database",
-                "message_zh": "请求中的数值超出范围或格式不正确",
-                "where": {"sqlstate": sqlstate},
-            }
-        },
-        status_code=422,
-    )
+    detail = {
+        "code": "value_out_of_range",
+        "message": "a value in the request is out of range or malformed for the database",
+        "message_zh": "请求中的数值超出范围或格式不正确",
+        "where": {"sqlstate": sqlstate},
+    }
+    if is_open311(request):
+        return error_answer(request, 422, detail)
+    return AsciiJSONResponse({"detail": detail}, status_code=422)
 
 
 ERROR_DETAIL_SCHEMA = {

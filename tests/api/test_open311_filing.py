@@ -285,3 +285,15 @@ def test_a_key_reads_back_only_what_it_filed(
     assert again.json()[0]["status_notes"] == "accepted"
     bad = client.get("/open311/v2/requests.json", params={"api_key": "w311_wrong"})
     assert bad.status_code == 403 and bad.json()[0]["code"] == 403
+
+
+def test_values_the_database_refuses_are_open311_errors(client, auth_headers, key) -> None:
+    district = auth_headers["district"]
+    r = client.get("/open311/v2/requests.json", headers=district,
+                   params={"service_code": "a\x00b"})  # fmt: skip
+    assert r.status_code == 422 and r.json()[0]["code"] == 422, r.text
+    r = client.get("/open311/v2/requests.xml", headers=district,
+                   params={"start_date": "0001-01-01T00:00:00+14:00"})  # fmt: skip
+    assert r.status_code in (200, 422)
+    if r.status_code == 422:
+        assert ET.fromstring(r.content).findtext("error/code") == "422"
