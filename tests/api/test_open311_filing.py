@@ -88,6 +88,7 @@ def test_post_json_files_a_complaint_in_the_loop(
     case = client.get(f"/api/cases/{rid}", headers=auth_headers["street1"]).json()
     assert case["status"] == "reported" and case["channel"] == "complaint"
     assert case["history"][0]["note"] == "登记来源：居民投诉"
+    assert case["media_url"] == PHOTO  # staff see the caller's photo link on the case page
     assert case["description"] == "热线：消防通道被堵 <b>x</b>\n地址：金水路 1 号"
     assert case["caller"] == {"masked": False, "name": "李四", "phone": PHONE,
                               "display": f"李四 {PHONE}"}  # fmt: skip
