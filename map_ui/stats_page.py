@@ -192,10 +192,13 @@ def render_stats_page(
     header: str = "",
     viewer_level: str = "district",
     shortfalls: Mapping[str, Mapping[str, Any]] | None = None,
+    performance: str = "",
 ) -> str:
     """The whole page as one HTML string; every name from the database is escaped.
 
-    head/header: the shared shell's head tags and header (service/api/pages/shell.py)."""
+    head/header: the shared shell's head tags and header (service/api/pages/shell.py);
+    performance: the assessment section (map_ui/performance_table.py), for the roles that
+    may read it."""
     cards = "".join(
         f"<div class='card' data-indicator='{n}'>{INDICATOR_ZH[n]}<br>"
         f"<b>{_pct(totals['indicators'][n]['rate_by_areas'])}</b> "
@@ -229,5 +232,6 @@ def render_stats_page(
         f"<div class='charts'>{bars}</div><h2>近 12 个月变化</h2>{trend_chart(trend)}"
         f"<h2>{LEVEL_ZH[level]}排名{share}</h2>{_ranking_table(units)}"
         f"<h2>未达标的小区</h2>{_shortfalls_html(shortfalls or {})}"
-        f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}</main></body></html>"
+        f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}"
+        f"{performance}</main></body></html>"
     )

@@ -97,6 +97,9 @@ class CaseDetail(ReportDetail):
     channel_zh: str
     external_ref: str | None = Field(description="the 12345 hotline's work-order number")
     caller: CallerView | None = Field(description="in full only for the handling roles")
+    media_url: str | None = Field(
+        default=None, description="the photo URL an Open311 client filed with the request"
+    )
     return_visits: list[VisitPublic]
     needs_return_visit: bool = Field(description="closed, brought by a resident, not yet visited")
     reopened_count: int

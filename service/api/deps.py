@@ -136,6 +136,11 @@ def audit_note(
     request.state.audit = note
 
 
+def check_action(principal: Principal, action: str, request: Request) -> str:
+    """The principal's scope for `action` (kept on request.state), or Forbidden."""
+    return _check(principal, action, request)
+
+
 def _check(principal: Principal, action: str, request: Request) -> str:
     scope = scope_for(principal, action)
     if scope is None:

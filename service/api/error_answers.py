@@ -12,12 +12,13 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from psycopg import OperationalError as PsycopgOperationalError
 from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service.api.open311_format import error_answer, is_open311
 from service.db.role_check import RlsBypassed
 from service.errors import WanggeError
 
@@ -41,8 +42,11 @@ def install_error_handlers(app: FastAPI) -> None:
     document_error_bodies(app)
 
 
-async def domain_error(_: Request, exc: WanggeError) -> JSONResponse:
-    """A refusal raised by the domain, a repository or a route: its own status and body."""
+async def domain_error(request: Request, exc: WanggeError) -> Response:
+    """A refusal raised by the domain, a repository or a route: its own status and body (in
+    Open311's error format under /open311/)."""
+    if is_open311(request):
+        return error_answer(request, exc.status_code, exc.body()["detail"], exc.headers)
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
@@ -83,7 +87,7 @@ def _unavailable(message: str) -> JSONResponse:
     )
 
 
-async def data_error(request: Request, exc: DataError | psycopg.DataError) -> JSONResponse:
+async def data_error(request: Request, exc: DataError | psycopg.DataError) -> Response:
     """PostgreSQL refused a value (SQLSTATE class 22: out of range, malformed): the client's.
 
     E.g. /api/users/99999999999 overflows int4, ?offset=10**30 overflows int8. Without this
@@ -91,17 +95,15 @@ async def data_error(request: Request, exc: DataError | psycopg.DataError) -> JS
     """
     sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     log.warning("data error on %s %s: %s", request.method, request.url.path, sqlstate)
-    return AsciiJSONResponse(
-        {
-            "detail": {
-                "code": "value_out_of_range",
-                "message": "a value in the request is out of range or malformed for the database",
-                "message_zh": "请求中的数值超出范围或格式不正确",
-                "where": {"sqlstate": sqlstate},
-            }
-        },
-        status_code=422,
-    )
+    detail = {
+        "code": "value_out_of_range",
+        "message": "a value in the request is out of range or malformed for the database",
+        "message_zh": "请求中的数值超出范围或格式不正确",
+        "where": {"sqlstate": sqlstate},
+    }
+    if is_open311(request):
+        return error_answer(request, 422, detail)
+    return AsciiJSONResponse({"detail": detail}, status_code=422)
 
 
 ERROR_DETAIL_SCHEMA = {
@@ -139,7 +141,7 @@ def document_error_bodies(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
     """422 listing each problem (loc + msg); echoed input is short and always encodable.
 
     FastAPI's default echoes the whole input and fails (500) on a lone surrogate such as
@@ -154,6 +156,18 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
         if len(echoed) <= MAX_ECHOED_INPUT_CHARS:
             item["input"] = json.loads(echoed)
         errors.append(item)
+    if is_open311(request):
+        first = errors[0] if errors else {}
+        return error_answer(
+            request,
+            422,
+            {
+                "code": "invalid_parameter",
+                "message": f"{first.get('msg', 'invalid request')} at {first.get('loc')}",
+                "message_zh": "请求参数不正确",
+                "where": {"loc": first.get("loc")},
+            },
+        )
     return AsciiJSONResponse({"detail": errors}, status_code=422)
 
 

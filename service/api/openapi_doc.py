@@ -67,6 +67,22 @@ ERROR_STATUSES = {
     "429": "Too many requests",
     "503": "Database unavailable; retry",
 }
+# Open311's own error format (GeoReport v2), in JSON and XML: service/api/open311_format.py
+OPEN311_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Open311Errors",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {
+            "code": {"type": "integer", "description": "the HTTP status"},
+            "description": {"type": "string", "description": "中文 (English)"},
+            "error": {"type": "string", "description": "stable code, e.g. outside_area"},
+            "message_zh": {"type": "string"},
+            "where": {"type": "string", "description": "JSON: the field or coordinates"},
+        },
+    },
+}
 # path prefix → media types of a successful binary answer
 BINARY_ANSWERS: dict[str, dict[str, Any]] = {
     "/api/exports/": {
@@ -92,6 +108,25 @@ def _document_errors(operation: dict[str, Any]) -> None:
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             },
         )
+
+
+def _document_open311(path: str, operation: dict[str, Any]) -> None:
+    """Open311 answers in JSON or XML by the path's suffix, errors in its own format."""
+    if not path.startswith("/open311/"):
+        return
+    responses = operation.setdefault("responses", {})
+    for status, answer in responses.items():
+        if status[0] in "45":
+            answer["content"] = {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Open311Errors"}},
+                "text/xml": {},
+            }
+        else:
+            answer.setdefault("content", {})["text/xml"] = {}
+    for param in operation.get("parameters", []):
+        if param.get("name") == "fmt":
+            param["schema"] = {"type": "string", "enum": ["json", "xml"]}
+            param["description"] = "the answer's format (GeoReport v2 path suffix)"
 
 
 def _document_binary(path: str, operation: dict[str, Any]) -> None:
@@ -121,6 +156,7 @@ def build_openapi(
     doc = base()
     components = doc.setdefault("components", {})
     components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components["schemas"]["Open311Errors"] = OPEN311_ERROR_SCHEMA
     components["securitySchemes"] = {
         "bearer": {
             "type": "http",
@@ -133,6 +169,12 @@ def build_openapi(
             "name": SESSION_COOKIE,
             "description": "browser session from /login; writes also send X-CSRF-Token",
         },
+        "open311_key": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Api-Key",
+            "description": "an Open311 client's key (wangge open311 create-key); or api_key",
+        },
     }
     doc["security"] = [{"bearer": []}, {"cookie": []}]
     for path, item in doc.get("paths", {}).items():
@@ -141,6 +183,7 @@ def build_openapi(
                 continue
             _document_errors(operation)
             _document_binary(path, operation)
+            _document_open311(path, operation)
             _document_ogc_limit(path, operation, max_page_size)
     app.openapi_schema = doc
     return doc

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from service.api.resident_schemas import CallerView, VisitPublic
 from service.db.repositories import intake
 from service.db.repositories import return_visits as visits
+from service.db.repositories.open311_keys import media_urls
 from service.domain.principal import Principal
 from service.domain.residents import CHANNELS, CONTACT_ROLES, RESIDENT_CHANNELS, VISIT_RESULTS
 
@@ -54,6 +55,7 @@ def resident_facts(
         "channel_zh": CHANNELS.get(channel, channel),
         "external_ref": row.get("external_ref"),
         "caller": caller_view(session, me, row),
+        "media_url": media_urls(session, [str(row["id"])]).get(str(row["id"])),
         "return_visits": [VisitPublic(**v, result_zh=VISIT_RESULTS[v["result"]]) for v in found],
         "needs_return_visit": needs,
         "reopened_count": row.get("reopened_count") or 0,

@@ -1,7 +1,8 @@
 """`wangge`: the operator's command line, one Typer sub-app per module of this package.
 
-`db`, `demo`, `users` and `grids` are command groups; `export`, `import`, `escalate`, `backup`,
-`restore`, `serve` and `scheduler` are top-level commands, merged in from their modules' apps.
+`db`, `demo`, `users`, `grids` and `open311` are command groups; `export`, `import`,
+`escalate`, `backup`, `restore`, `serve` and `scheduler` are top-level commands, merged in from
+their modules' apps.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import psycopg
 import typer
 from sqlalchemy.exc import OperationalError
 
-from service.cli import db, demo, exports, grids, ops, reports, serve, users
+from service.cli import db, demo, exports, grids, open311, ops, reports, serve, users
 from service.cli.db import alembic_config
 
 __all__ = ["alembic_config", "app", "main"]
@@ -22,6 +23,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(users.app, name="users")
 app.add_typer(grids.app, name="grids")
+app.add_typer(open311.app, name="open311")
 app.add_typer(reports.app)
 app.add_typer(exports.app)
 app.add_typer(ops.app)

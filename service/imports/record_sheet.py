@@ -69,6 +69,25 @@ def _set(ws: Worksheet, row: int, col: int, value: Any) -> None:
         cell.number_format = "yyyy-mm-dd"
 
 
+def table_workbook(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
+    """A one-sheet workbook of a table (headers, then rows), cells written as `build_sheet`
+    writes them: user text stays text, never a formula."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    for col, header in enumerate(headers, start=1):
+        ws.cell(row=1, column=col, value=header)
+        ws.column_dimensions[get_column_letter(col)].width = max(8, len(header) * 2 + 2)
+    ws.freeze_panes = "A2"
+    for r, row in enumerate(rows, start=2):
+        for col, value in enumerate(row, start=1):
+            _set(ws, r, col, value)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def build_sheet(records: list[dict[str, Any]], companies: list[str]) -> bytes:
     """The workbook: one row per 小区, a hidden sheet of options behind the drop-downs."""
     wb = Workbook()

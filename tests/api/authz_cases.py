@@ -714,17 +714,17 @@ def _field_cells(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/api/field/cells", headers=ctx.headers(role))
 
 
-@case("GET", "/open311/v2/services.json", "self")
+@case("GET", "/open311/v2/services.{fmt}", "self")
 def _open311_services(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/open311/v2/services.json", headers=ctx.headers(role))
 
 
-@case("GET", "/open311/v2/requests.json", "self")
+@case("GET", "/open311/v2/requests.{fmt}", "self")
 def _open311_requests(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/open311/v2/requests.json", headers=ctx.headers(role))
 
 
-@case("GET", "/open311/v2/requests/{request_id}.json", "object")
+@case("GET", "/open311/v2/requests/{request_id}.{fmt}", "object")
 def _open311_request(ctx: Ctx, role: str, target: str) -> httpx.Response:
     rid = ctx.world.reports[target]
     return ctx.client.get(f"/open311/v2/requests/{rid}.json", headers=ctx.headers(role))

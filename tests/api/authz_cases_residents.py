@@ -102,6 +102,14 @@ def _performance(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/api/performance", params=params, headers=ctx.headers(role))
 
 
+@case("GET", "/api/performance/assessment.xlsx", "self")
+def _performance_xlsx(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"period": "2030-02", "by": "community"}
+    return ctx.client.get(
+        "/api/performance/assessment.xlsx", params=params, headers=ctx.headers(role)
+    )
+
+
 @case("GET", "/api/performance/assessment.csv", "self")
 def _performance_csv(ctx: Ctx, role: str, target: str) -> httpx.Response:
     params = {"period": "2030Q1", "by": "department"}

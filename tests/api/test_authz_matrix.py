@@ -51,6 +51,9 @@ PUBLIC = {
     # the front door only redirects (to /login, or to the caller's home); the icon is static
     ("GET", "/"),
     ("GET", "/favicon.ico"),
+    # an external hotline or app files with an Open311 API key, not a user's token: the key is
+    # bound to a district (tests/api/test_open311_filing.py)
+    ("POST", "/open311/v2/requests.{fmt}"),
 }
 # Routes whose level is the caller's own community, street or district (for scope "area").
 LEVEL_OF_ROLE = {

@@ -8,7 +8,10 @@ import io
 import uuid
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # (street, created, deadline, closed or None, status, channel, reopened, escalation, visits)
 # times are China time on 2021-02-dd (or 03-dd): "02-01 08" = 2021-02-01 08:00+08
@@ -143,6 +146,13 @@ def test_csv_and_refusals(client, auth_headers, fixture) -> None:
     assert rows[0][:4] == ["排名", "层级", "编码", "名称"]
     a = next(row for row in rows if row[2] == fixture["A"])
     assert a[0] == "2" and a[4] == "5" and a[7] == "66.7%" and a[-1] == "77.5"
+    r = client.get("/api/performance/assessment.xlsx", params={"period": "2021-02"},
+                   headers=headers)  # fmt: skip
+    assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX)
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    cells = [["" if c is None else str(c) for c in row]
+             for row in sheet.iter_rows(values_only=True)]  # fmt: skip
+    assert cells[0] == rows[0] and sorted(cells[1:]) == sorted(rows[1:])  # the CSV's table
     for bad in ("2021-13", "21Q1", "2021Q5", "last month"):
         r = client.get("/api/performance", params={"period": bad}, headers=headers)
         assert r.status_code == 422 and r.json()["detail"]["where"] == {"field": "period"}, bad

@@ -112,6 +112,10 @@ function renderCase(c) {
   const facts = [["来源", c.channel_zh]];
   if (c.external_ref) facts.push(["工单号", c.external_ref]);
   if (c.caller) facts.push([c.caller.masked ? "来电人（已隐藏）" : "来电人", c.caller.display || "—"]);
+  if (c.media_url) {
+    // an http(s) URL the Open311 client sent (checked when filed); opened without a referrer
+    facts.push(["来电人照片", el("a", { id: "case-media", href: c.media_url, target: "_blank", rel: "noopener noreferrer", referrerPolicy: "no-referrer" }, "查看（外部链接）")]);
+  }
   if (c.reopened_count) facts.push(["重办次数", String(c.reopened_count)]);
   const parts = [el("dl", { className: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))];
   if (c.return_visits.length) {

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import performance as repo
@@ -25,11 +26,14 @@ from service.domain.performance import (
 )
 from service.domain.principal import Principal
 from service.errors import ValidationFailed
+from service.imports.record_sheet import table_workbook
+from service.settings import Settings
 
 router = APIRouter(prefix="/api/performance", tags=["residents"])
 Reader = Annotated[Principal, Depends(require("performance:read"))]
 By = Literal["street", "community", "department"]
 BY_ZH = {"street": "街道", "community": "社区", "department": "部门"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PeriodQuery = Annotated[str, Query(max_length=20, description="2026-03 (month) or 2026Q1")]
 DistrictQuery = Annotated[
     str | None,
@@ -37,10 +41,11 @@ DistrictQuery = Annotated[
 ]
 
 
-def _assess(
-    request: Request, session: SessionDep, settings: SettingsDep, me: Principal,
+def assess(
+    session: Session, settings: Settings, me: Principal, scope: str,
     period: str, by: str, district: str | None,
 ) -> dict[str, Any]:  # fmt: skip
+    """The period's figures, scores and ranks per unit in the caller's reach (also /stats)."""
     try:
         found = parse_period(period)
     except PeriodRefused as refused:
@@ -56,7 +61,7 @@ def _assess(
         )
     now: datetime = session.scalar(text("SELECT now()"))  # type: ignore[assignment]
     rows = repo.unit_counts(
-        session, me, request.state.scope, by, district_id=district_id,
+        session, me, scope, by, district_id=district_id,
         start=found.start, end=found.end, as_of=min(now, found.end),
     )  # fmt: skip
     weights = settings.assessment_weights
@@ -91,7 +96,7 @@ def read_assessment(
     by: By = "street",
     district: DistrictQuery = None,
 ) -> dict[str, Any]:
-    return _assess(request, session, settings, me, period, by, district)
+    return assess(session, settings, me, request.state.scope, period, by, district)
 
 
 CSV_HEADER = ["排名", "层级", "编码", "名称", "受理量", "驳回", "办结", "按时办结率",
@@ -108,6 +113,20 @@ def _name(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
+def table_rows(found: dict[str, Any]) -> list[list[Any]]:
+    """The assessment as the rows of the CSV and XLSX downloads (under CSV_HEADER)."""
+    rows = []
+    for u in found["units"]:
+        hours = "" if u["handling_hours"] is None else f"{u['handling_hours']:.1f}"
+        rows.append([
+            u["rank"] or "", BY_ZH[found["by"]], u["code"], _name(u["name"]), u["received"],
+            u["rejected"], u["closed"], _pct(u["on_time_rate"]), hours,
+            _pct(u["reopened_rate"]), u["visited"], _pct(u["satisfaction_rate"]), u["overdue"],
+            u["escalated"], "" if u["score"] is None else f"{u['score']:.1f}",
+        ])  # fmt: skip
+    return rows
+
+
 @router.get("/assessment.csv", summary="The assessment as CSV (UTF-8 with BOM, for Excel)")
 def download_assessment(
     request: Request,
@@ -118,21 +137,39 @@ def download_assessment(
     by: By = "street",
     district: DistrictQuery = None,
 ) -> Response:
-    found = _assess(request, session, settings, me, period, by, district)
+    found = assess(session, settings, me, request.state.scope, period, by, district)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for u in found["units"]:
-        hours = "" if u["handling_hours"] is None else f"{u['handling_hours']:.1f}"
-        writer.writerow([
-            u["rank"] or "", BY_ZH[by], u["code"], _name(u["name"]), u["received"],
-            u["rejected"], u["closed"], _pct(u["on_time_rate"]), hours,
-            _pct(u["reopened_rate"]), u["visited"], _pct(u["satisfaction_rate"]), u["overdue"],
-            u["escalated"], "" if u["score"] is None else f"{u['score']:.1f}",
-        ])  # fmt: skip
+    writer.writerows(table_rows(found))
     filename = f"assessment-{by}-{found['period']}.csv"
     return Response(
         ("\ufeff" + buf.getvalue()).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/assessment.xlsx",
+    summary="The assessment as an Excel workbook (the CSV's columns)",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def download_assessment_xlsx(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Reader,
+    period: PeriodQuery,
+    by: By = "street",
+    district: DistrictQuery = None,
+) -> Response:
+    found = assess(session, settings, me, request.state.scope, period, by, district)
+    data = table_workbook(f"绩效考核 {found['period']}", CSV_HEADER, table_rows(found))
+    filename = f"assessment-{by}-{found['period']}.xlsx"
+    return Response(
+        data,
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -11,11 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.api.pages.shell import head_tags, header_html, load_shell
+from service.api.routes.performance import assess
 from service.db.repositories import stats as repo
 from service.db.repositories.stats_shortfalls import shortfalls
 from service.domain import coverage
+from service.domain.policy import scope_for
 from service.domain.principal import Principal
 from service.domain.tile_cache import TileCache
+from service.errors import ValidationFailed
 from service.settings import Settings
 
 router = APIRouter(tags=["statistics"])
@@ -153,6 +156,24 @@ def read_report_load(
     return {"as_of": now.isoformat(), "departments": rows}
 
 
+def _performance_section(
+    session: Any, settings: Settings, me: Principal, level: str, period: str | None, by: str
+) -> str:
+    """The assessment of the month (or the period asked for) for roles that may read it."""
+    from map_ui.performance_table import performance_html
+
+    perf_scope = scope_for(me, "performance:read")
+    if perf_scope is None:
+        return ""
+    chosen = (period or "").strip()[:20] or _today(settings).strftime("%Y-%m")
+    try:
+        found = assess(session, settings, me, perf_scope, chosen, by, None)
+    except ValidationFailed as refused:
+        return performance_html(None, level=level, period=chosen, by=by,
+                                error=refused.message_zh or refused.message)  # fmt: skip
+    return performance_html(found, level=level, period=chosen, by=by)
+
+
 @router.get("/stats", response_class=HTMLResponse, include_in_schema=False)
 def stats_page(
     request: Request,
@@ -160,6 +181,8 @@ def stats_page(
     settings: SettingsDep,
     me: Annotated[Principal, Depends(require_page("stats:read"))],
     level: Level = "street",
+    period: str | None = None,
+    by: Literal["street", "community", "department"] = "street",
 ) -> HTMLResponse:
     from map_ui.stats_page import render_stats_page
 
@@ -176,6 +199,7 @@ def stats_page(
         reports=reports,
         viewer_level=me.level,
         shortfalls=shortfalls(session, me, scope, settings.renovation_cutoff_year),
+        performance=_performance_section(session, settings, me, level, period, by),
         head=head_tags("覆盖统计"),
         header=header_html(load_shell(request, session, me), "stats"),
     )

@@ -121,6 +121,9 @@ class ReportFilter:
     statuses: tuple[str, ...] | None = None
     category: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
+    ids: tuple[str, ...] | None = None
+    filed_with_key: int | None = None  # an Open311 client reads only what it filed
     limit: int = 100
     offset: int = 0
 
@@ -146,6 +149,18 @@ def list_reports(
     if flt.since:
         where.append("r.created_at >= :since")
         params["since"] = flt.since
+    if flt.until:
+        where.append("r.created_at <= :until")
+        params["until"] = flt.until
+    if flt.ids:
+        where.append("r.id = ANY(CAST(:ids AS uuid[]))")
+        params["ids"] = list(flt.ids)
+    if flt.filed_with_key is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM open311_request o WHERE o.report_id = r.id"
+            " AND o.key_id = :filed_with_key)"
+        )
+        params["filed_with_key"] = flt.filed_with_key
     clause = " AND ".join(where)
     count_sql = f"SELECT count(*) FROM report r WHERE {clause}"  # noqa: S608 (bound params only)
     total = session.scalar(text(count_sql), params) or 0
