@@ -32,6 +32,8 @@ from service.api.routes import (
     imports,
     login_page,
     maps,
+    meetings,
+    meetings_page,
     mobile,
     ogc,
     open311,
@@ -152,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         residents,
         hotline,
         performance,
+        meetings,
+        meetings_page,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)

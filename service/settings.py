@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.domain.basemap import BaseMap, parse_basemap
+from service.domain.meetings import KINDS as MEETING_KINDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SOCKET_DIR = PROJECT_ROOT / ".pgdata" / "run"
@@ -172,6 +173,21 @@ class Settings(BaseSettings):
         }
     )
     assessment_target_hours: float = 72.0
+
+    # Joint meetings (docs/residents.md): months between meetings of each kind, 0 = as needed.
+    meeting_cadence_months: dict[str, int] = Field(
+        default_factory=lambda: {"street_joint": 1, "grid_quarterly": 3, "community": 0}
+    )
+
+    @field_validator("meeting_cadence_months")
+    @classmethod
+    def _cadence(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(MEETING_KINDS))
+        if unknown:
+            raise ValueError(f"unknown meeting kinds {unknown}; known: {sorted(MEETING_KINDS)}")
+        if any(not 0 <= months <= 24 for months in value.values()):
+            raise ValueError("months between meetings must be 0 (as needed) to 24")
+        return {**dict.fromkeys(MEETING_KINDS, 0), **value}
 
     @model_validator(mode="after")
     def _basemap_is_usable(self) -> Settings:

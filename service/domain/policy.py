@@ -111,6 +111,11 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "case:revisit": dict(STAFF),
     # performance assessment of streets, communities and departments (a department: its own)
     "performance:read": {**STAFF, "department": "district", "planner": "district"},
+    # joint meetings (联席会议): staff record their level's meetings; a department reads the
+    # meetings it attends and marks its own decisions done
+    "meeting:read": {**STAFF, "department": "district"},
+    "meeting:write": dict(STAFF),
+    "meeting:follow_up": {**STAFF, "department": "district"},
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is
