@@ -59,6 +59,7 @@ class ItemPublic(BaseModel):
     done_note: str
     done_by: str | None
     overdue: bool
+    can_mark_done: bool = Field(default=False, description="whether I may mark it done")
 
 
 class MeetingSummary(BaseModel):
@@ -82,6 +83,7 @@ class MeetingSummary(BaseModel):
 
 class MeetingPublic(MeetingSummary):
     agenda: list[ItemPublic]
+    writable: bool = Field(description="whether I may add agenda items")
 
 
 class OverdueItem(ItemPublic):

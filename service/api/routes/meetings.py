@@ -64,20 +64,34 @@ def _not_found(meeting_id: int) -> OutsideJurisdiction:
     )
 
 
-def _item(row: dict[str, Any], today: date) -> ItemPublic:
-    fields = {k: row[k] for k in ItemPublic.model_fields if k in row and k != "overdue"}
-    overdue = decision_overdue(row["due_on"], row["done_at"] is not None, today)
-    return ItemPublic(**fields, overdue=overdue)
+def _item(row: dict[str, Any], today: date, may_mark: bool = False) -> ItemPublic:
+    fields = {k: row[k] for k in ItemPublic.model_fields if k in row}
+    fields["overdue"] = decision_overdue(row["due_on"], row["done_at"] is not None, today)
+    fields["can_mark_done"] = may_mark and row["done_at"] is None
+    return ItemPublic(**fields)
+
+
+def _may_mark(session: Any, me: Principal, meeting: dict[str, Any], owner: str | None) -> bool:
+    """The meeting's own staff, or the department that owns the decision."""
+    if repo.writes(me, meeting):
+        return True
+    return (
+        me.role == "department" and owner is not None and owner == repo.department_code(session, me)
+    )
 
 
 def _meeting(session: Any, me: Principal, meeting_id: int, today: date) -> MeetingPublic:
     row = repo.get_meeting(session, me, meeting_id)
     if row is None:
         raise _not_found(meeting_id)
-    items = [_item(i, today) for i in repo.items_of(session, meeting_id)]
+    items = [
+        _item(i, today, _may_mark(session, me, row, i["owner_department"]))
+        for i in repo.items_of(session, meeting_id)
+    ]
     summary = {k: row[k] for k in MeetingSummary.model_fields if k in row}
     return MeetingPublic(
         **summary,
+        writable=repo.writes(me, row),
         kind_zh=KINDS[row["kind"]],
         items=len(items),
         open_items=sum(1 for i in items if i.done_at is None),
@@ -144,7 +158,7 @@ def board(session: SessionDep, settings: SettingsDep, me: Reader) -> MeetingBoar
         )
     overdue = [
         OverdueItem(
-            **_item(r, today).model_dump(),
+            **_item(r, today, _may_mark(session, me, r, r["owner_department"])).model_dump(),
             meeting_title=r["meeting_title"],
             held_on=r["held_on"],
             street_name=r["street_name"],
@@ -274,7 +288,7 @@ def add_item(
     )  # fmt: skip
     audit_note(request, object_type="meeting_item", object_id=item_id, meeting=meeting_id)
     found = next(i for i in repo.items_of(session, meeting_id) if i["id"] == item_id)
-    return _item(found, _today(session))
+    return _item(found, _today(session), may_mark=True)
 
 
 @router.post(
@@ -290,11 +304,7 @@ def mark_done(
         raise OutsideJurisdiction(
             "agenda item not found", message_zh="议题不存在", where={"id": item_id}
         )
-    mine = repo.writes(me, row) or (
-        me.role == "department" and row["owner_department"] is not None
-        and row["owner_department"] == repo.department_code(session, me)
-    )  # fmt: skip
-    if not mine:
+    if not _may_mark(session, me, row, row["owner_department"]):
         raise Forbidden(
             "only the meeting's staff or the owner department mark this done",
             message_zh="只有会议主办单位或责任部门可以办结此事项",
@@ -304,4 +314,4 @@ def mark_done(
         raise Conflict("already marked done", message_zh="此事项已办结", where={"id": item_id})
     audit_note(request, object_type="meeting_item", object_id=item_id, done=True)
     found = next(i for i in repo.items_of(session, row["meeting_id"]) if i["id"] == item_id)
-    return _item(found, _today(session))
+    return _item(found, _today(session), may_mark=True)
