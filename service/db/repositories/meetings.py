@@ -304,7 +304,8 @@ def overdue_items(session: Session, me: Principal, today: date, limit: int) -> l
     rows = session.execute(
         text(
             f"SELECT {_ITEM_COLUMNS}, m.title AS meeting_title, m.held_on,"  # noqa: S608
-            " m.district_id, m.street_id, m.community_id, s.name AS street_name, c.name AS community_name"
+            " m.district_id, m.street_id, m.community_id, s.name AS street_name,"
+            " c.name AS community_name"
             f" {_ITEM_FROM} JOIN joint_meeting m ON m.id = i.meeting_id"
             " JOIN street s ON s.id = m.street_id LEFT JOIN community c ON c.id = m.community_id"
             f" WHERE {cond} AND i.done_at IS NULL AND i.due_on < :today"
