@@ -23,6 +23,10 @@ def local_database_url(user: str, database: str = "wangge") -> str:
     return f"postgresql+psycopg://{user}@/{database}?host={LOCAL_SOCKET_DIR}&port=5432"
 
 
+# the seeds: streets meet monthly, with the grid workers quarterly; communities as needed
+MEETING_CADENCE_DEFAULT = {"street_joint": 1, "grid_quarterly": 3, "community": 0}
+
+
 class Settings(BaseSettings):
     """Everything the service can be told; safe defaults for a local demo."""
 
@@ -175,8 +179,9 @@ class Settings(BaseSettings):
     assessment_target_hours: float = 72.0
 
     # Joint meetings (docs/residents.md): months between meetings of each kind, 0 = as needed.
+    # A partial value keeps the defaults of the kinds it does not name.
     meeting_cadence_months: dict[str, int] = Field(
-        default_factory=lambda: {"street_joint": 1, "grid_quarterly": 3, "community": 0}
+        default_factory=lambda: dict(MEETING_CADENCE_DEFAULT)
     )
 
     @field_validator("meeting_cadence_months")
@@ -187,7 +192,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown meeting kinds {unknown}; known: {sorted(MEETING_KINDS)}")
         if any(not 0 <= months <= 24 for months in value.values()):
             raise ValueError("months between meetings must be 0 (as needed) to 24")
-        return {**dict.fromkeys(MEETING_KINDS, 0), **value}
+        return {**MEETING_CADENCE_DEFAULT, **value}
 
     @model_validator(mode="after")
     def _basemap_is_usable(self) -> Settings:
