@@ -50,6 +50,8 @@ from service.api.routes import (
     residents,
     shell_pages,
     stats,
+    survey_public,
+    surveys,
     users,
     work_page,
 )
@@ -156,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         performance,
         meetings,
         meetings_page,
+        surveys,
+        survey_public,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)

@@ -179,6 +179,8 @@ class Settings(BaseSettings):
     assessment_target_hours: float = 72.0
 
     # Joint meetings (docs/residents.md): months between meetings of each kind, 0 = as needed.
+    # Residents' survey answers one client (address) may give one 小区 per 24 hours.
+    survey_max_per_client_per_day: int = Field(default=3, ge=1, le=100)
     # A partial value keeps the defaults of the kinds it does not name.
     meeting_cadence_months: dict[str, int] = Field(
         default_factory=lambda: dict(MEETING_CADENCE_DEFAULT)

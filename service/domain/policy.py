@@ -116,6 +116,10 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "meeting:read": {**STAFF, "department": "district"},
     "meeting:write": dict(STAFF),
     "meeting:follow_up": {**STAFF, "department": "district"},
+    # resident satisfaction surveys per 小区: staff of the 小区 make its public link and enter
+    # sheets; the results are read by staff (they feed the property company assessment)
+    "survey:write": {"community_staff": "area", "street_office": "area", "admin": "all"},
+    "survey:read": dict(STAFF),
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is
