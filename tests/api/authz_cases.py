@@ -841,3 +841,4 @@ import tests.api.authz_cases_records  # noqa: E402, F401
 
 # --- residents' voice: complaints, hotline orders, return visits, assessment
 import tests.api.authz_cases_residents  # noqa: E402, F401
+import tests.api.authz_cases_surveys  # noqa: E402, F401

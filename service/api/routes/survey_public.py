@@ -17,7 +17,7 @@ from service.api.pages.survey_html import form_html, thanks_html
 from service.db.repositories import surveys as repo
 from service.domain.plain_text import CONTROL_CHARACTERS
 from service.domain.surveys import ANSWERS, QUESTIONS
-from service.errors import NotFound, TooManyRequests, ValidationFailed
+from service.errors import NotFound
 
 router = APIRouter(tags=["residents"])
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
@@ -32,6 +32,11 @@ def _area(session: SessionDep, code: str) -> dict[str, Any]:
             "no survey behind this link", message_zh="调查链接无效或已更换", where={"code": code}
         )
     return area
+
+
+def _again(area: dict[str, Any], code: str, message_zh: str, status: int) -> HTMLResponse:
+    return HTMLResponse(form_html(area, code, error=message_zh), status_code=status,
+                        headers=NO_STORE)  # fmt: skip
 
 
 @router.get("/survey/{code}", response_class=HTMLResponse, summary="Residents' survey form")
@@ -54,27 +59,18 @@ def survey_answer(
     area = _area(session, code)
     answers = {"overall": overall, "property_service": property_service,
                "environment": environment, "safety": safety}  # fmt: skip
+    # the answer is a page for the resident's browser: refusals are the form again, saying why
     for key, value in answers.items():
         if value not in ANSWERS:
-            raise ValidationFailed(
-                f"{key} must be one of {sorted(ANSWERS)}",
-                message_zh=f"请选择「{QUESTIONS[key]}」的答案",
-                where={"field": key},
-            )
+            return _again(area, code, f"请选择「{QUESTIONS[key]}」的答案", 422)
     if CONTROL_CHARACTERS.search(comment):
-        raise ValidationFailed(
-            "comment holds control characters",
-            message_zh="意见中含有无法保存的字符",
-            where={"field": "comment"},
-        )
+        return _again(area, code, "意见中含有无法保存的字符，请修改后再提交", 422)
     salt = settings.secret_key.encode()
     digest = hmac.new(salt, client_address(request).encode(), hashlib.sha256).hexdigest()
     if repo.answers_today(session, area["id"], digest) >= settings.survey_max_per_client_per_day:
-        raise TooManyRequests(
-            "this client already answered this survey today",
-            message_zh="您今天已提交过本小区的调查，请明天再来",
-            headers={"Retry-After": "86400"},
-        )
+        page = _again(area, code, "您今天已提交过本小区的调查，请明天再来", 429)
+        page.headers["Retry-After"] = "86400"
+        return page
     repo.log_client(session, area["id"], digest)
     repo.add_sheet(
         session, area, quarter=repo.current_quarter(session), source="resident",

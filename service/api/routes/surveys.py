@@ -99,10 +99,11 @@ def summary(
     me: Reader,
     quarter: Annotated[str | None, Query(pattern=r"^[0-9]{4}Q[1-4]$")] = None,
     street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
+    residential_area: Annotated[str | None, Query(pattern=r"^[0-9]{12}R[0-9]{3}$")] = None,
 ) -> dict[str, Any]:
     quarter = quarter or repo.current_quarter(session)
     areas = []
-    for row in repo.quarter_tallies(session, me, quarter, street):
+    for row in repo.quarter_tallies(session, me, quarter, street, residential_area):
         t = tally(
             ["satisfied"] * row["satisfied"] + ["basically"] * row["basically"]
             + ["dissatisfied"] * row["dissatisfied"]

@@ -114,32 +114,28 @@ def add_sheet(
     answers: dict[str, str],
     comment: str,
     created_by: int | None,
-) -> int:
-    found = session.scalar(
-        text(
-            "INSERT INTO satisfaction_survey (residential_area_id, district_id, street_id,"
-            " community_id, quarter, source, overall, property_service, environment, safety,"
-            " comment, created_by) VALUES (:area, :district, :street, :community, :quarter,"
-            " :source, :overall, :property_service, :environment, :safety, :comment,"
-            " :created_by) RETURNING id"
-        ),
-        {
-            "area": area["id"],
-            "district": area["district_id"],
-            "street": area["street_id"],
-            "community": area["community_id"],
-            "quarter": quarter,
-            "source": source,
-            **answers,
-            "comment": comment,
-            "created_by": created_by,
-        },  # fmt: skip
+) -> int | None:
+    """The sheet's id; None for a resident's sheet, which the anonymous request may write but
+    not read back (RETURNING would need the read policy)."""
+    statement = (
+        "INSERT INTO satisfaction_survey (residential_area_id, district_id, street_id,"
+        " community_id, quarter, source, overall, property_service, environment, safety,"
+        " comment, created_by) VALUES (:area, :district, :street, :community, :quarter,"
+        " :source, :overall, :property_service, :environment, :safety, :comment, :created_by)"
     )
-    return int(found)  # type: ignore[arg-type]
+    params = {
+        "area": area["id"], "district": area["district_id"], "street": area["street_id"],
+        "community": area["community_id"], "quarter": quarter, "source": source, **answers,
+        "comment": comment, "created_by": created_by,
+    }  # fmt: skip
+    if created_by is None:
+        session.execute(text(statement), params)
+        return None
+    return int(session.scalar(text(statement + " RETURNING id"), params))  # type: ignore[arg-type]
 
 
 def quarter_tallies(
-    session: Session, me: Principal, quarter: str, street: str | None
+    session: Session, me: Principal, quarter: str, street: str | None, area: str | None = None
 ) -> list[dict[str, Any]]:
     """Per 小区 in `me`'s area (optionally one street): its company, and the quarter's counts
     of overall answers (0 when nobody answered)."""
@@ -158,10 +154,11 @@ def quarter_tallies(
             " LEFT JOIN satisfaction_survey v ON v.residential_area_id = a.id"
             "   AND v.quarter = :quarter"
             f" WHERE {cond} AND (CAST(:street AS text) IS NULL OR s.code = :street)"
+            " AND (CAST(:area AS text) IS NULL OR a.code = :area)"
             " GROUP BY a.id, a.code, a.name, c.name, s.name, pc.name"
             " ORDER BY count(v.id) DESC, a.code LIMIT 5000"
         ),
-        {**params, "quarter": quarter, "street": street},
+        {**params, "quarter": quarter, "street": street, "area": area},
     ).mappings()
     return [dict(r) for r in rows]
 
