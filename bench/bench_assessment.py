@@ -135,7 +135,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    naive = naive_rows(start, end, max(3, args.requests // 3))
+    naive = naive_rows(start, end, max(3, args.requests // 10))
     print(f"\nassessment of {period}, p50 / p95 ms")
     print("| read | wangge over HTTP | naive grouped query (SQL, no HTTP) |\n|---|---|---|")
     for name, (p50, p95) in web.items():

@@ -20,7 +20,7 @@ down_revision = "023_surveys"
 branch_labels = None
 depends_on = None
 
-PIN = "82f37d43ea08"
+PIN = "0b8d41460c48"
 SIGNATURE = "wangge_assessment_counts(text, integer, timestamptz, timestamptz, timestamptz)"
 
 
@@ -32,7 +32,7 @@ def upgrade() -> None:
                    reopened_count, escalation_level, id);
         DROP INDEX IF EXISTS report_district_created_idx;
         CREATE INDEX IF NOT EXISTS return_visit_district_idx
-          ON return_visit (district_id, report_id, created_at DESC, id DESC) INCLUDE (result);
+          ON return_visit (district_id, created_at) INCLUDE (report_id, id, result);
         """
     )
     op.execute(function_sql("wangge_assessment_counts", PIN))

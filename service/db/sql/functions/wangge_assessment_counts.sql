@@ -42,9 +42,10 @@ BEGIN
            OR (v_role = 'street_office' AND r.street_id = v_street)
            OR (v_role = 'community_staff' AND r.community_id = v_community)
            OR (v_role = 'department' AND r.department_id = v_department))),
+  -- a report's visits come after it was made: only the period's and later visits count
   last_visit AS (
     SELECT DISTINCT ON (v.report_id) v.report_id, v.result
-    FROM return_visit v WHERE v.district_id = p_district
+    FROM return_visit v WHERE v.district_id = p_district AND v.created_at >= p_start
     ORDER BY v.report_id, v.created_at DESC, v.id DESC)
   SELECT c.unit_id, count(*),
     count(*) FILTER (WHERE c.status = 'rejected'),
