@@ -93,6 +93,10 @@ def render_records_page(
         '<span class="msg" id="msg" role="status"></span></div></form>'
         "<h2>修改记录</h2><table><thead><tr><th>时间</th><th>修改人</th><th>项目</th>"
         '<th>原值</th><th>新值</th></tr></thead><tbody id="history"></tbody></table>'
+        '<section id="survey" hidden><h2>居民满意度调查</h2><p id="survey-tally"></p>'
+        '<p>居民调查链接：<a id="survey-link" target="_blank" rel="noopener"></a> '
+        '<button type="button" id="survey-make" hidden>生成调查链接</button></p>'
+        '<p class="msg" id="survey-msg" role="status"></p></section>'
     )
     config = {"code": code, "canEdit": can_edit, "fields": field_specs(), "companies": companies}
     return page_shell(f"{name} · 小区台账", body, config=config, module="area.js", shell=shell)

@@ -32,6 +32,8 @@ from service.api.routes import (
     imports,
     login_page,
     maps,
+    meetings,
+    meetings_page,
     mobile,
     ogc,
     open311,
@@ -48,6 +50,8 @@ from service.api.routes import (
     residents,
     shell_pages,
     stats,
+    survey_public,
+    surveys,
     users,
     work_page,
 )
@@ -152,6 +156,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         residents,
         hotline,
         performance,
+        meetings,
+        meetings_page,
+        surveys,
+        survey_public,
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)

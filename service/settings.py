@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.domain.basemap import BaseMap, parse_basemap
+from service.domain.meetings import KINDS as MEETING_KINDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SOCKET_DIR = PROJECT_ROOT / ".pgdata" / "run"
@@ -20,6 +21,10 @@ DEMO_SECRET_KEY = "change-me-in-production-wangge-demo-secret"
 def local_database_url(user: str, database: str = "wangge") -> str:
     """URL of the project-local cluster started by `make db` (Unix socket in .pgdata/run)."""
     return f"postgresql+psycopg://{user}@/{database}?host={LOCAL_SOCKET_DIR}&port=5432"
+
+
+# the seeds: streets meet monthly, with the grid workers quarterly; communities as needed
+MEETING_CADENCE_DEFAULT = {"street_joint": 1, "grid_quarterly": 3, "community": 0}
 
 
 class Settings(BaseSettings):
@@ -172,6 +177,24 @@ class Settings(BaseSettings):
         }
     )
     assessment_target_hours: float = 72.0
+
+    # Joint meetings (docs/residents.md): months between meetings of each kind, 0 = as needed.
+    # Residents' survey answers one client (address) may give one 小区 per 24 hours.
+    survey_max_per_client_per_day: int = Field(default=3, ge=1, le=100)
+    # A partial value keeps the defaults of the kinds it does not name.
+    meeting_cadence_months: dict[str, int] = Field(
+        default_factory=lambda: dict(MEETING_CADENCE_DEFAULT)
+    )
+
+    @field_validator("meeting_cadence_months")
+    @classmethod
+    def _cadence(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(MEETING_KINDS))
+        if unknown:
+            raise ValueError(f"unknown meeting kinds {unknown}; known: {sorted(MEETING_KINDS)}")
+        if any(not 0 <= months <= 24 for months in value.values()):
+            raise ValueError("months between meetings must be 0 (as needed) to 24")
+        return {**MEETING_CADENCE_DEFAULT, **value}
 
     @model_validator(mode="after")
     def _basemap_is_usable(self) -> Settings:

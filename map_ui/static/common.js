@@ -87,6 +87,8 @@ export const FIELD_ZH = Object.freeze({
   location: "位置", description: "问题描述", photo: "照片", file: "文件", index: "第几项",
   line: "行", row: "行", since: "开始时间", until: "截止时间", status: "状态", area: "范围",
   crs: "坐标系", layer: "图层", format: "格式", username: "用户名", password: "密码",
+  held_on: "会议日期", participants: "参会部门", kind: "会议类型", due_on: "办理期限",
+  owner_department: "责任部门", topic: "议题", title: "名称",
 });
 
 /** fetch() with the session cookie, the CSRF header on writes and JSON bodies. */

@@ -13,13 +13,13 @@ brought with it.
   its report.
 
 Revision ID: 021_open311_keys
-Revises: 018_case_counts_speed
+Revises: 020_case_speed
 """
 
 from alembic import op
 
 revision = "021_open311_keys"
-down_revision = "018_case_counts_speed"
+down_revision = "020_case_speed"
 branch_labels = None
 depends_on = None
 

@@ -111,6 +111,15 @@ POLICY: Final[dict[str, dict[str, str]]] = {
     "case:revisit": dict(STAFF),
     # performance assessment of streets, communities and departments (a department: its own)
     "performance:read": {**STAFF, "department": "district", "planner": "district"},
+    # joint meetings (联席会议): staff record their level's meetings; a department reads the
+    # meetings it attends and marks its own decisions done
+    "meeting:read": {**STAFF, "department": "district"},
+    "meeting:write": dict(STAFF),
+    "meeting:follow_up": {**STAFF, "department": "district"},
+    # resident satisfaction surveys per 小区: staff of the 小区 make its public link and enter
+    # sheets; the results are read by staff (they feed the property company assessment)
+    "survey:write": {"community_staff": "area", "street_office": "area", "admin": "all"},
+    "survey:read": dict(STAFF),
 }
 
 # Status changes (from, to) each role may make on a report it may see. Everything else is

@@ -839,8 +839,11 @@ def _assist_case(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.post(f"/api/cases/{rid}/assist", json=body, headers=ctx.headers(role))
 
 
-# --- 小区 records, property companies and their assessment (registered by import)
+# --- joint meetings, 小区 records, property companies and their assessment (registered by
+# import)
+import tests.api.authz_cases_meetings  # noqa: E402, F401
 import tests.api.authz_cases_records  # noqa: E402, F401
 
 # --- residents' voice: complaints, hotline orders, return visits, assessment
 import tests.api.authz_cases_residents  # noqa: E402, F401
+import tests.api.authz_cases_surveys  # noqa: E402, F401

@@ -48,6 +48,9 @@ PUBLIC = {
     ("GET", "/m/sw.js"),
     # the disclosure the seeds require: companies, grades, lists, property officers' contact
     ("GET", "/public"),
+    # a 小区's satisfaction survey: residents answer through the link code, without login
+    ("GET", "/survey/{code}"),
+    ("POST", "/survey/{code}"),
     # the front door only redirects (to /login, or to the caller's home); the icon is static
     ("GET", "/"),
     ("GET", "/favicon.ico"),

@@ -2,6 +2,7 @@
 // flags and the history. Every value is set as text or as an input's value, never as HTML.
 
 import { csrfToken, el } from "./common.js";
+import { initSurvey } from "./survey.js";
 
 const config = JSON.parse(document.getElementById("records-config").textContent);
 const form = document.getElementById("record-form");
@@ -138,3 +139,4 @@ async function save(event) {
 buildForm();
 form.addEventListener("submit", save);
 load();
+initSurvey(config);

@@ -23,7 +23,10 @@ async function start() {
   initResidents(state);
   await refreshCounts();
   const first = Object.keys(state.counts)[0];
-  if (first) await showQueue(new URLSearchParams(location.search).get("queue") || first);
+  const params = new URLSearchParams(location.search);
+  if (first) await showQueue(params.get("queue") || first);
+  // a link from elsewhere (e.g. a meeting's agenda item) opens one case: /work?case=<id>
+  if (params.get("case")) await openCase(params.get("case"), state);
   setInterval(refreshCounts, POLL_MS);
 }
 

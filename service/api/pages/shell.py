@@ -35,6 +35,13 @@ NAV: tuple[tuple[str, str, str, str, frozenset[str]], ...] = (
         "case:read",
         frozenset({"street_office", "community_staff", "district_bureau", "department", "admin"}),
     ),
+    (
+        "meetings",
+        "联席会议",
+        "/meetings",
+        "meeting:read",
+        frozenset({"street_office", "community_staff", "district_bureau", "department", "admin"}),
+    ),
     ("map", "地图", "/map", "map:read", frozenset()),
     ("stats", "统计", "/stats", "stats:read", frozenset()),
     ("areas", "小区", "/residential-areas", "residential_area:read", frozenset()),

@@ -10,7 +10,6 @@ from typing import Any, Final
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from service.db.repositories.reports import visibility
 from service.domain.principal import Principal
 
 # by → (report column, unit table, unit filter on `u` for the caller); never from input
@@ -51,42 +50,22 @@ def unit_counts(
 ) -> list[dict[str, Any]]:
     """Per unit: received, rejected, closed, on_time, handling_hours, reopened, visited,
     satisfied, overdue, escalated (see service.domain.performance for the definitions)."""
-    column, table, unit_filter = UNITS[by]
-    cond, params = visibility(me, scope, assists=False)
+    _, table, unit_filter = UNITS[by]
+    # the figures come from wangge_assessment_counts (service/db/sql/functions/), which applies
+    # the caller's reach as row-level security would (`scope` is the same rule, kept for callers)
     sql = f"""
-      WITH cohort AS (
-        SELECT r.{column} AS unit_id, r.status, r.created_at, r.closed_at, r.deadline_at,
-               r.reopened_count, r.escalation_level,
-               (SELECT v.result FROM return_visit v WHERE v.report_id = r.id
-                ORDER BY v.created_at DESC, v.id DESC LIMIT 1) AS visit
-        FROM report r
-        WHERE r.district_id = :d AND r.created_at >= :start AND r.created_at < :end
-          AND ({cond})),
-      figures AS (
-        SELECT unit_id, count(*) AS received,
-          count(*) FILTER (WHERE status = 'rejected') AS rejected,
-          count(*) FILTER (WHERE status = 'closed') AS closed,
-          count(*) FILTER (WHERE status = 'closed' AND closed_at <= deadline_at) AS on_time,
-          avg(extract(epoch FROM closed_at - created_at) / 3600.0)
-            FILTER (WHERE status = 'closed') AS handling_hours,
-          count(*) FILTER (WHERE status <> 'rejected' AND reopened_count > 0) AS reopened,
-          count(visit) AS visited,
-          count(*) FILTER (WHERE visit IN ('satisfied', 'basically')) AS satisfied,
-          count(*) FILTER (WHERE (status = 'closed' AND closed_at > deadline_at)
-            OR (status NOT IN ('closed', 'rejected') AND deadline_at < :as_of)) AS overdue,
-          count(*) FILTER (WHERE status <> 'rejected' AND escalation_level <> 'community')
-            AS escalated
-        FROM cohort GROUP BY unit_id)
       SELECT u.code, {NAME[by]} AS name, coalesce(f.received, 0) AS received,
         coalesce(f.rejected, 0) AS rejected, coalesce(f.closed, 0) AS closed,
         coalesce(f.on_time, 0) AS on_time, f.handling_hours,
         coalesce(f.reopened, 0) AS reopened, coalesce(f.visited, 0) AS visited,
         coalesce(f.satisfied, 0) AS satisfied, coalesce(f.overdue, 0) AS overdue,
         coalesce(f.escalated, 0) AS escalated
-      FROM {table} u LEFT JOIN figures f ON f.unit_id = u.id
+      FROM {table} u
+      LEFT JOIN wangge_assessment_counts(:by, :d, :start, :end, :as_of) f ON f.unit_id = u.id
       WHERE {unit_filter}
       ORDER BY u.code
     """  # noqa: S608 (fragments from the allow-list above and bound parameters only)
+    params: dict[str, Any] = {"by": by}
     params.update(
         {
             "d": district_id,
