@@ -10,6 +10,13 @@ import { gcj02ToWgs84, wgs84ToGcj02 } from "/static/datum.js";
 
 const L = window.L;
 
+/** The base map a server-rendered page carries in <script id="wg-basemap"> (the workbench,
+ * the companies page; /map and /grids have it in their own configuration). */
+export function pageBaseMap() {
+  const tag = document.getElementById("wg-basemap");
+  return tag ? JSON.parse(tag.textContent) : null;
+}
+
 /** Helpers to go between the data (WGS84) and what the map shows. */
 export function displayFrame(basemap) {
   const shifted = !!basemap && basemap.crs === "gcj02";

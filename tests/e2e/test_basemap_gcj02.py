@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -204,4 +205,129 @@ def test_default_has_no_base_map_but_names(browser, live_server, demo_db) -> Non
     page.locator(".wg-label-residential_area", has_text=area.name).first.wait_for()
     assert page.locator(".folium-map.wg-plain").count() == 1
     assert [u for u in requested if not u.startswith(base)] == []
+    context.close()
+
+
+# the case map's red point (the report) and the 小区 outline, as [lon, lat] in the map's frame
+CASE_MAP_DRAWN = """async () => {
+  const { caseMap } = await import('/static/work/case.js');
+  const { layer } = caseMap();
+  const out = { point: null, area: [] };
+  layer.eachLayer((l) => {
+    if (l instanceof L.CircleMarker) out.point = [l.getLatLng().lng, l.getLatLng().lat];
+    else if (l.eachLayer) l.eachLayer((f) => { if (f.feature && f.feature.type) {
+      for (const ring of f.getLatLngs().flat(2)) out.area.push([ring.lng, ring.lat]); } });
+  });
+  return out;
+}"""
+
+
+def test_gcj02_base_map_on_the_workbench(
+    browser, gcj_server, tile_server, demo_db, owner_engine
+) -> None:
+    """/work's case map and 登记投诉 map use the base map too: tiles asked of the local server,
+    the report drawn at its GCJ-02 position, a click in the dialog stored as WGS84."""
+    from service.domain.coords import gcj02_to_wgs84
+    from tests.e2e.test_cases_loop import _file_by_api, _open
+
+    base = gcj_server.url
+    marker = f"底图事件 {uuid.uuid4().hex[:8]}"
+    rid = _file_by_api(base, owner_engine, 1603, marker)
+    token = httpx.post(
+        f"{base}/api/auth/token", data={"username": "street1", "password": "demo"}
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    case = httpx.get(f"{base}/api/cases/{rid}", headers=auth).json()
+    wgs = (case["lon"], case["lat"])
+    gcj = tuple(float(v) for v in wgs84_to_gcj02(*wgs))
+    assert _metres(gcj, wgs) > 100  # the shift the test is about
+
+    context = _context(browser, base, demo_db.owner_url, "street1")
+    page = context.new_page()
+    off_host: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            off_host.append(r.url)
+            if not r.url.startswith((base, tile_server.url, "data:"))
+            else None
+        ),
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/work")
+    page.wait_for_selector("#queues button")
+    asked_before = len(tile_server.requested)
+    _open(page, "accept", marker)
+    page.wait_for_load_state("networkidle")
+    # the case map asked the configured tile server for tiles
+    assert len(tile_server.requested) > asked_before
+    assert page.locator("#case-map.wg-plain").count() == 0
+    drawn = page.evaluate(CASE_MAP_DRAWN)
+    assert _metres(gcj, tuple(drawn["point"])) < 1.0, drawn["point"]
+    assert _metres(wgs, tuple(drawn["point"])) > 100
+    if case.get("residential_area"):  # the 小区 outline: every vertex in GCJ-02 too
+        geometry = case["residential_area"]["geometry"]
+        rings = geometry["coordinates"]
+        ring = rings[0][0] if geometry["type"] == "MultiPolygon" else rings[0]
+        shown = [tuple(float(v) for v in wgs84_to_gcj02(lon, lat)) for lon, lat in ring]
+        for vertex in shown:
+            assert min(_metres(vertex, d) for d in drawn["area"]) < 1.0
+
+    # 登记投诉: a click on the dialog's map is stored in WGS84
+    page.click("#open-complaint")
+    page.wait_for_selector("#complaint[open]")
+    for _ in range(100):  # centred on the jurisdiction's 小区 once they have come
+        if page.evaluate(
+            "import('/static/work/residents.js').then((m) => !!m.complaintMap().map._loaded)"
+        ):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_load_state("networkidle")
+    where = page.evaluate(
+        """async () => {
+          const { complaintMap } = await import('/static/work/residents.js');
+          const { map } = complaintMap();
+          map.setView(map.getCenter(), 17, { animate: false });
+          // a spot away from the 小区 dots (a click on a dot picks that 小区 instead)
+          map.getContainer().scrollIntoView({ block: "center" });
+          const box = map.getContainer().getBoundingClientRect();
+          const dots = [];
+          map.eachLayer((l) => {
+            if (l instanceof L.CircleMarker) dots.push(map.latLngToContainerPoint(l.getLatLng()));
+          });
+          for (let y = 90; y < box.height - 30; y += 17)  // below the zoom buttons
+            for (let x = 90; x < box.width - 30; x += 17) {
+            const seen = box.top + y > 0 && box.top + y < innerHeight;
+            if (seen && dots.every((d) => Math.hypot(d.x - x, d.y - y) > 20)) {
+              const ll = map.containerPointToLatLng([x, y]);
+              return { x: box.left + x, y: box.top + y, lon: ll.lng, lat: ll.lat };
+            }
+          }
+          return null;
+        }"""
+    )
+    assert where, "no free spot on the dialog's map"
+    page.wait_for_load_state("networkidle")
+    page.mouse.click(where["x"], where["y"])
+    expected = tuple(float(v) for v in gcj02_to_wgs84(where["lon"], where["lat"]))
+    picked = page.evaluate(
+        "import('/static/work/residents.js').then((m) => m.complaintMap().pick.location)"
+    )
+    assert picked, page.text_content("#c-where")
+    # within the pixel clicked (about 1 m at zoom 17), and nowhere near the GCJ-02 spot
+    assert _metres(tuple(picked), expected) < 2.0, (picked, expected)
+    assert _metres(tuple(picked), (where["lon"], where["lat"])) > 100
+    # the complaint is stored where it was clicked, in WGS84
+    page.select_option("#c-category", "fire_lane_blocked")
+    page.fill("#c-description", f"{marker} 投诉")
+    page.fill("#c-name", "李四")
+    page.fill("#c-phone", "13800000000")
+    page.click("#c-submit")
+    page.wait_for_selector("#case:not([hidden]):not([data-loading])")
+    page.wait_for_function(f"document.querySelector('#case').dataset.id !== {rid!r}")
+    made = httpx.get(f"{base}/api/cases/{page.get_attribute('#case', 'data-id')}", headers=auth)
+    assert made.status_code == 200, made.text
+    assert _metres((made.json()["lon"], made.json()["lat"]), tuple(picked)) < 0.01
+    assert errors == [] and off_host == []
     context.close()
