@@ -2,7 +2,7 @@
 // registry, the score sheet for communities and streets, and the district's grading.
 
 import { addBaseMap, displayFrame, pageBaseMap } from "/static/basemap.js";
-import { csrfToken, el } from "./common.js";
+import { csrfToken, el } from "/static/common.js";
 
 const config = JSON.parse(document.getElementById("records-config").textContent);
 const GRADES = [["A", "A级", "#1a9850"], ["B", "B级", "#91cf60"], ["C", "C级", "#fc8d59"],
