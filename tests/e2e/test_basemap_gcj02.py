@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -204,6 +205,18 @@ def test_default_has_no_base_map_but_names(browser, live_server, demo_db) -> Non
     page.wait_for_load_state("networkidle")
     page.locator(".wg-label-residential_area", has_text=area.name).first.wait_for()
     assert page.locator(".folium-map.wg-plain").count() == 1
+    # names by zoom: streets when zoomed out (no 小区 then), grid codes close in
+    for zoom, shown, hidden in ((12, "street", "residential_area"), (17, "grid_cell", "street")):
+        page.evaluate(
+            "([lat, lon, z]) => import('/static/map.js').then((m) => m.ready)"
+            ".then((w) => w.map.setView([lat, lon], z, {animate: false}))",
+            [area.lat, area.lon, zoom],
+        )
+        page.wait_for_load_state("networkidle")
+        page.locator(f".wg-label-{shown}").first.wait_for()
+        assert page.locator(f".wg-label-{hidden}").count() == 0, zoom
+    codes = page.locator(".wg-label-grid_cell").all_inner_texts()
+    assert codes and all(re.fullmatch(r"[0-9]{15}", c) for c in codes), codes[:3]
     assert [u for u in requested if not u.startswith(base)] == []
     context.close()
 
@@ -330,4 +343,113 @@ def test_gcj02_base_map_on_the_workbench(
     assert made.status_code == 200, made.text
     assert _metres((made.json()["lon"], made.json()["lat"]), tuple(picked)) < 0.01
     assert errors == [] and off_host == []
+    context.close()
+
+
+def test_gcj02_base_map_on_the_phone(browser, gcj_server, tile_server, owner_engine) -> None:
+    """/m: the worker's position drawn at its GCJ-02 place over GCJ-02 tiles, and a point tapped
+    on the map (在地图上选点) sent as WGS84."""
+    from tests.api.field_helpers import points_in_community_of
+    from tests.e2e.test_field_mobile import _log_in, _phone, _token
+
+    base = gcj_server.url
+    (lon, lat), (lon2, lat2) = points_in_community_of(owner_engine, "worker1", 2, seed=1605)
+    context, page = _phone(browser, lon, lat, accuracy=180)  # poor: the worker picks by hand
+    _log_in(page, base)
+    page.wait_for_function(
+        "(JSON.parse(localStorage.getItem('wangge_basemap') || 'null') || {}).crs === 'gcj02'"
+    )
+    page.reload()  # the page reloads itself on learning the base map; settle it here
+    page.wait_for_selector("#home:not([hidden])")
+    page.wait_for_function("document.querySelector('#position').textContent.includes('精度')")
+    page.wait_for_load_state("networkidle")
+    assert any(p.endswith(".png") for p in tile_server.requested)
+    me = page.evaluate(
+        """() => import('/static/m/app.js').then(({ map }) => { const out = [];
+        map.eachLayer((l) => { if (l instanceof L.CircleMarker && l.options.fillColor === '#1e88e5')
+          out.push([l.getLatLng().lng, l.getLatLng().lat]); }); return out; })"""
+    )
+    gcj = tuple(float(v) for v in wgs84_to_gcj02(lon, lat))
+    assert me and _metres(gcj, tuple(me[0])) < 1.0 and _metres((lon, lat), tuple(me[0])) > 100
+    # tap the spot where the base map shows (lon2, lat2)
+    page.click("#report-btn")
+    page.click("#pick-on-map")
+    page.wait_for_selector("#home:not([hidden])")
+    glon2, glat2 = (float(v) for v in wgs84_to_gcj02(lon2, lat2))
+    page.evaluate(
+        """async ([lat, lon]) => {
+            const { map } = await import("/static/m/app.js");
+            for (let i = 0; i < 20; i++) {
+                map.setView([lat, lon], 18, {animate: false});
+                await new Promise((done) => setTimeout(done, 150));
+                const c = map.getCenter();
+                if (map.getZoom() === 18 && Math.abs(c.lat - lat) + Math.abs(c.lng - lon) < 1e-6) {
+                    return;
+                }
+            }
+        }""",
+        [glat2, glon2],
+    )
+    point = page.evaluate(
+        "([lat, lon]) => import('/static/m/app.js')"
+        ".then((m) => m.map.latLngToContainerPoint([lat, lon]))",
+        [glat2, glon2],
+    )
+    page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
+    page.wait_for_selector("#report:not([hidden])")
+    page.fill("#category-search", "违章")
+    page.click("#category-list li[data-code=illegal_construction]")
+    description = f"GCJ-02 选点 {uuid.uuid4()}"
+    page.fill("#description", description)
+    page.click("#report-submit")
+    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
+    items = httpx.get(
+        f"{base}/api/reports",
+        params={"category": "illegal_construction", "limit": 1000},
+        headers=_token(base),
+    ).json()
+    mine = [r for r in items if r["description"] == description]
+    assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
+    # stored where the worker tapped, in WGS84 (within the pixel tapped at zoom 18)
+    assert _metres(tuple(mine[0]["location"]["coordinates"]), (lon2, lat2)) < 2.0
+    context.close()
+
+
+def test_gcj02_base_map_on_the_grid_page(
+    browser, gcj_server, tile_server, demo_db, owner_engine
+) -> None:
+    """/grids: tiles from the configured server, a known cell drawn at GCJ-02 (shifted on the
+    server), never at its WGS84 place."""
+    with owner_engine.connect() as conn:
+        cell = conn.execute(
+            text(
+                "SELECT g.code, c.code AS community,"
+                " ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(g.geom, 1)))::json AS ring"
+                " FROM grid_cell g JOIN community c ON c.id = g.community_id"
+                " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                " WHERE g.is_active ORDER BY g.code LIMIT 1"
+            )
+        ).one()
+    wgs_ring = [tuple(p) for p in cell.ring["coordinates"]]
+    gcj_ring = [tuple(float(v) for v in wgs84_to_gcj02(x, y)) for x, y in wgs_ring]
+    context = _context(browser, gcj_server.url, demo_db.owner_url, "street1")
+    page = context.new_page()
+    asked_before = len(tile_server.requested)
+    page.goto(f"{gcj_server.url}/grids?community={cell.community}")
+    page.wait_for_selector("path.leaflet-interactive")
+    page.wait_for_load_state("networkidle")
+    assert len(tile_server.requested) > asked_before
+    drawn = page.evaluate(
+        """(code) => { const cfg = JSON.parse(document.getElementById('grid-config').textContent);
+        const map = window[cfg.map]; let out = null;
+        map.eachLayer((l) => { if (l.feature && l.feature.properties.code === code
+            && l.feature.properties.households !== undefined)
+          out = l.getLatLngs().flat(3).map((p) => [p.lng, p.lat]); });
+        return out; }""",
+        cell.code,
+    )
+    assert drawn, "the cell was not drawn"
+    for vertex_gcj, vertex_wgs in zip(gcj_ring, wgs_ring, strict=True):
+        assert min(_metres(vertex_gcj, d) for d in drawn) < 1.0
+        assert min(_metres(vertex_wgs, d) for d in drawn) > 50
     context.close()
