@@ -453,3 +453,31 @@ def test_gcj02_base_map_on_the_grid_page(
         assert min(_metres(vertex_gcj, d) for d in drawn) < 1.0
         assert min(_metres(vertex_wgs, d) for d in drawn) > 50
     context.close()
+
+
+def test_gcj02_base_map_on_the_companies_page(browser, gcj_server, tile_server, demo_db) -> None:
+    """/companies: the grade map asks the configured tile server and draws the 小区 shifted
+    into GCJ-02 (the API's GeoJSON stays WGS84)."""
+    context = _context(browser, gcj_server.url, demo_db.owner_url, "district")
+    page = context.new_page()
+    asked_before = len(tile_server.requested)
+    page.goto(f"{gcj_server.url}/companies")
+    vertex = page.evaluate(
+        """async () => {
+          const { ready } = await import('/static/records/companies.js');
+          const { layer } = await ready;
+          const data = await (await fetch('/api/map/company-grades')).json();
+          // the first vertex of the first 小区, as the API gives it and as the map draws it
+          const raw = L.geoJSON(data.features[0]).getLayers()[0].getLatLngs().flat(3)[0];
+          const shown = layer.getLayers()[0].getLatLngs().flat(3)[0];
+          return { raw: [raw.lng, raw.lat], shown: [shown.lng, shown.lat],
+            n: data.features.length };
+        }"""
+    )
+    page.wait_for_load_state("networkidle")
+    assert vertex["n"] > 0
+    assert len(tile_server.requested) > asked_before
+    expected = tuple(float(v) for v in wgs84_to_gcj02(*vertex["raw"]))
+    assert _metres(expected, tuple(vertex["shown"])) < 1.0
+    assert _metres(tuple(vertex["raw"]), tuple(vertex["shown"])) > 100
+    context.close()
