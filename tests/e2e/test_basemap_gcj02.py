@@ -112,6 +112,7 @@ DRAWN_VERTICES = """async (id) => {
     const found = tile._features && tile._features[id];
     if (!found) continue;
     const [x, y, z] = key.split(':').map(Number);
+    if (z !== map.getZoom()) continue;  // a coarser tile still shown while this zoom loads
     for (const part of found.feature._parts) {
       for (const p of part) {
         const ll = map.unproject(L.point(x * 256 + p.x, y * 256 + p.y), z);
@@ -152,7 +153,11 @@ def test_gcj02_base_map_draws_overlays_shifted(
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(800)
     assert any(p.startswith("/17/") for p in tile_server.requested), tile_server.requested[:5]
-    drawn = page.evaluate(DRAWN_VERTICES, area.id)
+    for _ in range(50):  # until the tiles of this zoom have come (slow on a busy machine)
+        drawn = page.evaluate(DRAWN_VERTICES, area.id)
+        if drawn:
+            break
+        page.wait_for_timeout(200)
     assert drawn, "the 小区 was not drawn"
     # every vertex of the 小区 is drawn within 1 m of its GCJ-02 position, none at WGS84
     for vertex_gcj, vertex_wgs in zip(gcj_ring, wgs_ring, strict=True):
