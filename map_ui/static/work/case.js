@@ -1,6 +1,6 @@
 /* One case on /work: map, photos, facts, history, duplicates nearby, and the action buttons the
  * signed-in role may use on it (the server's allowed_transitions decide which). */
-import { addBaseMap, displayFrame, pageBaseMap } from "/static/basemap.js";
+import { addBaseMap, addNames, displayFrame, pageBaseMap } from "/static/basemap.js";
 import { api, el, LEVEL_ZH, STATUS_ZH, timeLeft } from "./api.js";
 import { reload } from "./work.js";
 
@@ -185,6 +185,7 @@ function drawMap() {
   if (!map) {
     map = L.map("case-map", { attributionControl: false });
     addBaseMap(map, basemap);
+    addNames(map, frame);
     layer = L.layerGroup().addTo(map);
   }
   layer.clearLayers();

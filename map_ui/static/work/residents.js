@@ -1,6 +1,6 @@
 /* /work, residents' side: 登记投诉 (a point on the map, or a 小区 found by address search),
  * the 待回访 list, and on a case its source, caller and return visits (回访). */
-import { addBaseMap, pageBaseMap } from "/static/basemap.js";
+import { addBaseMap, addNames, pageBaseMap } from "/static/basemap.js";
 import { api, el } from "./api.js";
 import { frame, openCase } from "./case.js";
 import { reload } from "./work.js";
@@ -39,6 +39,7 @@ async function openForm() {
   if (!map) {
     map = L.map("c-map", { attributionControl: false });
     addBaseMap(map, pageBaseMap());
+    addNames(map, frame);
     // the click is where the base map shows it; the report gets its WGS84 position
     map.on("click", (e) => { const at = frame.toData(e.latlng); setPick([at.lng, at.lat], null); });
   }
