@@ -17,6 +17,11 @@ export default [
     rules: {
       "no-implicit-globals": "error",
       "no-restricted-globals": ["error", "L", "name", "event"],
+      // a page's objects are exported from its module (tests import them), never hung on window
+      "no-restricted-syntax": ["error", {
+        selector: "AssignmentExpression > MemberExpression.left[object.name=/^(window|globalThis|self)$/]",
+        message: "No globals: export it from the module instead.",
+      }],
       "no-var": "off",
       "eqeqeq": ["error", "always"],
       "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],

@@ -6,9 +6,17 @@
  *   L.geoJSON(data, { coordsToLatLng: frame.coordsToLatLng });   // draw
  *   const { lat, lng } = frame.toData(event.latlng);              // a click, in WGS84
  * Without a base map the map gets a plain background; names come from our own data. */
+import { el, getJSON } from "/static/common.js";
 import { gcj02ToWgs84, wgs84ToGcj02 } from "/static/datum.js";
 
 const L = window.L;
+
+/** The base map a server-rendered page carries in <script id="wg-basemap"> (the workbench,
+ * the companies page; /map and /grids have it in their own configuration). */
+export function pageBaseMap() {
+  const tag = document.getElementById("wg-basemap");
+  return tag ? JSON.parse(tag.textContent) : null;
+}
 
 /** Helpers to go between the data (WGS84) and what the map shows. */
 export function displayFrame(basemap) {
@@ -49,4 +57,31 @@ export function addBaseMap(map, basemap) {
     L.tileLayer(t.url, { subdomains: t.subdomains || "abc", maxZoom: 19,
       maxNativeZoom: t.maxZoom || 18, attribution: t.attribution || "" }).addTo(map);
   }
+}
+
+/** Names from our own data on `map`: streets, communities, 小区 and (close in) grid codes, each
+ * at the zooms GET /api/map/labels gives it (docs/base-map.md); drawn in the display frame, as
+ * text only. Offline or not allowed: the names already drawn stay. Returns the layer group. */
+export function addNames(map, frame) {
+  map.createPane("labels").style.zIndex = 640;
+  map.getPane("labels").style.pointerEvents = "none";
+  const group = L.layerGroup().addTo(map);
+  let requestNo = 0;
+  function reload() {
+    const mine = ++requestNo;
+    const bbox = frame.boundsToData(map.getBounds()).map((v) => v.toFixed(6));
+    getJSON(`/api/map/labels?bbox=${bbox.join(",")}&zoom=${map.getZoom()}`).then((d) => {
+      if (mine !== requestNo) return;
+      group.clearLayers();
+      for (const lb of d.labels) {
+        const icon = L.divIcon({ className: `wg-label wg-label-${lb.level}`, iconSize: null,
+          html: el("span", {}, lb.name).outerHTML });
+        group.addLayer(L.marker(frame.toDisplay(lb.lat, lb.lon),
+          { icon, interactive: false, keyboard: false, pane: "labels" }));
+      }
+    }).catch(() => { /* keep the names drawn */ });
+  }
+  map.on("moveend", reload);
+  map.whenReady(reload);
+  return group;
 }

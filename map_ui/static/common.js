@@ -55,6 +55,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = d.code || null;
     this.where = d.where ?? null;
+    this.detail = d; // the server's whole refusal (e.g. a conflict's current_status)
   }
 
   static sentence(status, d) {

@@ -1,7 +1,7 @@
 // Grid page actions: cells are picked on the map; each form calls /api/grids/... with the
 // session cookie and CSRF header (common.js); refusals are shown as Chinese sentences.
 import { callJSON, el } from "/static/common.js";
-import { addBaseMap, displayFrame } from "/static/basemap.js";
+import { addBaseMap, addNames, displayFrame } from "/static/basemap.js";
 
 const L = window.L;
 const config = JSON.parse(document.getElementById("grid-config").textContent);
@@ -126,5 +126,6 @@ handle("form-assign", async function (data) {
 });
 
 addBaseMap(map, config.basemap);
+addNames(map, frame); // street, community and 小区 names; grid codes close in
 wirePicking();
 renderPicked();

@@ -1,7 +1,7 @@
 /* wangge /map: thematic layers from vector tiles, clustered open reports, legends, popups and
  * drill-down. All text from the server is put into the page with textContent (never innerHTML). */
 import { el, getJSON, statusZh } from '/static/common.js';
-import { addBaseMap, displayFrame } from '/static/basemap.js';
+import { addBaseMap, addNames, displayFrame } from '/static/basemap.js';
 
 const L = window.L;  // Leaflet and its plugins are classic scripts (npm, /vendor)
 const config = JSON.parse(document.getElementById('map-config').textContent);
@@ -359,29 +359,6 @@ function boundaries(map, cfg) {
   comm.addTo(map);
 }
 
-/* Names from our own data: streets, communities, 小区 and (close in) grid codes. */
-function labelsLayer(map) {
-  map.createPane('labels').style.zIndex = 640;
-  map.getPane('labels').style.pointerEvents = 'none';
-  var group = L.layerGroup().addTo(map), requestNo = 0;
-  function reload() {
-    var mine = ++requestNo;
-    var bbox = frame.boundsToData(map.getBounds()).map(function (v) { return v.toFixed(6); });
-    getJSON('/api/map/labels?bbox=' + bbox.join(',') + '&zoom=' + map.getZoom()).then(function (d) {
-      if (mine !== requestNo) { return; }
-      group.clearLayers();
-      d.labels.forEach(function (lb) {
-        var icon = L.divIcon({ className: 'wg-label wg-label-' + lb.level, iconSize: null,
-          html: el('span', {}, lb.name).outerHTML });
-        group.addLayer(L.marker(frame.toDisplay(lb.lat, lb.lon),
-          { icon: icon, interactive: false, keyboard: false, pane: 'labels' }));
-      });
-    }).catch(function () { /* keep the names drawn */ });
-  }
-  map.on('moveend', reload);
-  reload();
-  return group;
-}
 
 function init(map, cfg) {
   map.setMaxZoom(19);  // marker clustering needs a bounded zoom range
@@ -397,7 +374,7 @@ function init(map, cfg) {
   var layers = buildLayers(map, cfg);
   layerPanel(map, layers, ['property']);
   drillPanel(map);
-  var labels = labelsLayer(map);
+  var labels = addNames(map, frame);
   return { map: map, layers: layers, labels: labels, frame: frame };
 }
 

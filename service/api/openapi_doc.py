@@ -101,12 +101,10 @@ BINARY_ANSWERS: dict[str, dict[str, Any]] = {
 def _document_errors(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     for status, text in ERROR_STATUSES.items():
-        responses.setdefault(
-            status,
-            {
-                "description": text,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
+        # a route may name a status with its own description only: the body is still ours
+        entry = responses.setdefault(status, {"description": text})
+        entry.setdefault(
+            "content", {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         )
 
 

@@ -20,6 +20,18 @@ def test_openapi_is_complete(tmp_path) -> None:
     report = spec["paths"]["/api/reports/{report_id}"]["get"]["responses"]
     for status in ("401", "403", "404", "429", "503"):
         assert report[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    # every operation documents every refusal with that body (docs/navigation.md); a 422 of
+    # an operation with parameters is FastAPI's list of problems or that same object
+    schemas = spec["components"]["schemas"]
+    either = schemas["HTTPValidationError"]["properties"]["detail"]["anyOf"]
+    assert {"$ref": "#/components/schemas/ErrorDetail"} in either
+    assert set(schemas["ErrorDetail"]["properties"]) == {"code", "message", "message_zh", "where"}
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status in ("400", "401", "403", "404", "409", "413", "422", "429", "503"):
+                body = op["responses"][status]["content"]["application/json"]["schema"]
+                ok = ("/Error", "/HTTPValidationError") if status == "422" else ("/Error",)
+                assert body["$ref"].endswith(ok), (method, path, status)
     export = spec["paths"]["/api/exports/{name}"]["get"]["responses"]["200"]["content"]
     assert {"application/geopackage+sqlite3", "application/zip", "text/csv"} <= set(export)
     tile = spec["paths"]["/tiles/{layer}/{z}/{x}/{y}.pbf"]["get"]["responses"]["200"]["content"]

@@ -25,6 +25,14 @@ def test_landing_conformance_and_collections(export_client: TestClient, export_h
     landing = export_client.get("/ogc", headers=h).json()
     rels = {link["rel"] for link in landing["links"]}
     assert {"self", "conformance", "data", "service-desc"} <= rels
+    # service-desc names the OpenAPI version the definition it leads to really has
+    desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
+    spec = export_client.get(desc["href"], headers=h).json()
+    version = desc["type"].split("version=")[1]
+    assert spec["openapi"].startswith(f"{version}.") and version == "3.1", (
+        version,
+        spec["openapi"],
+    )
     conf = export_client.get("/ogc/conformance", headers=h).json()["conformsTo"]
     assert any(c.endswith("/conf/core") for c in conf)
     assert any(c.endswith("/conf/geojson") for c in conf)

@@ -20,9 +20,20 @@ def test_export_form_downloads_through_the_api(client: TestClient) -> None:
     headers = _bearer(client, "planner")
     page = client.get("/exports", headers=headers)
     assert page.status_code == 200 and 'action="/exports/download"' in page.text
+    # the form offers every layer, format and CRS (EPSG:4490 and GCJ-02 named) and the labels
+    for field in ("layer", "format", "area", "since", "until", "crs", "labels"):
+        assert f'name="{field}"' in page.text, field
+    for crs in ('value="wgs84"', 'value="cgcs2000"', "EPSG:4490", 'value="gcj02"'):
+        assert crs in page.text
     r = client.get(
         "/exports/download",
-        params={"layer": "reports", "format": "csv", "since": "2026-01-01", "crs": "cgcs2000"},
+        params={
+            "layer": "reports",
+            "format": "csv",
+            "since": "2026-01-01",
+            "crs": "cgcs2000",
+            "labels": "zh",
+        },
         headers=headers,
         follow_redirects=False,
     )
@@ -31,8 +42,10 @@ def test_export_form_downloads_through_the_api(client: TestClient) -> None:
     assert url.path == "/api/exports/reports.csv"
     query = parse_qs(url.query)
     assert query["since"] == ["2026-01-01T00:00:00+08:00"] and query["crs"] == ["cgcs2000"]
+    assert query["labels"] == ["zh"]
     body = client.get(r.headers["location"], headers=headers)
     assert body.status_code == 200 and body.text.lstrip("\ufeff").startswith("id,")
+    assert body.headers["x-wangge-crs"] == "cgcs2000"
     bad = client.get(
         "/exports/download", params={"layer": "nope"}, headers=headers, follow_redirects=False
     )

@@ -268,3 +268,58 @@ def test_a_refused_report_is_unmissable_on_the_home_screen(
     outbox = page.evaluate("import('/static/m/queue.js').then((m) => m.Outbox.all())")
     assert outbox == []
     context.close()
+
+
+# every visible control of a sheet: its size and label (leaflet's own controls are not ours)
+TAP_TARGETS = """(sheet) => [...document.querySelectorAll(
+    `#${sheet} button, #${sheet} select, #${sheet} input:not([type=file]),`
+    + ` #${sheet} label.photo-btn, #${sheet} .choices li`)]
+  .filter((e) => e.offsetParent !== null && !e.closest('.leaflet-control-container'))
+  .map((e) => { const r = e.getBoundingClientRect();
+    return { what: e.id || e.textContent.trim().slice(0, 12), w: r.width, h: r.height }; })"""
+
+
+def test_phone_page_is_easy_to_use(browser, live_server, owner_engine) -> None:
+    """Tap targets of at least 44 px, a 拍照 button that opens the camera, category tiles with
+    search, 提交 disabled while saving, my waiting report drawn on the map, no coordinates."""
+    base = live_server.url
+    lon, lat = points_in_community_of(owner_engine, "worker1", 1, seed=1604)[0]
+    context, page = _phone(browser, lon, lat)
+    _log_in(page, base)
+    small = [t for t in page.evaluate(TAP_TARGETS, "home") if min(t["w"], t["h"]) < 44]
+    assert small == [], small
+    page.click("#report-btn")
+    page.wait_for_selector("#category-list li")
+    assert page.get_attribute("#photos", "capture") == "environment"
+    assert page.get_attribute("#photos", "accept") == "image/*"
+    photo = page.locator("label.photo-btn").bounding_box()
+    assert photo and photo["height"] >= 44 and photo["width"] >= 150
+    small = [t for t in page.evaluate(TAP_TARGETS, "report") if min(t["w"], t["h"]) < 44]
+    assert small == [], small
+    text = page.inner_text("#report")
+    assert "坐标系" not in text and f"{lon:.4f}" not in text and f"{lat:.4f}" not in text
+    tiles = page.locator("#category-list li").count()
+    page.fill("#category-search", "消防通道")
+    assert 0 < page.locator("#category-list li:visible").count() < tiles
+    page.click("#category-list li[data-code=fire_lane_blocked]")
+    page.fill("#description", "易用性检查")
+    context.set_offline(True)  # keep it waiting in the outbox
+    page.wait_for_function("!navigator.onLine")
+    # 提交 turns disabled while the report is being saved
+    page.evaluate(
+        """() => { const b = document.getElementById('report-submit'); window.__seen = [];
+        new MutationObserver(() => window.__seen.push(b.disabled))
+          .observe(b, { attributes: true, attributeFilter: ['disabled'] }); }"""
+    )
+    page.click("#report-submit")
+    page.wait_for_selector("#home:not([hidden])")
+    assert page.evaluate("window.__seen")[:1] == [True]
+    page.wait_for_function("document.querySelector('#pending-count').textContent === '1'")
+    # my waiting report is drawn on the map, grey (waiting, not refused), where it was filed
+    drawn = page.evaluate(
+        """() => import('/static/m/app.js').then(({ map }) => { const out = [];
+        map.eachLayer((l) => { if (l instanceof L.CircleMarker && l.options.fillColor === '#9e9e9e')
+          out.push([l.getLatLng().lng, l.getLatLng().lat]); }); return out; })"""
+    )
+    assert any(abs(x - lon) < 1e-6 and abs(y - lat) < 1e-6 for x, y in drawn), drawn
+    context.close()

@@ -88,6 +88,13 @@ def toggle_every_layer(page) -> None:
         if key not in OVERLAYS:  # choosing a theme hides every other theme's legend
             others = [k for k in LAYERS if k != key and k not in OVERLAYS]
             assert all(page.locator(f".wg-legend[data-layer={k}]").is_hidden() for k in others)
+            assert box.get_attribute("type") == "radio"
+            shown = page.evaluate(  # and only that theme is on the map
+                "import('/static/map.js').then((m) => m.ready).then((w) =>"
+                " Object.entries(w.layers).filter(([, o]) => !o.overlay"
+                " && w.map.hasLayer(o.layer)).map(([k]) => k))"
+            )
+            assert shown == [key], shown
     page.wait_for_timeout(300)
     page.locator("#layer-property").check()
     for key in OVERLAYS:
@@ -115,6 +122,9 @@ def click_area(page, lat: float, lon: float):
 
 
 def finish(page, context, server_url: str, screenshot) -> None:
+    # one scale bar, metric only
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scale) == 1 and scale[0].endswith(("m", "km")), scale
     page.locator("#layer-reports").check()
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)

@@ -241,8 +241,10 @@ def test_companies_page_scoring_grading_and_grade_map(
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
     _log_in(page, base, "district", "/companies")
-    page.wait_for_function("window.wanggeGradeMap && window.wanggeGradeMap.layer")
-    features = page.evaluate("window.wanggeGradeMap.layer.getLayers().length")
+    features = page.evaluate(
+        "import('/static/records/companies.js').then((m) => m.ready)"
+        ".then((w) => w.layer.getLayers().length)"
+    )
     with owner_engine.connect() as conn:
         areas = conn.execute(
             text(

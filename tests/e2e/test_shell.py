@@ -46,20 +46,46 @@ def _context(browser, server_url: str, owner_url: str, username: str):
 
 def _jurisdiction(owner_url: str, username: str) -> tuple[str, str | None]:
     """(street or district name, community name) of a demo user, straight from the database."""
+    who = _who(owner_url, username)
+    return who[0], who[1]
+
+
+def _who(owner_url: str, username: str) -> tuple[str, str | None, str | None, str | None]:
+    """(street or district name, community name, department name, display name) of a user."""
     engine = create_engine(owner_url)
     with engine.connect() as conn:
         row = conn.execute(
             text(
-                "SELECT coalesce(s.name, d.name), c.name FROM app_user u"
+                "SELECT coalesce(s.name, d.name), c.name, dep.name_zh, u.display_name"
+                " FROM app_user u"
                 " LEFT JOIN district d ON d.id = u.district_id"
                 " LEFT JOIN community c ON c.id = u.community_id"
                 " LEFT JOIN street s ON s.id = coalesce(u.street_id, c.street_id)"
+                " LEFT JOIN department dep ON dep.id = u.department_id"
                 " WHERE u.username = :u"
             ),
             {"u": username},
         ).one()
     engine.dispose()
-    return row[0], row[1]
+    return row[0], row[1], row[2], row[3]
+
+
+def _an_area_code(owner_url: str, username: str) -> str:
+    """A 小区 inside the user's jurisdiction (its record page is a desktop page too)."""
+    engine = create_engine(owner_url)
+    with engine.connect() as conn:
+        code = conn.execute(
+            text(
+                "SELECT r.code FROM residential_area r JOIN community c ON c.id = r.community_id"
+                " JOIN street s ON s.id = c.street_id JOIN app_user u ON u.username = :u"
+                " WHERE u.community_id = c.id OR (u.community_id IS NULL AND"
+                " (u.street_id = s.id OR (u.street_id IS NULL AND u.district_id = s.district_id)))"
+                " ORDER BY r.code LIMIT 1"
+            ),
+            {"u": username},
+        ).scalar_one()
+    engine.dispose()
+    return str(code)
 
 
 def test_root_sends_each_role_home(browser, live_server, demo_db) -> None:
@@ -87,15 +113,16 @@ def test_root_sends_each_role_home(browser, live_server, demo_db) -> None:
     anonymous.close()
 
 
-@pytest.mark.parametrize("username", ["street1", "community1", "planner"])
+@pytest.mark.parametrize("username", ["street1", "community1", "planner", "district"])
 def test_every_desktop_page_has_the_header(browser, live_server, demo_db, username) -> None:
     base = live_server.url
-    street_or_district, community = _jurisdiction(demo_db.owner_url, username)
+    street_or_district, community, _, display = _who(demo_db.owner_url, username)
     context = _context(browser, base, demo_db.owner_url, username)
     page = context.new_page()
     off_host: list[str] = []
     page.on("request", lambda r: off_host.append(r.url) if not r.url.startswith(base) else None)
-    for path in DESKTOP_PAGES:
+    area_page = f"/residential-areas/{_an_area_code(demo_db.owner_url, username)}"
+    for path in [*DESKTOP_PAGES, area_page]:
         if path == "/work" and username in NO_WORKBENCH:
             continue
         response = page.goto(f"{base}{path}")
@@ -106,6 +133,8 @@ def test_every_desktop_page_has_the_header(browser, live_server, demo_db, userna
         assert street_or_district in where, (path, where)
         if community:
             assert community in where, (path, where)
+        # the person's name, not the account's username
+        assert page.locator("#wg-user-name").inner_text() == (display or username), path
         labels = header.locator("nav a").all_inner_texts()
         assert {"地图", "统计", "小区", "物业企业", "导出"} <= set(labels), labels
         assert ("工作台" in labels) == (username not in NO_WORKBENCH), labels
@@ -114,6 +143,25 @@ def test_every_desktop_page_has_the_header(browser, live_server, demo_db, userna
         assert page.locator("link[rel=icon]").count() >= 1
     context.close()
     assert off_host == []
+
+
+def test_a_department_has_the_header_on_its_pages(browser, live_server, demo_db) -> None:
+    """dept-fire: its department and district in the header on every page its links open."""
+    base = live_server.url
+    district, _, department, display = _who(demo_db.owner_url, "dept-fire")
+    assert department
+    context = _context(browser, base, demo_db.owner_url, "dept-fire")
+    page = context.new_page()
+    page.goto(f"{base}/work")
+    links = page.locator("#wg-shell nav a").evaluate_all("(as) => as.map((a) => a.pathname)")
+    assert "/work" in links
+    for path in [*links, "/account"]:
+        response = page.goto(f"{base}{path}")
+        assert response is not None and response.status == 200, path
+        where = page.locator("#wg-jurisdiction").inner_text()
+        assert department in where and district in where, (path, where)
+        assert page.locator("#wg-user-name").inner_text() == (display or "dept-fire"), path
+    context.close()
 
 
 def test_header_logout_signs_out(browser, live_server, demo_db) -> None:

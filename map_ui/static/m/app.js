@@ -3,7 +3,7 @@
 import { cookie, statusZh } from "/static/common.js";
 import { Outbox } from "/static/m/queue.js";
 import { groupItems, itemKey, renderOutbox } from "/static/m/outbox_view.js";
-import { addBaseMap, displayFrame } from "/static/basemap.js";
+import { addBaseMap, addNames, displayFrame } from "/static/basemap.js";
 
 const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
@@ -110,6 +110,7 @@ function initMap() {
   if (map) return;
   map = L.map("map", { zoomControl: true, attributionControl: false }).setView(shown(34.78, 113.68), 14);
   addBaseMap(map, basemap);
+  addNames(map, frame); // names from our own data (none offline: the map still works)
   reportsLayer = L.layerGroup().addTo(map);
   mineLayer = L.layerGroup().addTo(map);
   trackLine = L.polyline([], { color: "#1565c0", weight: 4 }).addTo(map);

@@ -1,7 +1,7 @@
 // 小区 page: fill the record form from the API, send only what changed with If-Match, show the
 // flags and the history. Every value is set as text or as an input's value, never as HTML.
 
-import { csrfToken, el } from "./common.js";
+import { csrfToken, el } from "/static/common.js";
 import { initSurvey } from "./survey.js";
 
 const config = JSON.parse(document.getElementById("records-config").textContent);

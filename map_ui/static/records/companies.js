@@ -1,7 +1,8 @@
 // 物业服务企业考核: grades on a map and in numbers, the quarter's ranking and lists, the
 // registry, the score sheet for communities and streets, and the district's grading.
 
-import { csrfToken, el } from "./common.js";
+import { addBaseMap, displayFrame, pageBaseMap } from "/static/basemap.js";
+import { csrfToken, el } from "/static/common.js";
 
 const config = JSON.parse(document.getElementById("records-config").textContent);
 const GRADES = [["A", "A级", "#1a9850"], ["B", "B级", "#91cf60"], ["C", "C级", "#fc8d59"],
@@ -33,9 +34,14 @@ async function drawMap() {
     legend.appendChild(document.createTextNode(label));
   }
   const data = await getJSON("/api/map/company-grades");
-  if (!data || !window.L) { return; }
+  if (!data || !window.L) { return null; }
+  // the configured base map; with a GCJ-02 one the 小区 are drawn shifted into it
+  const basemap = pageBaseMap();
+  const frame = displayFrame(basemap);
   const map = window.L.map("grade-map", { preferCanvas: true });
+  addBaseMap(map, basemap);
   const layer = window.L.geoJSON(data, {
+    coordsToLatLng: frame.coordsToLatLng,
     style: (f) => ({ color: "#555", weight: 0.5, fillColor: colour(f.properties.grade), fillOpacity: 0.8 }),
     onEachFeature: (f, l) => {
       const box = el("div", { class: "grade-popup" });
@@ -44,8 +50,8 @@ async function drawMap() {
       l.bindPopup(box);
     },
   }).addTo(map);
-  if (data.features.length) { map.fitBounds(layer.getBounds()); } else { map.setView([34.75, 113.66], 12); }
-  window.wanggeGradeMap = { map, layer };
+  if (data.features.length) { map.fitBounds(layer.getBounds()); } else { map.setView(frame.toDisplay(34.75, 113.66), 12); }
+  return { map, layer, frame };
 }
 
 async function drawStats() {
@@ -135,7 +141,8 @@ if (config.canDecide) {
 }
 quarterInput.addEventListener("change", drawQuarter);
 if (config.canAssess) { setUpScoring(); }
-drawMap();
+/** The grade map once drawn (`import('/static/records/companies.js').then((m) => m.ready)`). */
+export const ready = drawMap();
 drawStats();
 drawQuarter();
 drawRegistry();

@@ -1,7 +1,7 @@
 // 小区台账: the 小区 of the jurisdiction with their flags, and the Excel round trip
 // (download, upload for a dry run, then apply all or nothing). Text is set as text only.
 
-import { csrfToken, el } from "./common.js";
+import { csrfToken, el } from "/static/common.js";
 
 const config = JSON.parse(document.getElementById("records-config").textContent);
 const SHEET = "/api/residential-areas/sheet.xlsx";

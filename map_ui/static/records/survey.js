@@ -1,6 +1,6 @@
 // 小区 page, residents' satisfaction survey: this quarter's tally (the suggested score of the
 // property company assessment's 业主评价与满意度 item) and the public link staff hand out.
-import { csrfToken } from "./common.js";
+import { csrfToken } from "/static/common.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,5 +1,8 @@
-/* The workbench's calls to the service: the session cookie travels with them, and every
- * state-changing request echoes the CSRF cookie. */
+/* The workbench's calls to the service (through /static/common.js: the session cookie travels
+ * with them, every state-changing request echoes the CSRF cookie) and its small DOM helpers. */
+import { ApiError, apiFetch } from "/static/common.js";
+
+export { ApiError };
 
 export const STATUS_ZH = {
   reported: "待受理", accepted: "已受理", rejected: "已驳回", dispatched: "已派遣",
@@ -7,30 +10,19 @@ export const STATUS_ZH = {
 };
 export const LEVEL_ZH = { community: "社区", street: "街道", district: "区" };
 
-function cookie(name) {
-  const found = document.cookie.split("; ").find((c) => c.startsWith(`${name}=`));
-  return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
-}
-
-export class ApiError extends Error {
-  constructor(status, detail) {
-    super((detail && (detail.message_zh || detail.message)) || `错误 ${status}`);
-    this.status = status;
-    this.detail = detail || {};
-  }
-}
-
+/** A workbench call: JSON in and out through the shared module (CSRF on writes, a refusal is an
+ * ApiError with one Chinese sentence and the server's `detail`); signed out → /login. */
 export async function api(path, { method = "GET", json, form } = {}) {
-  const headers = {};
-  if (method !== "GET") headers["X-CSRF-Token"] = cookie("wangge_csrf");
-  let body;
-  if (json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(json); }
-  if (form !== undefined) body = form;
-  const resp = await fetch(path, { method, headers, body, credentials: "same-origin" });
+  let resp;
+  try {
+    resp = await apiFetch(path, { method, json, body: form });
+  } catch {
+    throw new ApiError(0, { message_zh: "网络连接失败，请检查网络后重试" });
+  }
   if (resp.status === 401) { location.assign(`/login?next=${encodeURIComponent(location.pathname)}`); }
   if (!resp.ok) {
     let detail = null;
-    try { detail = (await resp.json()).detail; } catch (err) { /* not JSON */ }
+    try { detail = (await resp.json()).detail; } catch { /* not JSON */ }
     throw new ApiError(resp.status, detail);
   }
   return resp.status === 204 ? null : resp.json();

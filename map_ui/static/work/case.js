@@ -1,9 +1,13 @@
 /* One case on /work: map, photos, facts, history, duplicates nearby, and the action buttons the
  * signed-in role may use on it (the server's allowed_transitions decide which). */
+import { addBaseMap, addNames, displayFrame, pageBaseMap } from "/static/basemap.js";
 import { api, el, LEVEL_ZH, STATUS_ZH, timeLeft } from "./api.js";
 import { reload } from "./work.js";
 
 const L = window.L; // Leaflet is a classic script from npm (/vendor)
+// the configured base map; with a GCJ-02 one the case is drawn shifted into it (data stay WGS84)
+const basemap = pageBaseMap();
+export const frame = displayFrame(basemap);
 
 const $ = (id) => document.getElementById(id);
 let map = null;
@@ -180,17 +184,28 @@ async function act(to, extra = {}) {
 function drawMap() {
   if (!map) {
     map = L.map("case-map", { attributionControl: false });
+    addBaseMap(map, basemap);
+    addNames(map, frame);
     layer = L.layerGroup().addTo(map);
   }
   layer.clearLayers();
   const c = current;
-  const point = L.circleMarker([c.lat, c.lon], { radius: 8, color: "#c62828", fillOpacity: 0.9 }).addTo(layer);
+  const point = L.circleMarker(frame.toDisplay(c.lat, c.lon), { radius: 8, color: "#c62828", fillOpacity: 0.9 }).addTo(layer);
   const shapes = [];
-  if (c.cell) shapes.push(L.geoJSON(c.cell.geometry, { style: { color: "#1565c0", weight: 2, fillOpacity: 0.05 } }).addTo(layer));
-  if (c.residential_area) shapes.push(L.geoJSON(c.residential_area.geometry, { style: { color: "#2e7d32", weight: 1, fillOpacity: 0.08 } }).addTo(layer));
+  const draw = (geometry, style) => L.geoJSON(geometry, { style, coordsToLatLng: frame.coordsToLatLng }).addTo(layer);
+  if (c.cell) shapes.push(draw(c.cell.geometry, { color: "#1565c0", weight: 2, fillOpacity: 0.05 }));
+  if (c.residential_area) {
+    // the 小区's name on the map (text only): something to go by without a base map
+    const area = draw(c.residential_area.geometry, { color: "#2e7d32", weight: 1, fillOpacity: 0.08 });
+    area.bindTooltip(el("span", {}, c.residential_area.name), { permanent: true, direction: "center", className: "case-area-name" });
+    shapes.push(area);
+  }
   map.invalidateSize();
   const bounds = shapes.length ? L.featureGroup(shapes).getBounds() : null;
   if (bounds && bounds.isValid()) map.fitBounds(bounds.pad(0.2)); else map.setView(point.getLatLng(), 17);
 }
+
+/** The case map and what is on it (for tests: `import('/static/work/case.js')`). */
+export function caseMap() { return { map, layer, frame }; }
 
 $("case-close").addEventListener("click", () => { $("case").hidden = true; });

@@ -1,7 +1,8 @@
 /* /work, residents' side: 登记投诉 (a point on the map, or a 小区 found by address search),
  * the 待回访 list, and on a case its source, caller and return visits (回访). */
+import { addBaseMap, addNames, pageBaseMap } from "/static/basemap.js";
 import { api, el } from "./api.js";
-import { openCase } from "./case.js";
+import { frame, openCase } from "./case.js";
 import { reload } from "./work.js";
 const L = window.L; // Leaflet is a classic script from npm (/vendor)
 
@@ -37,12 +38,15 @@ async function openForm() {
   $("complaint").showModal();
   if (!map) {
     map = L.map("c-map", { attributionControl: false });
-    map.on("click", (e) => setPick([e.latlng.lng, e.latlng.lat], null));
+    addBaseMap(map, pageBaseMap());
+    addNames(map, frame);
+    // the click is where the base map shows it; the report gets its WGS84 position
+    map.on("click", (e) => { const at = frame.toData(e.latlng); setPick([at.lng, at.lat], null); });
   }
   map.invalidateSize();
   // centred on the 小区 of my jurisdiction: the address search over everything
   const places = await api(`/api/complaints/places?q=${encodeURIComponent("区")}`).catch(() => []);
-  const pts = places.map((p) => [p.lat, p.lon]);
+  const pts = places.map((p) => frame.toDisplay(p.lat, p.lon));
   if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.3)); else map.setView([34.77, 113.68], 13);
   drawPlaces(places);
 }
@@ -52,17 +56,20 @@ async function openForm() {
 function drawPlaces(places) {
   if (placesLayer) placesLayer.remove();
   placesLayer = L.layerGroup(places.map((p) =>
-    L.circleMarker([p.lat, p.lon], { radius: 6, color: "#1565c0", weight: 2, fillOpacity: 0.4 })
+    L.circleMarker(frame.toDisplay(p.lat, p.lon), { radius: 6, color: "#1565c0", weight: 2, fillOpacity: 0.4 })
       .bindTooltip(el("span", {}, p.name), { direction: "top" })
       .on("click", (e) => { L.DomEvent.stopPropagation(e); setPick(null, p); }))).addTo(map);
 }
+
+/** The dialog's map and what was picked, in WGS84 (for tests: `import('/static/work/residents.js')`). */
+export function complaintMap() { return { map, pick }; }
 
 function setPick(location, area) {
   pick.location = location;
   pick.area = area;
   if (marker) { marker.remove(); marker = null; }
   const at = location || (area && [area.lon, area.lat]);
-  if (at && map) marker = L.marker([at[1], at[0]]).addTo(map);
+  if (at && map) marker = L.marker(frame.toDisplay(at[1], at[0])).addTo(map);
   $("c-where").textContent = area ? `小区：${area.name}（${area.community_name}）`
     : location ? `地图选点：${location[0].toFixed(6)}, ${location[1].toFixed(6)}` : "未选择位置";
 }
@@ -73,7 +80,7 @@ async function search() {
   let found;
   try { found = await api(`/api/complaints/places?q=${encodeURIComponent(q)}`); } catch (err) { $("c-error").textContent = err.message; return; }
   $("c-places").replaceChildren(...(found.length ? found.map((p) => el("li", {},
-    el("button", { type: "button", className: "place", onclick: () => { setPick(null, p); map.setView([p.lat, p.lon], 17); } },
+    el("button", { type: "button", className: "place", onclick: () => { setPick(null, p); map.setView(frame.toDisplay(p.lat, p.lon), 17); } },
       `${p.name} · ${p.community_name} · ${p.street_name}`)))
     : [el("li", { className: "hint" }, "本辖区内没有找到")]));
 }

@@ -11,8 +11,10 @@ Every value that came from the database is escaped here; callers pass escaped bo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import text
@@ -119,6 +121,13 @@ def head_tags(title: str) -> str:
         f'<link rel="icon" href="{FAVICON}" type="image/svg+xml">'
         f'<link rel="stylesheet" href="{SHELL_CSS}">'
     )
+
+
+def basemap_tag(basemap: dict[str, Any]) -> str:
+    """The base map's configuration (BaseMap.for_page()) for a page whose map is drawn by an ES
+    module: basemap.js's pageBaseMap() reads it (docs/base-map.md)."""
+    data = json.dumps(basemap, ensure_ascii=False).replace("</", "<\\/")
+    return f'<script type="application/json" id="wg-basemap">{data}</script>'
 
 
 def header_html(shell: Shell, active: str = "") -> str:

@@ -59,13 +59,15 @@ def _answer(
 @router.get("", summary="OGC API landing page")
 def landing(request: Request, me: OgcUser, f: str | None = None) -> Response:
     base = _base(request)
+    oas = ".".join(request.app.openapi_version.split(".")[:2])
     body = {
         "title": "wangge 网格 — OGC API Features",
         "description": "街道、社区、小区、网格、事件与巡查图层",
         "links": [
             _link(f"{base}?f=json", "self", "application/json", "this document"),
             _link(f"{base}?f=html", "alternate", "text/html", "HTML"),
-            _link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.1"),
+            # the OpenAPI version the app really writes (FastAPI: 3.1.x)
+            _link(f"{base}/api", "service-desc", f"application/vnd.oai.openapi+json;version={oas}"),
             _link(f"{base}/conformance", "conformance", "application/json"),
             _link(f"{base}/collections", "data", "application/json"),
         ],

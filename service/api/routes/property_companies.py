@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from service.api.deps import SessionDep, SettingsDep, audit_note, require, require_page
-from service.api.pages.shell import head_tags, header_html, load_shell
+from service.api.pages.shell import basemap_tag, head_tags, header_html, load_shell
 from service.api.schemas import StrictModel
 from service.db.repositories import assessments as sheets_repo
 from service.db.repositories import companies as repo
@@ -108,7 +108,7 @@ def companies_page(
         can_assess=scope_for(me, "assessment:write") is not None,
         can_decide=scope_for(me, "grade:decide") is not None,
         shell=(
-            head_tags("物业服务企业考核"),
+            head_tags("物业服务企业考核") + basemap_tag(settings.base_map().for_page()),
             header_html(load_shell(request, session, me), "companies"),
         ),
     )

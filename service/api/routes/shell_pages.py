@@ -35,8 +35,15 @@ FORMAT_ZH = {
     "shp.zip": "Shapefile 压缩包",
 }
 CRS_ZH = {
-    "wgs84": "WGS84（GPS、天地图 CGCS2000 近似）",
-    "gcj02": "GCJ-02（高德等国内地图）",
+    "wgs84": "WGS84（GPS，EPSG:4326）",
+    "cgcs2000": "CGCS2000 国家大地坐标系（天地图，EPSG:4490）",
+    "gcj02": "GCJ-02（高德等国内地图；文件中注明，非 EPSG:4326）",
+}
+# how coded values are written ("" = the API's default: Chinese for CSV, codes otherwise)
+LABELS_ZH = {
+    "": "表格用中文，其他格式用代码",
+    "zh": "中文（如 已受理）",
+    "code": "代码（如 accepted）",
 }
 
 
@@ -88,6 +95,7 @@ def export_form_html() -> str:
         '<label>开始日期<input name="since" type="date"></label>'
         '<label>截止日期（不含）<input name="until" type="date"></label>'
         f'<label>坐标系<select name="crs">{_options(CRS_ZH, "wgs84")}</select></label>'
+        f'<label>取值写法<select name="labels">{_options(LABELS_ZH, "")}</select></label>'
         '<button type="submit">下载</button></form>'
         "<p class='wg-hint'>文件按您的辖区过滤；大图层可能需要几十秒。"
         "脚本与 QGIS 用户也可直接调用 <a href='/docs#/exports'>导出接口</a>。</p>"
@@ -118,6 +126,7 @@ def export_download(
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
     crs: Annotated[str, Query(max_length=10)] = "wgs84",
+    labels: Annotated[str, Query(max_length=10)] = "",
 ) -> RedirectResponse:
     """The export form's target: the same download from /api/exports, named by the form."""
     if layer not in LAYERS or format not in FORMATS:
@@ -126,7 +135,7 @@ def export_download(
             message_zh="请选择图层和格式",
             where={"field": "layer" if layer not in LAYERS else "format"},
         )
-    query = {k: v for k, v in {"area": area, "crs": crs}.items() if v}
+    query = {k: v for k, v in {"area": area, "crs": crs, "labels": labels}.items() if v}
     # a date from the form is a whole day in Beijing time
     if since:
         query["since"] = f"{since}T00:00:00+08:00"

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from service.api.deps import SessionDep, require_page
-from service.api.pages.shell import head_tags, header_html, load_shell
+from service.api.deps import SessionDep, SettingsDep, require_page
+from service.api.pages.shell import basemap_tag, head_tags, header_html, load_shell
 from service.domain.principal import Principal
 from service.settings import PROJECT_ROOT
 
@@ -18,7 +18,8 @@ router = APIRouter(tags=["cases"])
 STATIC_WORK = PROJECT_ROOT / "map_ui" / "static" / "work"
 # An anonymous or expired browser is sent to /login and comes back (docs/auth.md).
 PageUser = Annotated[Principal, Depends(require_page("case:read"))]
-# where index.html takes the shared shell's head tags and header (docs/navigation.md)
+# where index.html takes the shared shell's head tags (and the base map's configuration for the
+# case map and the 登记投诉 map) and header (docs/navigation.md, docs/base-map.md)
 HEAD_SLOT = "<!--wg-shell-head-->"
 HEADER_SLOT = "<!--wg-shell-header-->"
 
@@ -29,10 +30,12 @@ def _template() -> str:
 
 
 @router.get("/work", response_class=HTMLResponse, summary="Case-handling workbench (page)")
-def work_page(request: Request, session: SessionDep, me: PageUser) -> HTMLResponse:
+def work_page(
+    request: Request, session: SessionDep, settings: SettingsDep, me: PageUser
+) -> HTMLResponse:
     html = (
         _template()
-        .replace(HEAD_SLOT, head_tags("案件办理"))
+        .replace(HEAD_SLOT, head_tags("案件办理") + basemap_tag(settings.base_map().for_page()))
         .replace(HEADER_SLOT, header_html(load_shell(request, session, me), "work"))
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
