@@ -6,7 +6,7 @@
 export const CSRF_COOKIE = "wangge_csrf";
 
 export const STATUS_ZH = Object.freeze({
-  reported: "已上报", accepted: "已受理", rejected: "已退回", dispatched: "已派遣",
+  reported: "已上报", accepted: "已受理", rejected: "已驳回", dispatched: "已派遣",
   in_progress: "处置中", handled: "已处置", verified: "已核查", closed: "已销号",
 });
 

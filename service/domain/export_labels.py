@@ -17,7 +17,7 @@ ZH_BY_DEFAULT = ("csv",)
 STATUS_ZH = {
     "reported": "已上报",
     "accepted": "已受理",
-    "rejected": "已退回",
+    "rejected": "已驳回",
     "dispatched": "已派遣",
     "in_progress": "处置中",
     "handled": "已处置",

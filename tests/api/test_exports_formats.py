@@ -166,4 +166,4 @@ def test_export_labels_times_and_crs(export_client: TestClient, export_headers, 
 
 
 STATUS_CODES = set(STATUSES)
-STATUS_WORDS = {"已上报", "已受理", "已退回", "已派遣", "处置中", "已处置", "已核查", "已销号"}
+STATUS_WORDS = {"已上报", "已受理", "已驳回", "已派遣", "处置中", "已处置", "已核查", "已销号"}
