@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from map_ui.records_page import page_shell
+from service.domain.assessment import GRADE_CLASS_ZH
 
 _HEAD = (
     '<link rel="stylesheet" href="/vendor/leaflet/dist/leaflet.css">'
@@ -54,7 +55,12 @@ def render_companies_page(
         "<th>信用等级</th><th>服务小区</th><th>企业党组织</th><th>榜单</th></tr></thead>"
         "<tbody></tbody></table>"
     )
-    config = {"quarter": quarter, "canAssess": can_assess, "canDecide": can_decide}
+    config = {
+        "quarter": quarter,
+        "canAssess": can_assess,
+        "canDecide": can_decide,
+        "gradeClasses": GRADE_CLASS_ZH,
+    }
     return page_shell(
         "物业服务企业考核", body, config=config, module="companies.js", head=_HEAD, shell=shell
     )

@@ -17,6 +17,8 @@ from folium.plugins import MarkerCluster, VectorGridProtobuf
 from jinja2 import Template
 
 from map_ui.assets import localize_assets
+from service.domain.assessment import GRADE_CLASS_ZH
+from service.domain.record_flags import COMMITTEES, PARTY_ORGS
 
 # 金水区 when the jurisdiction has no geometry yet
 FALLBACK_CENTRE = (34.80, 113.68)
@@ -85,6 +87,10 @@ def render_map_page(
         "minZoom": layers,
         "basemap": basemap,
         "map": fmap.get_name(),
+        # the company-grade layer's classes, and what the party coverage layer counts (the
+        # same rule as /api/stats/party-coverage)
+        "gradeClasses": GRADE_CLASS_ZH,
+        "partyCoverage": {"committees": list(COMMITTEES), "orgs": list(PARTY_ORGS)},
     }
     root: Any = fmap.get_root()
     root.header.add_child(

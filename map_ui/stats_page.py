@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from service.domain.assessment import GRADE_CLASS_ZH
+
 INDICATOR_ZH = {
     "property_service": "物业服务覆盖率",
-    "party_org": "党组织覆盖率",
+    "party_org": "党的工作覆盖率（含党建指导员）",
     "owners_committee": "业委会（物管会）组建率",
     "renovation": "老旧小区改造完成率",
 }
@@ -28,13 +30,16 @@ def _pct(value: float | None) -> str:
     return "无数据" if value is None else f"{value * 100:.1f}%"
 
 
-def bar_chart(name: str, units: Sequence[Mapping[str, Any]]) -> str:
+def bar_chart(
+    name: str, units: Sequence[Mapping[str, Any]], *, label: str = "", colour: str = ""
+) -> str:
     """Horizontal bars per unit for one indicator, with the target as a dashed line."""
     row_h, label_w, bar_w = 22, 150, 360
     height = row_h * max(1, len(units)) + 30
+    label = label or INDICATOR_ZH[name]
     parts = [
         f'<svg class="chart" data-indicator="{name}" width="{label_w + bar_w + 70}" '
-        f'height="{height}" role="img" aria-label="{INDICATOR_ZH[name]}">'
+        f'height="{height}" role="img" aria-label="{escape(label)}">'
     ]
     target = None
     for i, unit in enumerate(units):
@@ -43,11 +48,11 @@ def bar_chart(name: str, units: Sequence[Mapping[str, Any]]) -> str:
         y = 10 + i * row_h
         value = view["rate_by_areas"]
         width = 0 if value is None else round(bar_w * value)
-        colour = COLOURS[name] if value is not None else "#bbb"
+        fill = (colour or COLOURS[name]) if value is not None else "#bbb"
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(unit["name"])}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{width}" height="{row_h - 6}" '
-            f'fill="{colour}"><title>{escape(unit["name"])} {_pct(value)}</title></rect>'
+            f'fill="{fill}"><title>{escape(unit["name"])} {_pct(value)}</title></rect>'
             f'<text x="{label_w + width + 4}" y="{y + 14}">{_pct(value)}</text>'
         )
     if target is not None:
@@ -140,7 +145,7 @@ def _reports_table(reports: Sequence[Mapping[str, Any]]) -> str:
 
 MISS_ZH = {
     "property_service": "无物业服务",
-    "party_org": "无党组织",
+    "party_org": "既无党组织也无党建指导员",
     "owners_committee": "未成立业委会或物管会",
     "renovation": "老旧小区尚未完成改造",
 }
@@ -165,6 +170,99 @@ def _shortfalls_html(shortfalls: Mapping[str, Mapping[str, Any]]) -> str:
             f"<ul>{items or '<li>全部达标</li>'}{more}</ul></details>"
         )
     return "".join(parts)
+
+
+PARTY_COLOUR = "#b2182b"
+GRADE_COLOURS = {
+    "A": "#1a9850",
+    "B": "#91cf60",
+    "C": "#fc8d59",
+    "D": "#d73027",
+    "no_company": "#9ecae1",
+    "none": "#525252",
+}
+
+
+def _party_section(party: Mapping[str, Any] | None, level: str, share: str) -> str:
+    """The seeds' party organisation coverage: over owners' committees, against the year's
+    target (the setting WANGGE_PARTY_ORG_TARGETS), in total and per unit."""
+    if not party:
+        return ""
+    t, year, target = party["totals"], party["year"], party["target"]
+    ramp = "，".join(f"{y} 年 {_pct(v)}" for y, v in party.get("targets", {}).items())
+    verdict = ""
+    if t["meets_target"] is not None:
+        verdict = "已达标" if t["meets_target"] else f"还差 {t['short_of_target']} 个业委会"
+    card = (
+        f"<div class='card {_meets_class(t)}' data-indicator='party_committee'>"
+        f"业委会党组织覆盖率<br><b>{_pct(t['rate'])}</b> {year} 年目标 {_pct(target)}<br>"
+        f"<small>{t['with_party_org']} / {t['committees']} 个业委会（物管会）已建党组织"
+        f"{'，' + verdict if verdict else ''}</small></div>"
+    )
+    units = [
+        {"name": u["name"], "indicators": {"party_committee": {**u, "rate_by_areas": u["rate"]}}}
+        for u in party["units"]
+    ]
+    chart = bar_chart("party_committee", units, label="业委会党组织覆盖率", colour=PARTY_COLOUR)
+    rows = "".join(
+        f"<tr data-code='{escape(u['code'])}'><td>{escape(u['name'])}</td>"
+        f"<td>{u['committees']}</td><td>{u['with_party_org']}</td>"
+        f"<td class='{_meets_class(u)}'>{_pct(u['rate'])}</td><td>{u['short_of_target']}</td></tr>"
+        for u in party["units"]
+    )
+    return (
+        f"<h2 id='party-coverage'>业委会党组织覆盖率（{year} 年目标 {_pct(target)}）</h2>"
+        "<p><small>按种子文件口径：已成立业主委员会或物业管理委员会的小区中，建有党组织"
+        "（独立党支部、联建党支部、党小组；仅派驻党建指导员不计）的比例。"
+        f"年度目标：{ramp}。</small></p>"
+        f"<div class='cards'>{card}</div>"
+        f"<figure><figcaption>各{LEVEL_ZH[level]}{share}</figcaption>{chart}</figure>"
+        f"<table id='party-coverage-table'><thead><tr><th>名称</th><th>业委会（物管会）</th>"
+        "<th>已建党组织</th><th>覆盖率</th><th>距目标差</th></tr></thead>"
+        f"<tbody>{rows or '<tr><td colspan=5>辖区内暂无业委会</td></tr>'}</tbody></table>"
+    )
+
+
+def _grade_section(grades: Sequence[Mapping[str, Any]] | None) -> str:
+    """小区 and households by their property company's current credit grade."""
+    if grades is None:
+        return ""
+    found = {g["grade"]: g for g in grades}
+    total_areas = sum(int(g["areas"]) for g in grades)
+    total_hh = sum(int(g["households"]) for g in grades)
+    rows, bar, x = [], [], 0.0
+    width = 560
+    for code, label in GRADE_CLASS_ZH.items():
+        g = found.get(code, {"areas": 0, "households": 0})
+        areas, hh = int(g["areas"]), int(g["households"])
+        share_a = areas / total_areas if total_areas else None
+        share_h = hh / total_hh if total_hh else None
+        rows.append(
+            f"<tr data-grade='{code}'><td><span class='swatch' "
+            f"style='background:{GRADE_COLOURS[code]}'></span> {escape(label)}</td>"
+            f"<td>{areas}</td><td>{_pct(share_a)}</td><td>{hh}</td><td>{_pct(share_h)}</td></tr>"
+        )
+        if share_a:
+            w = width * share_a
+            bar.append(
+                f"<rect x='{x:.1f}' y='0' width='{w:.1f}' height='22' "
+                f"fill='{GRADE_COLOURS[code]}'><title>{escape(label)} {areas} 个小区</title>"
+                "</rect>"
+            )
+            x += w
+    svg = (
+        f"<svg class='chart' id='grade-chart' width='{width}' height='24' role='img' "
+        f"aria-label='按信用等级的小区占比'>{''.join(bar)}</svg>"
+    )
+    return (
+        "<h2 id='company-grades'>按物业服务企业信用等级</h2>"
+        "<p><small>小区按其物业服务企业当前的信用等级计；无企业的小区单列"
+        "（<a href='/companies'>企业考核与红黑榜</a>）。</small></p>"
+        f"{svg}<table id='grade-stats'><thead><tr><th>等级</th><th>小区</th><th>占比</th>"
+        f"<th>户数</th><th>占比</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+        f"<tfoot><tr><td>合计</td><td>{total_areas}</td><td></td><td>{total_hh}</td><td></td>"
+        "</tr></tfoot></table>"
+    )
 
 
 STYLE = """
@@ -193,6 +291,8 @@ def render_stats_page(
     viewer_level: str = "district",
     shortfalls: Mapping[str, Mapping[str, Any]] | None = None,
     performance: str = "",
+    party: Mapping[str, Any] | None = None,
+    grades: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
     """The whole page as one HTML string; every name from the database is escaped.
 
@@ -230,6 +330,7 @@ def render_stats_page(
         f"<a id='csv' href='/api/stats/coverage.csv?level={level}'>下载 CSV</a></p>"
         f"<div class='cards'>{cards}</div><h2>各{LEVEL_ZH[level]}覆盖率</h2>"
         f"<div class='charts'>{bars}</div><h2>近 12 个月变化</h2>{trend_chart(trend)}"
+        f"{_party_section(party, level, share)}{_grade_section(grades)}"
         f"<h2>{LEVEL_ZH[level]}排名{share}</h2>{_ranking_table(units)}"
         f"<h2>未达标的小区</h2>{_shortfalls_html(shortfalls or {})}"
         f"<h2>各部门未办结与超期事件</h2>{_reports_table(reports)}"

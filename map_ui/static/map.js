@@ -15,6 +15,8 @@ const focusAt = (function () {
 })();
 
 var NO_DATA = ['__nodata', '无数据', '#bdbdbd'];
+var GRADE_COLOURS = { A: '#1a9850', B: '#91cf60', C: '#fc8d59', D: '#d73027',
+  no_company: '#9ecae1', none: '#525252' };
 var THEMES = {
   property: {
     title: '小区 · 物业服务模式', field: 'property_service_mode',
@@ -35,7 +37,27 @@ var THEMES = {
     title: '小区 · 业主委员会', field: 'owners_committee_status',
     classes: [
       ['established', '已成立业委会', '#2166ac'], ['interim_committee', '物管会代行', '#67a9cf'],
-      ['none', '未成立', '#ef8a62']]
+      ['residents_committee_acting', '居委会代行', '#d1e5f0'], ['none', '未成立', '#ef8a62']]
+  },
+  // the seeds' party coverage: over the 小区 whose owners' committee is in office, those with a
+  // party organisation proper (the rule comes from the server: config.partyCoverage)
+  partyCoverage: {
+    title: '小区 · 党组织覆盖（按业委会计）', note: true,
+    classOf: function (p) {
+      var rule = config.partyCoverage;
+      if (rule.committees.indexOf(p.owners_committee_status) < 0) { return 'not_counted'; }
+      return rule.orgs.indexOf(p.party_org_status) >= 0 ? 'covered' : 'gap';
+    },
+    classes: [
+      ['covered', '业委会已建党组织', '#b2182b'], ['gap', '业委会未建党组织（应建）', '#f4a582'],
+      ['not_counted', '无业委会（不计入）', '#f0f0f0']]
+  },
+  // the property company's current credit grade (its own tiles: company_grade)
+  grade: {
+    title: '小区 · 物业企业信用等级', field: 'grade', tiles: 'company_grade',
+    classes: Object.keys(config.gradeClasses).map(function (code) {
+      return [code, config.gradeClasses[code], GRADE_COLOURS[code]];
+    })
   },
   renovation: {
     title: '老旧小区改造（仅老旧小区）', field: 'renovation_status',
@@ -78,6 +100,21 @@ function legendBox(key, title, classes) {
   return box;
 }
 
+/* The jurisdiction's party coverage over owners' committees against this year's target. */
+function partyCoverageNote() {
+  var note = el('div', { 'class': 'wg-legend-note', id: 'party-coverage-note' }, '覆盖率计算中…');
+  getJSON('/api/stats/party-coverage?level=street').then(function (d) {
+    var t = d.totals;
+    var pct = function (v) { return (v * 100).toFixed(1) + '%'; };
+    note.textContent = t.rate === null ? '辖区内暂无业委会' :
+      '覆盖率 ' + pct(t.rate) + '（' + t.with_party_org + ' / ' + t.committees + ' 个业委会）' +
+      (t.target === null ? '' : '，' + d.year + ' 年目标 ' + pct(t.target) +
+        (t.meets_target ? '，已达标' : '，差 ' + t.short_of_target + ' 个'));
+    note.dataset.rate = t.rate === null ? '' : String(t.rate);
+  }).catch(function () { note.textContent = '覆盖率暂不可用'; });
+  return note;
+}
+
 function tileLayer(name, style, cfg, pane) {
   return L.vectorGrid.protobuf('/tiles/' + name + '/{z}/{x}/{y}.pbf' + frame.tileQuery, {
     vectorTileLayerStyles: (function () { var s = {}; s[name] = style; return s; })(),
@@ -95,7 +132,8 @@ function areaStyle(theme) {
     if (theme.field === 'renovation_status' && !p.renovation_eligible) {
       return { weight: 0, fill: false, opacity: 0, fillOpacity: 0 };
     }
-    return { weight: 1, color: '#555', fill: true, fillColor: colourOf(theme, p[theme.field]),
+    var value = theme.classOf ? theme.classOf(p) : p[theme.field];
+    return { weight: 1, color: '#555', fill: true, fillColor: colourOf(theme, value),
       fillOpacity: 0.75 };
   };
 }
@@ -222,12 +260,14 @@ function buildLayers(map, cfg) {
   map.createPane('areas').style.zIndex = 420;
   var layers = {};
   Object.keys(THEMES).forEach(function (key) {
-    var layer = tileLayer('residential_area', areaStyle(THEMES[key]), cfg, 'areas');
+    var theme = THEMES[key];
+    var layer = tileLayer(theme.tiles || 'residential_area', areaStyle(theme), cfg, 'areas');
     layer.on('click', function (e) {
       openPopup(map, e.latlng, '/api/map/residential-areas/' + e.layer.properties.id, areaPopup);
     });
-    layers[key] = { title: THEMES[key].title, layer: layer,
-      legend: legendBox(key, THEMES[key].title, THEMES[key].classes) };
+    var legend = legendBox(key, theme.title, theme.classes);
+    if (theme.note) { legend.appendChild(partyCoverageNote()); }
+    layers[key] = { title: theme.title, layer: layer, legend: legend };
   });
   var cells = tileLayer('grid_cell', function (p) {
     return { weight: 1.5, color: p.primary_worker ? '#3f007d' : NO_DATA[2], fill: true,

@@ -19,7 +19,7 @@ index for the nearby-duplicates look-up.
   case page's nearest-first look-up.
 
 Revision ID: 020_case_speed
-Revises: 018_case_counts_speed
+Revises: 019_records_rls
 """
 
 from alembic import op
@@ -27,7 +27,7 @@ from alembic import op
 from service.db.sql_functions import function_sql
 
 revision = "020_case_speed"
-down_revision = "018_case_counts_speed"
+down_revision = "019_records_rls"
 branch_labels = None
 depends_on = None
 

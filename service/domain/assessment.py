@@ -17,6 +17,17 @@ GRADE_ZH: Final = {
     "D": "D级（重点监管）",
 }
 LIST_ZH: Final = {"red": "红榜", "black": "黑榜", "grey": "灰榜"}
+# How the company-grade map layer and statistics class a 小区: its company's current grade,
+# or, with no registered company, whether the record says 无物业 (none) or another mode
+# (no_company: 单位自管, 业主自管, 准物业 … or a company not yet registered). In this order.
+GRADE_CLASS_ZH: Final = {
+    "A": "A级",
+    "B": "B级",
+    "C": "C级",
+    "D": "D级（重点监管）",
+    "no_company": "无物业企业（自管、准物业等）",
+    "none": "无物业",
+}
 
 
 class ScoreError(ValueError):

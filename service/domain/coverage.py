@@ -31,7 +31,9 @@ COVERED: dict[str, Covered] = {
 }
 INDICATOR_ZH = {
     "property_service": "物业服务覆盖",
-    "party_org": "党组织覆盖",
+    # every 小区 with a party organisation or at least an instructor (党的工作覆盖); the seeds'
+    # party organisation coverage over owners' committees is record_flags.party_coverage
+    "party_org": "党的工作覆盖（含党建指导员）",
     "owners_committee": "业委会（物管会）组建",
     "renovation": "老旧小区改造完成",
 }

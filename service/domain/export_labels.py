@@ -8,6 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.export_formats import LayerInfo
+from service.domain.records import (
+    OWNERS_COMMITTEE_STATUS_ZH,
+    PARTY_ORG_STATUS_ZH,
+    PROPERTY_SERVICE_MODE_ZH,
+    RENOVATION_ITEM_ZH,
+    RENOVATION_STATUS_ZH,
+)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 LABEL_CHOICES = ("code", "zh")
@@ -28,37 +35,17 @@ STATUS_ZH = {
     "open": "进行中",
     "ended": "已结束",
 }
+# The 小区 record's enumerations in the words of the record itself (service/domain/records.py:
+# the API, the 小区 page, the sheet and the *_zh export columns say the same).
 VALUE_ZH: dict[str, dict[str, str]] = {
     "status": STATUS_ZH,
-    "property_service_mode": {
-        "professional": "专业物业",
-        "large_scale": "大物业",
-        "quasi": "准物业",
-        "unit_self": "单位自管",
-        "owner_self": "业主自管",
-        "emergency_custody": "应急托管",
-        "none": "无物业",
-    },
-    "party_org_status": {
-        "own_branch": "独立党支部",
-        "joint_branch": "联建党支部",
-        "party_group": "党小组",
-        "instructor_only": "仅党建指导员",
-        "none": "无党组织",
-    },
-    "owners_committee_status": {
-        "established": "已成立业委会",
-        "interim_committee": "物管会代行",
-        "none": "未成立",
-    },
-    "renovation_status": {
-        "not_listed": "未列入",
-        "planned": "已列入计划",
-        "in_progress": "改造中",
-        "completed": "已完工",
-        "accepted": "已验收",
-    },
+    "property_service_mode": dict(PROPERTY_SERVICE_MODE_ZH),
+    "party_org_status": dict(PARTY_ORG_STATUS_ZH),
+    "owners_committee_status": dict(OWNERS_COMMITTEE_STATUS_ZH),
+    "renovation_status": dict(RENOVATION_STATUS_ZH),
 }
+# fields exported as a comma-separated list of codes
+LIST_VALUE_ZH: dict[str, dict[str, str]] = {"renovation_items": dict(RENOVATION_ITEM_ZH)}
 
 # The coordinate system written into GeoPackage / Shapefile files. GCJ-02 has no EPSG code:
 # it is declared as its own geographic CRS so no GIS takes it for WGS84.
@@ -76,10 +63,13 @@ def default_labels(fmt: str) -> str:
 
 def label_value(field: str, value: Any) -> Any:
     """The Chinese word for a coded value of `field` (other values unchanged)."""
-    words = VALUE_ZH.get(field)
-    if words is None or not isinstance(value, str):
+    if not isinstance(value, str):
         return value
-    return words.get(value, value)
+    listed = LIST_VALUE_ZH.get(field)
+    if listed is not None:
+        return "、".join(listed.get(v, v) for v in value.split(",")) if value else value
+    words = VALUE_ZH.get(field)
+    return value if words is None else words.get(value, value)
 
 
 def beijing_time(value: datetime) -> str:
@@ -95,3 +85,41 @@ def relabel_row(info: LayerInfo, values: Sequence[Any]) -> list[Any]:
 def relabel_properties(props: Mapping[str, Any]) -> dict[str, Any]:
     """A GeoJSON feature's properties with coded values in words."""
     return {k: label_value(k, v) for k, v in props.items()}
+
+
+_JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+
+
+def layer_schema(info: LayerInfo, schema_id: str) -> dict[str, Any]:
+    """The layer's features as JSON Schema (OGC API – Features Part 5, "Schemas"): every
+    property with its Chinese title, and coded values listed with their Chinese words."""
+    properties: dict[str, Any] = {}
+    for f in info.fields:
+        prop: dict[str, Any] = {"title": f.title_zh or f.name}
+        if f.kind == "datetime":
+            prop.update(type="string", format="date-time")
+        else:
+            prop["type"] = _JSON_TYPES[f.kind]
+        words = VALUE_ZH.get(f.name)
+        if words is not None:
+            prop["oneOf"] = [{"const": code, "title": zh} for code, zh in words.items()]
+        listed = LIST_VALUE_ZH.get(f.name)
+        if listed is not None:
+            prop["description"] = "逗号分隔的编码：" + "，".join(
+                f"{code} {zh}" for code, zh in listed.items()
+            )
+        if f.name == info.id_field:
+            prop["x-ogc-role"] = "id"
+        properties[f.name] = prop
+    properties["geometry"] = {
+        "title": "几何",
+        "format": "geometry-" + info.geometry_type.lower(),
+        "x-ogc-role": "primary-geometry",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_id,
+        "type": "object",
+        "title": info.title_zh,
+        "properties": properties,
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -88,12 +88,29 @@ def year_target(targets: Mapping[int, float], year: int) -> float | None:
 
 
 def party_coverage(committees: int, with_party_org: int, target: float | None) -> dict[str, Any]:
-    """Party organisation coverage as the seeds count it: over owners' committees."""
+    """Party organisation coverage as the seeds count it: over owners' committees, with how
+    many more committees need a party organisation to reach the target."""
     rate = round(with_party_org / committees, 4) if committees else None
+    needed = 0 if target is None else _ceil(target * committees - 1e-9)
     return {
         "committees": committees,
         "with_party_org": with_party_org,
         "rate": rate,
         "target": target,
         "meets_target": None if rate is None or target is None else rate >= target,
+        "short_of_target": max(0, needed - with_party_org),
     }
+
+
+def party_coverage_totals(
+    units: Sequence[Mapping[str, Any]], target: float | None
+) -> dict[str, Any]:
+    """The coverage of the whole jurisdiction from its units' counts (units partition it)."""
+    committees = sum(int(u["committees"]) for u in units)
+    with_party_org = sum(int(u["with_party_org"]) for u in units)
+    return party_coverage(committees, with_party_org, target)
+
+
+def _ceil(value: float) -> int:
+    whole = int(value)
+    return whole if whole >= value else whole + 1

@@ -89,7 +89,46 @@ def write_layer_file(
         )
         written += len(batch)
         first, options = False, {}
+    if not shapefile:
+        describe_columns(path, info)
     return written
+
+
+def describe_columns(path: Path, info: LayerInfo) -> None:
+    """Each column's Chinese title in the GeoPackage itself: the schema extension's
+    gpkg_data_columns (name = the column, title = 中文), which GIS software shows as the
+    field's alias. The Shapefile carries the same in its README."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL,"
+            " column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT,"
+            " mime_type TEXT, constraint_name TEXT,"
+            " CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),"
+            " CONSTRAINT gdc_tn UNIQUE (table_name, name))"
+        )
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT"
+            " NOT NULL, constraint_type TEXT NOT NULL, value TEXT, min NUMERIC,"
+            " min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN,"
+            " description TEXT, CONSTRAINT gdcc_ntv UNIQUE (constraint_name,"
+            " constraint_type, value))"
+        )
+        for table in ("gpkg_data_columns", "gpkg_data_column_constraints"):
+            db.execute(
+                "INSERT INTO gpkg_extensions (table_name, column_name, extension_name,"
+                " definition, scope) SELECT ?, NULL, 'gpkg_schema',"
+                " 'http://www.geopackage.org/spec/#extension_schema', 'read-write'"
+                " WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = ?"
+                " AND extension_name = 'gpkg_schema')",
+                (table, table),
+            )
+        db.executemany(
+            "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title,"
+            " description) VALUES (?, ?, ?, ?, ?)",
+            [(info.name, f.name, f.title_zh, f.title_zh, f.title_zh) for f in info.fields],
+        )
 
 
 def _non_empty_or(

@@ -283,6 +283,11 @@ def _ogc_collection(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get("/ogc/collections/reports", headers=ctx.headers(role))
 
 
+@case("GET", "/ogc/collections/{collection_id}/schema", "self")
+def _ogc_schema(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    return ctx.client.get("/ogc/collections/residential_areas/schema", headers=ctx.headers(role))
+
+
 @case(
     "GET",
     "/api/grids/workers/{username}",

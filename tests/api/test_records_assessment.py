@@ -97,29 +97,104 @@ def test_assessment_grades_lists_and_public(client: TestClient, auth_headers, ow
     )
 
     # /public without login shows the grade, the lists and the ranking
-    anonymous = TestClient(client.app)
-    page = anonymous.get(f"/public?street={x['street_code']}")
-    assert page.status_code == 200, page.text
-    assert "public" in page.headers["cache-control"] and page.headers["etag"]
-    companies = {
-        c["id"]: c
-        for c in client.get("/api/property-companies", headers=auth_headers["district"]).json()
-    }
-    assert companies[x["company"]]["name"] in page.text
-    assert (
-        "A级" in page.text and "红榜" in page.text and "黑榜" in page.text and "十佳" in page.text
-    )
-    assert (
-        anonymous.get(
-            f"/public?street={x['street_code']}", headers={"If-None-Match": page.headers["etag"]}
-        ).status_code
-        == 304
-    )
-    _no_personal_data(owner_engine, page.text, x["street_id"])
+    report = _a_caller(owner_engine, x["street_id"])  # a resident's contact, kept private
+    try:
+        anonymous = TestClient(client.app)
+        page = anonymous.get(f"/public?street={x['street_code']}")
+        assert page.status_code == 200, page.text
+        assert "public" in page.headers["cache-control"] and page.headers["etag"]
+        companies = {
+            c["id"]: c
+            for c in client.get("/api/property-companies", headers=auth_headers["district"]).json()
+        }
+        assert companies[x["company"]]["name"] in page.text
+        assert (
+            "A级" in page.text
+            and "红榜" in page.text
+            and "黑榜" in page.text
+            and "十佳" in page.text
+        )
+        assert (
+            anonymous.get(
+                f"/public?street={x['street_code']}",
+                headers={"If-None-Match": page.headers["etag"]},
+            ).status_code
+            == 304
+        )
+        _no_personal_data(owner_engine, page.text, x["street_id"])
+    finally:
+        _forget_caller(owner_engine, report)
+
+
+def _a_caller(owner_engine: Engine, street_id: int) -> str:
+    """A resident's name and phone on a report of the street (as a complaint would keep it)."""
+    with owner_engine.begin() as conn:
+        report = conn.execute(
+            text(
+                "SELECT r.id FROM report r LEFT JOIN report_contact k ON k.report_id = r.id"
+                " WHERE r.street_id = :s AND k.report_id IS NULL LIMIT 1"
+            ),
+            {"s": street_id},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO report_contact (report_id, caller_name, caller_phone)"
+                " VALUES (:r, '韩居民', '13877776666')"
+            ),
+            {"r": report},
+        )
+        conn.execute(
+            text("UPDATE report SET caller_masked = '韩** 138****6666' WHERE id = :r"),
+            {"r": report},
+        )
+    return str(report)
+
+
+def _forget_caller(owner_engine: Engine, report: str) -> None:
+    with owner_engine.begin() as conn:
+        conn.execute(text("DELETE FROM report_contact WHERE report_id = :r"), {"r": report})
+        conn.execute(text("UPDATE report SET caller_masked = NULL WHERE id = :r"), {"r": report})
 
 
 def _no_personal_data(owner_engine: Engine, html: str, street_id: int) -> None:
-    """No resident or worker data: no account names, no report texts, no report ids."""
+    """No resident or worker data: no account names, no report texts, no report ids, no
+    caller's contact, no company contact person; but each 小区's property officer with their
+    phone, which the seeds make public."""
+    with owner_engine.begin() as conn:
+        officers = conn.execute(
+            text(
+                "SELECT r.property_officer_name, r.property_officer_phone FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id WHERE c.street_id = :s"
+                " AND r.property_officer_name IS NOT NULL AND r.property_officer_phone IS NOT NULL"
+            ),
+            {"s": street_id},
+        ).all()
+        contacts = conn.execute(
+            text(
+                "SELECT co.contact_name, co.contact_phone FROM property_company co"
+                " WHERE co.id IN (SELECT r.property_company_id FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id WHERE c.street_id = :s)"
+            ),
+            {"s": street_id},
+        ).all()
+        callers = conn.execute(
+            text(
+                "SELECT k.caller_name, k.caller_phone, r.caller_masked FROM report_contact k"
+                " JOIN report r ON r.id = k.report_id WHERE r.street_id = :s"
+            ),
+            {"s": street_id},
+        ).all()
+    assert officers, "the demo street has property officers"
+    visible_text = re.sub(r"<[^>]+>", " ", html)
+    for name, phone in officers:
+        assert name in visible_text and phone in visible_text, (name, phone)
+    for name, phone in contacts:
+        assert not name or name not in visible_text, name
+        assert not phone or phone not in html, phone
+    assert callers, "the street has a resident's contact to keep private"
+    for name, phone, masked in callers:
+        for value in (name, phone, masked):
+            assert not value or len(value) < 2 or value not in visible_text, value
     with owner_engine.connect() as conn:
         people = conn.execute(
             text(

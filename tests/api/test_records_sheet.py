@@ -22,6 +22,15 @@ def _history_rows(owner_engine: Engine, codes: list[str]) -> int:
         )
 
 
+def _versions(owner_engine: Engine, codes: list[str]) -> dict[str, int]:
+    with owner_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT code, version FROM residential_area WHERE code = ANY(:codes)"),
+            {"codes": codes},
+        ).all()
+    return {str(c): int(v) for c, v in rows}
+
+
 def _street_code(owner_engine: Engine, username: str) -> str:
     with owner_engine.connect() as conn:
         return str(
@@ -64,6 +73,7 @@ def test_xlsx_round_trip(client, auth_headers, owner_engine) -> None:
 
     codes = [ws.cell(row=r_, column=1).value for r_ in (2, 3, 4)]
     before = _history_rows(owner_engine, codes)
+    versions = _versions(owner_engine, codes)
     originals = {
         "note": ws.cell(row=2, column=col["备注"]).value,
         "officer": ws.cell(row=3, column=col["物管员"]).value,
@@ -85,11 +95,13 @@ def test_xlsx_round_trip(client, auth_headers, owner_engine) -> None:
     assert (refusal["row"], refusal["column"]) == (5, "党组织")
     assert "党委会" in refusal["message_zh"]
     assert _history_rows(owner_engine, codes) == before  # a dry run writes nothing
+    assert _versions(owner_engine, codes) == versions
 
     # applying while a refusal stands writes nothing either
     r = _upload(client, h, wb, apply=True)
     assert r.status_code == 422, r.text
     assert _history_rows(owner_engine, codes) == before
+    assert _versions(owner_engine, codes) == versions
 
     ws.cell(row=5, column=col["党组织"], value=None)
     wb_fixed = wb
@@ -104,6 +116,7 @@ def test_xlsx_round_trip(client, auth_headers, owner_engine) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["applied"] == 3
     assert _history_rows(owner_engine, codes) == before + 3
+    assert _versions(owner_engine, codes) == {c: v + 1 for c, v in versions.items()}
 
     # a second upload of the same sheet is now stale: refused by its version column
     r = _upload(client, h, wb_fixed, apply=False)

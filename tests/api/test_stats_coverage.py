@@ -219,7 +219,9 @@ def test_reports_per_department_match_sql(
 def test_stats_page_renders_charts(maps_client, maps_headers) -> None:
     r = maps_client.get("/stats?level=street", headers=maps_headers["m6-district"])
     assert r.status_code == 200
-    assert r.text.count("<svg") == 5 and "测试街道1" in r.text and "下载 CSV" in r.text
+    # four indicators, the trend, party coverage over owners' committees, the grade bar
+    assert r.text.count("<svg") == 7 and "测试街道1" in r.text and "下载 CSV" in r.text
+    assert "id='party-coverage'" in r.text and "id='company-grades'" in r.text
 
 
 def test_stats_need_login(maps_client) -> None:

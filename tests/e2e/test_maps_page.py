@@ -23,7 +23,9 @@ pytestmark = pytest.mark.e2e
 LAYERS = {
     "property": "无物业",
     "party": "无党组织",
-    "committee": "未成立",
+    "committee": "居委会代行",
+    "partyCoverage": "业委会未建党组织（应建）",
+    "grade": "D级（重点监管）",
     "renovation": "已验收",
     "cells": "已配置专职网格员",
     "freshness": "超过 30 天",

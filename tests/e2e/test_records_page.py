@@ -273,3 +273,149 @@ def test_companies_page_scoring_grading_and_grade_map(
     page.screenshot(path=str(artifacts_dir / "companies_page.png"), full_page=False)
     assert errors == []
     context.close()
+
+
+GRADE_FILLS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+
+
+def test_map_grade_and_party_coverage_layers(browser, live_server, owner_engine, artifacts_dir):
+    """On /map, street1 colours its 小区 by company grade (one theme at a time, with legend)
+    and by party coverage over owners' committees, with this year's target in the legend."""
+    with owner_engine.connect() as conn:
+        area = (
+            conn.execute(
+                text(
+                    "SELECT r.code, co.credit_grade AS grade,"
+                    " ST_Y(ST_PointOnSurface(r.geom)) AS lat,"
+                    " ST_X(ST_PointOnSurface(r.geom)) AS lon FROM residential_area r"
+                    " JOIN property_company co ON co.id = r.property_company_id"
+                    " JOIN community c ON c.id = r.community_id"
+                    " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                    " ORDER BY r.code LIMIT 1"
+                )
+            )
+            .mappings()
+            .one()
+        )
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(page, base, "street1", "/map")
+    page.evaluate("import('/static/map.js').then((m) => m.ready).then(() => true)")
+    page.locator("#layer-grade").check()
+    legend = page.locator(".wg-legend[data-layer=grade]")
+    assert legend.is_visible()
+    assert page.locator(".wg-legend[data-layer=property]").is_hidden()  # one theme at a time
+    for label in ("A级", "D级（重点监管）", "无物业企业（自管、准物业等）", "无物业", "无数据"):
+        assert label in legend.inner_text()
+    page.evaluate(
+        "import('/static/map.js').then((m) => m.ready)"
+        f".then((r) => r.map.setView([{area['lat']}, {area['lon']}], 16))"
+    )
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    fills = set(
+        page.eval_on_selector_all(
+            ".leaflet-areas-pane path", "ps => ps.map((p) => p.getAttribute('fill'))"
+        )
+    )
+    # the grade layer is the only one drawn in the 小区 pane, and its colours are the grades'
+    assert GRADE_FILLS[area["grade"]] in fills, fills
+    assert fills <= {*GRADE_FILLS.values(), "#9ecae1", "#525252", "#bdbdbd"}
+    page.screenshot(path=str(artifacts_dir / "map-company-grades.png"))
+
+    page.locator("#layer-partyCoverage").check()
+    assert legend.is_hidden()
+    note = page.locator("#party-coverage-note")
+    page.wait_for_function(
+        "() => document.querySelector('#party-coverage-note').textContent.includes('目标')"
+    )
+    party = page.evaluate(
+        "fetch('/api/stats/party-coverage', {credentials: 'same-origin'}).then((r) => r.json())"
+    )
+    t = party["totals"]
+    text_shown = note.inner_text()
+    assert f"{t['rate'] * 100:.1f}%" in text_shown
+    assert f"{t['with_party_org']} / {t['committees']} 个业委会" in text_shown
+    assert f"{party['year']} 年目标 {party['target'] * 100:.0f}" in text_shown
+    page.wait_for_timeout(500)
+    fills = set(
+        page.eval_on_selector_all(
+            ".leaflet-areas-pane path", "ps => ps.map((p) => p.getAttribute('fill'))"
+        )
+    )
+    assert fills and fills <= {"#b2182b", "#f4a582", "#f0f0f0", "#bdbdbd"}, fills
+    assert errors == []
+    context.close()
+
+
+def test_stats_page_party_coverage_and_grades(browser, live_server, artifacts_dir) -> None:
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1200, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    _log_in(page, base, "street1", "/stats")
+    heading = page.locator("#party-coverage")
+    assert "年目标" in heading.inner_text()
+    card = page.locator(".card[data-indicator=party_committee]")
+    assert "业委会党组织覆盖率" in card.inner_text()
+    assert page.locator("svg[data-indicator=party_committee] line").count() == 1  # the target
+    assert page.locator("#party-coverage-table tbody tr").count() >= 1
+    rows = page.locator("#grade-stats tbody tr")
+    assert rows.count() == 6
+    assert page.locator("#grade-chart rect").count() >= 1
+    page.locator("#company-grades").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "stats-party-grades.png"), full_page=True)
+    context.close()
+
+
+def test_an_edit_on_the_page_moves_the_statistics(browser, live_server, owner_engine) -> None:
+    """street1 gives a committee's 小区 a party branch on its page: /stats counts it at once."""
+    import re
+
+    with owner_engine.connect() as conn:
+        area = (
+            conn.execute(
+                text(
+                    "SELECT r.code, r.party_org_status FROM residential_area r"
+                    " JOIN community c ON c.id = r.community_id"
+                    " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                    " WHERE r.owners_committee_status = 'established'"
+                    " ORDER BY (r.party_org_status = 'none') DESC, r.code LIMIT 1"
+                )
+            )
+            .mappings()
+            .one()
+        )
+    new = "own_branch" if area["party_org_status"] in ("none", "instructor_only") else "none"
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+
+    def covered() -> int:
+        page.goto(f"{base}/stats")
+        card = page.inner_text(".card[data-indicator=party_committee]")
+        return int(re.search(r"(\d+) / \d+ 个业委会", card).group(1))  # type: ignore[union-attr]
+
+    try:
+        _log_in(page, base, "street1", "/stats")
+        before = covered()
+        page.goto(f"{base}/residential-areas/{area['code']}")
+        page.wait_for_function(
+            "document.querySelector('select[name=party_org_status]').value !== ''"
+        )
+        page.select_option("select[name=party_org_status]", new)
+        page.click("#record-form button[type=submit]")
+        page.wait_for_selector("#msg.ok")
+        assert covered() == before + (1 if new == "own_branch" else -1)
+    finally:
+        context.close()
+        with owner_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE residential_area SET party_org_status = :s, version = version + 1"
+                    " WHERE code = :c"
+                ),
+                {"s": area["party_org_status"], "c": area["code"]},
+            )

@@ -183,3 +183,50 @@ def test_quarters() -> None:
     assert quarter_of(date(2026, 1, 1)) == "2026Q1"
     assert last_quarters(date(2026, 12, 5), 2) == ["2026Q2", "2026Q3"]
     assert last_quarters(date(2026, 2, 1), 2) == ["2025Q3", "2025Q4"]
+
+
+@pytest.mark.parametrize(
+    ("committees", "with_org", "target", "short", "meets"),
+    [
+        (10, 8, 0.9, 1, False),
+        (10, 9, 0.9, 0, True),
+        (24, 16, 0.8, 4, False),  # 0.8 × 24 = 19.2: twenty committees are needed
+        (7, 7, 1.0, 0, True),
+        (0, 0, 0.9, 0, None),  # no committee: nothing to cover
+        (10, 3, None, 0, None),  # a year before any target
+    ],
+)
+def test_party_coverage_says_how_far_from_the_target(committees, with_org, target, short, meets):
+    view = party_coverage(committees, with_org, target)
+    assert view["short_of_target"] == short
+    assert view["meets_target"] is meets
+
+
+def test_party_coverage_totals_add_the_units() -> None:
+    from service.domain.record_flags import party_coverage_totals
+
+    units = [{"committees": 10, "with_party_org": 9}, {"committees": 5, "with_party_org": 2}]
+    total = party_coverage_totals(units, 0.9)
+    assert (total["committees"], total["with_party_org"], total["rate"]) == (15, 11, 0.7333)
+    assert total["short_of_target"] == 3
+
+
+def test_export_labels_are_the_records_words() -> None:
+    from service.domain.export_formats import LAYERS
+    from service.domain.export_labels import label_value, layer_schema
+    from service.domain.records import FIELDS
+
+    for f in FIELDS:
+        for code, zh in (f.labels or {}).items():
+            if f.kind == "enum":
+                assert label_value(f.name, code) == zh, (f.name, code)
+    assert label_value("renovation_items", "water,ev_charging") == "供水、电动车充电"
+    assert label_value("renovation_items", "") == ""
+    assert label_value("households", 12) == 12
+    schema = layer_schema(LAYERS["residential_areas"], "urn:x")
+    props = schema["properties"]
+    assert set(props) == {f.name for f in LAYERS["residential_areas"].fields} | {"geometry"}
+    assert all(p["title"] for p in props.values())
+    committee = {o["const"]: o["title"] for o in props["owners_committee_status"]["oneOf"]}
+    assert committee == dict(BY_NAME["owners_committee_status"].labels or {})
+    assert props["geometry"]["format"] == "geometry-multipolygon"

@@ -5,8 +5,10 @@ import { addBaseMap, displayFrame, pageBaseMap } from "/static/basemap.js";
 import { csrfToken, el } from "/static/common.js";
 
 const config = JSON.parse(document.getElementById("records-config").textContent);
-const GRADES = [["A", "A级", "#1a9850"], ["B", "B级", "#91cf60"], ["C", "C级", "#fc8d59"],
-  ["D", "D级（重点监管）", "#d73027"], ["none", "无企业", "#bbbbbb"]];
+// the classes of the grade layer (service/domain/assessment.py GRADE_CLASS_ZH), as on /map
+const GRADE_COLOURS = { A: "#1a9850", B: "#91cf60", C: "#fc8d59", D: "#d73027",
+  no_company: "#9ecae1", none: "#525252" };
+const GRADES = Object.entries(config.gradeClasses).map(([code, label]) => [code, label, GRADE_COLOURS[code]]);
 const LISTS = { red: "红榜", black: "黑榜", grey: "灰榜" };
 const quarterInput = document.getElementById("quarter");
 
@@ -25,7 +27,7 @@ async function post(url, body) {
   return { ok: r.ok, body: await r.json() };
 }
 
-function colour(grade) { return (GRADES.find((g) => g[0] === grade) || GRADES[4])[2]; }
+function colour(grade) { return (GRADES.find((g) => g[0] === grade) || [0, 0, "#bdbdbd"])[2]; }
 
 async function drawMap() {
   const legend = document.getElementById("legend");
@@ -46,7 +48,8 @@ async function drawMap() {
     onEachFeature: (f, l) => {
       const box = el("div", { class: "grade-popup" });
       box.appendChild(el("b", {}, f.properties.name));
-      box.appendChild(el("div", {}, (f.properties.company || "无物业服务企业") + " · " + f.properties.grade));
+      const label = (GRADES.find((g) => g[0] === f.properties.grade) || [0, f.properties.grade])[1];
+      box.appendChild(el("div", {}, (f.properties.company || "无物业服务企业") + " · " + label));
       l.bindPopup(box);
     },
   }).addTo(map);

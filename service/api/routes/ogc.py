@@ -13,6 +13,7 @@ from service.api.routes.ogc_html import render_html
 from service.db.repositories.export_layers import ExportFilter
 from service.db.repositories.ogc import feature_by_id, features_page, layer_extent
 from service.domain.export_formats import LAYERS
+from service.domain.export_labels import layer_schema
 from service.domain.ogc_datetime import parse_ogc_datetime
 from service.domain.principal import Principal
 from service.errors import NotFound, ValidationFailed
@@ -27,6 +28,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+SCHEMA_JSON = "application/schema+json"
 GEOJSON = "application/geo+json"
 
 
@@ -98,6 +101,8 @@ def _collection(request: Request, name: str, extent: list[float] | None) -> dict
             _link(url, "self", "application/json"),
             _link(f"{url}/items", "items", GEOJSON, info.title_zh),
             _link(f"{url}/items?f=html", "items", "text/html", info.title_zh),
+            # each property with its Chinese title (OGC API – Features Part 5)
+            _link(f"{url}/schema", SCHEMA_REL, SCHEMA_JSON, f"{info.title_zh}的字段"),
         ],
     }
     if extent:
@@ -136,6 +141,16 @@ def collection(
     name = _known(collection_id)
     body = _collection(request, name, layer_extent(session, name, me, request.state.scope))
     return _answer(request, f, body, "collection", "application/json")
+
+
+@router.get(
+    "/collections/{collection_id}/schema",
+    summary="The collection's properties with Chinese titles (JSON Schema, Features Part 5)",
+)
+def schema(collection_id: str, request: Request, me: OgcUser) -> JSONResponse:
+    name = _known(collection_id)
+    body = layer_schema(LAYERS[name], f"{_base(request)}/collections/{name}/schema")
+    return JSONResponse(body, media_type=SCHEMA_JSON)
 
 
 def _page_links(request: Request, name: str, limit: int, offset: int, more: bool) -> list:

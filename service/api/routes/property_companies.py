@@ -25,7 +25,7 @@ from service.domain.assessment import (
     weighted_total,
 )
 from service.domain.principal import Principal
-from service.errors import NotFound, ValidationFailed
+from service.errors import ValidationFailed
 from service.settings import Settings
 
 router = APIRouter(tags=["property companies"])
@@ -278,12 +278,9 @@ def list_entries(session: SessionDep, me: Reader, current: bool = False) -> list
 def add_entry(
     request: Request, session: SessionDep, me: Decider, body: ListEntryIn
 ) -> dict[str, Any]:
-    if not repo.company_exists(session, body.company_id):
-        raise NotFound(
-            "no such company",
-            message_zh="未找到该物业服务企业",
-            where={"company_id": body.company_id},
-        )
+    # a company of the decider's district (registered in it or serving a 小区 in it): another
+    # district's is a 404, as the row-level security policies would refuse the row anyway
+    repo.get_company(session, body.company_id, _reach(request, me))
     entry = repo.add_entry(
         session, body.company_id, body.list_kind, body.reason, body.quarter, me.id
     )

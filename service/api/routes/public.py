@@ -27,6 +27,16 @@ def public_page(
     settings: SettingsDep,
     street: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
 ) -> Response:
+    found = None
+    if street is not None:
+        found = repo.street(session, street)
+        if found is None:
+            raise NotFound(
+                f"street {street} not found", message_zh="未找到该街道", where={"street": street}
+            )
+        # grades and lists are read under row-level security as the public of the street's
+        # district (no identity would show none; a logged-in one is not asked for here)
+        repo.read_as_public(session, found["district_id"])
     tag = (
         '"'
         + hashlib.sha256(f"{street}|{repo.data_version(session)}".encode()).hexdigest()[:20]
@@ -35,18 +45,13 @@ def public_page(
     headers = {"Cache-Control": CACHE, "ETag": tag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
-    if street is None:
-        return HTMLResponse(index_html(repo.streets(session)), headers=headers)
-    found = repo.street(session, street)
     if found is None:
-        raise NotFound(
-            f"street {street} not found", message_zh="未找到该街道", where={"street": street}
-        )
+        return HTMLResponse(index_html(repo.streets(session)), headers=headers)
     quarter = assessments.latest_quarter(session)
     html = street_html(
         found,
         repo.areas_of_street(session, found["id"]),
-        settings.supervision_phones.get(street, settings.supervision_phone),
+        settings.supervision_phones.get(street or "", settings.supervision_phone),
         companies.list_entries(session, current_only=True),
         quarter_view(session, settings, quarter) if quarter else None,
     )

@@ -210,14 +210,34 @@ def party_coverage(
     level: Annotated[str, Query(pattern=r"^(district|street|community)$")] = "street",
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> dict[str, Any]:
+    return party_coverage_view(session, me, request.state.scope, settings, level, year)
+
+
+def party_coverage_view(
+    session: Any,
+    me: Principal,
+    scope: str,
+    settings: Settings,
+    level: str = "street",
+    year: int | None = None,
+) -> dict[str, Any]:
+    """Coverage over owners' committees per unit and in total, against the year's target
+    (the API above and the /stats page)."""
     from service.db.repositories.record_stats import party_coverage_rows
     from service.domain.record_flags import party_coverage as coverage
-    from service.domain.record_flags import year_target
+    from service.domain.record_flags import party_coverage_totals, year_target
 
     year = year or _today(settings).year
     target = year_target(settings.party_org_targets, year)
     units = [
         {**row, **coverage(row["committees"], row["with_party_org"], target)}
-        for row in party_coverage_rows(session, me, request.state.scope, level)
+        for row in party_coverage_rows(session, me, scope, level)
     ]
-    return {"year": year, "target": target, "level": level, "units": units}
+    return {
+        "year": year,
+        "target": target,
+        "targets": {str(y): t for y, t in sorted(settings.party_org_targets.items())},
+        "level": level,
+        "totals": party_coverage_totals(units, target),
+        "units": units,
+    }

@@ -185,6 +185,8 @@ def stats_page(
     by: Literal["street", "community", "department"] = "street",
 ) -> HTMLResponse:
     from map_ui.stats_page import render_stats_page
+    from service.api.routes.residential_areas import party_coverage_view
+    from service.db.repositories.assessments import grade_statistics
 
     scope = request.state.scope
     units = coverage.rank(_units(session, me, scope, level, settings))
@@ -200,6 +202,8 @@ def stats_page(
         viewer_level=me.level,
         shortfalls=shortfalls(session, me, scope, settings.renovation_cutoff_year),
         performance=_performance_section(session, settings, me, level, period, by),
+        party=party_coverage_view(session, me, scope, settings, level, _today(settings).year),
+        grades=grade_statistics(session, me, scope),
         head=head_tags("覆盖统计"),
         header=header_html(load_shell(request, session, me), "stats"),
     )

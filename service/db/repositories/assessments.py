@@ -75,6 +75,15 @@ def save_sheet(
     )
 
 
+def grade_class_sql(company: str = "co", mode: str = "r.property_service_mode") -> str:
+    """A 小区's class on the grade layer (GRADE_CLASS_ZH) as SQL over the company alias
+    `company` (left-joined) and the 小区's service-mode column `mode` (fixed text only)."""
+    return (
+        f"coalesce({company}.credit_grade, CASE WHEN {mode} = 'none' THEN 'none'"
+        " ELSE 'no_company' END)"
+    )
+
+
 def _scope_sql(principal: Principal, scope: str) -> tuple[str, dict[str, Any]]:
     from sqlalchemy import column
 
@@ -162,7 +171,7 @@ def grade_statistics(session: Session, principal: Principal, scope: str) -> list
     rows = session.execute(
         text(
             "SELECT grade, count(*) AS areas, coalesce(sum(households), 0) AS households FROM ("  # noqa: S608 - compiled clause, values bound
-            " SELECT coalesce(co.credit_grade, 'none') AS grade, r.households, s.district_id,"
+            f" SELECT {grade_class_sql()} AS grade, r.households, s.district_id,"
             " c.street_id, c.id AS community_id FROM residential_area r"
             " JOIN community c ON c.id = r.community_id JOIN street s ON s.id = c.street_id"
             " LEFT JOIN property_company co ON co.id = r.property_company_id) x"
@@ -184,7 +193,7 @@ def grade_features(session: Session, principal: Principal, scope: str) -> str:
                 " 'geometry', ST_AsGeoJSON(geom, 6)::json, 'properties', json_build_object("
                 "'code', code, 'name', name, 'company', company, 'grade', grade))), '[]'))::text"
                 " FROM (SELECT r.code, r.name, r.geom, co.name AS company,"
-                " coalesce(co.credit_grade, 'none') AS grade, s.district_id, c.street_id,"
+                f" {grade_class_sql()} AS grade, s.district_id, c.street_id,"
                 " c.id AS community_id FROM residential_area r"
                 " JOIN community c ON c.id = r.community_id JOIN street s ON s.id = c.street_id"
                 " LEFT JOIN property_company co ON co.id = r.property_company_id) x"

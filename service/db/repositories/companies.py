@@ -146,14 +146,6 @@ def update_company(
         )
 
 
-def company_exists(session: Session, company_id: int) -> bool:
-    return bool(
-        session.execute(
-            text("SELECT 1 FROM property_company WHERE id = :id"), {"id": company_id}
-        ).scalar()
-    )
-
-
 def list_entries(session: Session, *, current_only: bool = False) -> list[dict[str, Any]]:
     """Red / black / grey list entries, newest first (ended ones kept as history)."""
     where = "WHERE e.ended_on IS NULL" if current_only else ""

@@ -28,7 +28,7 @@ def street(session: Session, code: str) -> dict[str, Any] | None:
     row = (
         session.execute(
             text(
-                "SELECT s.id, s.code, s.name, d.name AS district FROM street s"
+                "SELECT s.id, s.code, s.name, s.district_id, d.name AS district FROM street s"
                 " JOIN district d ON d.id = s.district_id WHERE s.code = :c"
             ),
             {"c": code},
@@ -53,6 +53,23 @@ def areas_of_street(session: Session, street_id: int) -> list[dict[str, Any]]:
         {"s": street_id},
     )
     return [dict(r) for r in rows.mappings()]
+
+
+def read_as_public(session: Session, district_id: int) -> None:
+    """Tell PostgreSQL the page reads as the public of one district: the row-level security
+    policies then show the grades and list entries of that district's companies, and nothing
+    of reports, history or score sheets (the pseudo-role `public` reaches none of them)."""
+    session.execute(
+        text(
+            "SELECT set_config('wangge.role', 'public', true),"
+            " set_config('wangge.district_id', :d, true),"
+            " set_config('wangge.user_id', '', true),"
+            " set_config('wangge.street_id', '', true),"
+            " set_config('wangge.community_id', '', true),"
+            " set_config('wangge.department_id', '', true)"
+        ),
+        {"d": str(district_id)},
+    )
 
 
 def data_version(session: Session) -> str:

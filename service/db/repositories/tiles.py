@@ -18,6 +18,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from service.db.jurisdiction import area_sql
+from service.db.repositories.assessments import grade_class_sql
 from service.domain.principal import Principal
 from service.domain.tile_shift import gcj02_tile_affine, source_window
 
@@ -49,6 +50,8 @@ class TileLayer:
             else self.columns
         )
 
+
+COMPANY_GRADE_CLASS = grade_class_sql("co", "f.property_service_mode")
 
 LAYERS: dict[str, TileLayer] = {
     "street": TileLayer(
@@ -94,6 +97,26 @@ LAYERS: dict[str, TileLayer] = {
         overview_columns="f.residential_area_id AS id, f.property_service_mode,"
         " f.party_org_status, f.owners_committee_status, f.renovation_status,"
         " (f.build_year < :cutoff) AS renovation_eligible",
+        detail_zoom=13,
+    ),
+    # the 小区 coloured by their property company's current credit grade (A–D), with the 小区
+    # served by no company apart: `none` when the record says 无物业, `no_company` for the other
+    # modes without a registered company (自管, 准物业 …); its own layer so the other 小区 tiles
+    # neither join the registry nor change when a grade does
+    "company_grade": TileLayer(
+        "company_grade",
+        10,
+        ("residential_area", "community", "property_company"),
+        f"f.residential_area_id AS id, f.code, f.name, f.households, co.name AS company,"
+        f" {COMPANY_GRADE_CLASS} AS grade",
+        "residential_area_fact f JOIN residential_area r ON r.id = f.residential_area_id"
+        " LEFT JOIN property_company co ON co.id = r.property_company_id",
+        "f.geom_3857",
+        "f.geom_3857 && b.envm",
+        "f.district_id",
+        "f.street_id",
+        "f.community_id",
+        overview_columns=f"f.residential_area_id AS id, {COMPANY_GRADE_CLASS} AS grade",
         detail_zoom=13,
     ),
     "grid_cell": TileLayer(
