@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_db_engine(settings)
         stream_engine = create_stream_engine(settings)
         for each in (engine, stream_engine):
-            install_role_guard(each, settings.allow_rls_bypass)
+            install_role_guard(each, settings.database.allow_rls_bypass)
         try:
             _refuse_rls_bypass_at_start(engine)
         except RlsBypassed:
@@ -84,9 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.stream_engine = stream_engine
         app.state.stream_budget = StreamBudget(
-            settings.export_max_concurrent,
-            settings.export_max_per_user,
-            settings.export_retry_after_s,
+            settings.exports.max_concurrent,
+            settings.exports.max_per_user,
+            settings.exports.retry_after_s,
         )
         app.state.session_factory = create_session_factory(engine)
         async_pool = create_async_pool(settings)
@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)
-    install_api_docs(app, settings.max_page_size)
+    install_api_docs(app, settings.limits.max_page_size)
     _mount_assets(app)
     return app
 
@@ -179,7 +179,7 @@ def _refuse_rls_bypass_at_start(engine: Engine) -> None:
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
     """The periodic overdue-report escalation; 0 seconds (or the scheduler unit) disables it."""
-    if settings.escalation_interval_s <= 0 or not settings.escalation_in_app:
+    if settings.escalation.interval_s <= 0 or not settings.escalation.in_app:
         return None
     return asyncio.create_task(escalation_loop(settings))
 

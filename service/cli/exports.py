@@ -141,9 +141,9 @@ def import_boundaries(
                 OPERATOR_SCOPE,
                 apply=apply,
                 workdir=workdir,
-                max_vertices=settings.max_geometry_vertices,
+                max_vertices=settings.limits.max_geometry_vertices,
                 archive_limits=ArchiveLimits(
-                    settings.max_import_expanded_bytes, settings.max_import_compression_ratio
+                    settings.imports.max_expanded_bytes, settings.imports.max_compression_ratio
                 ),
                 on_read=lambda n: bar.update(task, total=n),
                 on_feature=lambda: bar.advance(task),

@@ -131,8 +131,8 @@ def test_decoding_slots_answer_429_when_all_are_busy(
     from service.api.routes import photos as route
 
     monkeypatch.setattr(route, "DECODE_WAIT_S", 0.2)
-    gate = route._decode_gate(settings.photo_decode_slots)
-    held = [gate.acquire(timeout=5) for _ in range(settings.photo_decode_slots)]
+    gate = route._decode_gate(settings.photos.decode_slots)
+    held = [gate.acquire(timeout=5) for _ in range(settings.photos.decode_slots)]
     assert all(held)
     try:
         busy = _upload(

@@ -35,12 +35,12 @@ def import_orders(
             "an account bound to no district cannot import orders",
             message_zh="该账号不属于任何区县，不能导入工单",
         )
-    data = file.file.read(settings.max_xlsx_bytes + 1)
-    if len(data) > settings.max_xlsx_bytes:
+    data = file.file.read(settings.imports.max_xlsx_bytes + 1)
+    if len(data) > settings.imports.max_xlsx_bytes:
         raise PayloadTooLarge(
             "the file is too large",
             message_zh="文件过大",
-            where={"field": "file", "limit": settings.max_xlsx_bytes},
+            where={"field": "file", "limit": settings.imports.max_xlsx_bytes},
         )
     try:
         rows = read_orders(data, file.filename or "")

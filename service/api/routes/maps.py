@@ -39,7 +39,7 @@ def _now(settings: Settings) -> datetime:
 
 
 def _today(settings: Settings) -> str:
-    return (settings.reference_date or datetime.now(UTC).date()).isoformat()
+    return (settings.policy.reference_date or datetime.now(UTC).date()).isoformat()
 
 
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)
@@ -58,7 +58,7 @@ def map_page(
         role=me.role,
         level=me.level,
         extent=extent,
-        basemap=settings.base_map().for_page(),
+        basemap=settings.maps.base_map().for_page(),
         layers={name: layer.min_zoom for name, layer in LAYERS.items()},
         head=head_tags("地图"),
         header=header_html(shell, "map"),
@@ -69,7 +69,7 @@ def map_page(
 def _tile_cache(request: Request) -> TileCache:
     cache = getattr(request.app.state, "tile_cache", None)
     if cache is None:
-        limit = request.app.state.settings.tile_cache_bytes
+        limit = request.app.state.settings.maps.tile_cache_bytes
         cache = request.app.state.tile_cache = TileCache(max_bytes=limit)
     return cache
 
@@ -119,7 +119,7 @@ async def read_tile(
         z,
         x,
         y,
-        settings.renovation_cutoff_year,
+        settings.policy.renovation_cutoff_year,
         today if layer == "grid_cell" else None,
         crs,
     )
@@ -195,7 +195,7 @@ def read_labels(
     zoom: Annotated[int, Query(ge=0, le=22)],
 ) -> dict[str, Any]:
     box = parse_bbox(bbox)  # not four finite numbers in range: its own 422
-    if (box[2] - box[0]) * (box[3] - box[1]) > settings.max_bbox_degrees2:
+    if (box[2] - box[0]) * (box[3] - box[1]) > settings.limits.max_bbox_degrees2:
         raise ValidationFailed(
             "bbox too large for labels",
             message_zh="缺少范围或范围过大，请放大地图",
@@ -206,7 +206,7 @@ def read_labels(
 
 @router.get("/api/map/basemap", summary="The configured base map (tile URLs and their CRS)")
 def read_basemap(settings: SettingsDep, me: MapReader) -> dict[str, Any]:
-    return settings.base_map().for_page()
+    return settings.maps.base_map().for_page()
 
 
 @router.get("/api/map/extent", summary="Bounding box of the user's jurisdiction")
@@ -230,7 +230,12 @@ def read_area(
     request: Request, session: SessionDep, settings: SettingsDep, me: MapReader, area_id: int
 ) -> dict[str, Any]:
     found = repo.residential_area_detail(
-        session, me, request.state.scope, area_id, _now(settings), settings.renovation_cutoff_year
+        session,
+        me,
+        request.state.scope,
+        area_id,
+        _now(settings),
+        settings.policy.renovation_cutoff_year,
     )
     return _found(found, "residential_area", area_id)
 
@@ -260,7 +265,7 @@ def read_reports(
     bbox: Annotated[str, Query(description="west,south,east,north in WGS84")],
     zoom: Annotated[int, Query(ge=0, le=22)],
 ) -> dict[str, Any]:
-    box = parse_bbox(bbox, max_area=settings.max_bbox_degrees2)
+    box = parse_bbox(bbox, max_area=settings.limits.max_bbox_degrees2)
     bucket = None if zoom >= 15 else 360 / 2**zoom / 8  # ~32 px buckets on a 256 px tile
     rows = repo.open_reports_in_bbox(
         session,
@@ -269,7 +274,7 @@ def read_reports(
         box,
         _now(settings),
         bucket_deg=bucket,
-        limit=settings.max_page_size * 5,
+        limit=settings.limits.max_page_size * 5,
     )
     return _feature_collection(rows, aggregated=bucket is not None)
 

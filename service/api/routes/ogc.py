@@ -174,7 +174,7 @@ def items(
     f: str | None = None,
 ) -> Response:
     name = _known(collection_id)
-    limit = min(limit, settings.max_page_size)
+    limit = min(limit, settings.limits.max_page_size)
     since, until = parse_ogc_datetime(datetime)
     flt = ExportFilter(bbox=parse_bbox(bbox), since=since, until=until)
     feats, matched = features_page(

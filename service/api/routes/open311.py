@@ -75,7 +75,7 @@ def requests(
         category=service_code,
         since=start_date,
         statuses=wanted,
-        limit=min(1000, settings.max_page_size),
+        limit=min(1000, settings.limits.max_page_size),
     )
     rows, _ = repo.list_reports(session, me, request.state.scope, flt)
     return [_request(r) for r in rows]

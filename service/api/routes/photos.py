@@ -62,7 +62,7 @@ def add_photo(
     id: Annotated[uuid.UUID | None, Form(description="client UUID: retries are safe")] = None,
     evidence: Annotated[bool, Form()] = False,
 ) -> PhotoPublic:
-    data = _read_capped(file, settings.max_photo_bytes)
+    data = _read_capped(file, settings.photos.max_bytes)
     report = get_report(session, report_id, me, request.state.scope, lock=True)
     if report is None:
         raise OutsideJurisdiction("report not found", message_zh="事件不存在")
@@ -109,7 +109,7 @@ def add_photo(
 def _decode(data: bytes, settings: Settings) -> CleanPhoto:
     """Decode under the process's decoding slots: a burst of uploads waits briefly, then gets
     429 with Retry-After (the phone's outbox tries again), never more decoders than slots."""
-    gate = _decode_gate(settings.photo_decode_slots)
+    gate = _decode_gate(settings.photos.decode_slots)
     if not gate.acquire(timeout=DECODE_WAIT_S):
         raise TooManyRequests(
             "too many photos being processed; try again shortly",
@@ -120,9 +120,9 @@ def _decode(data: bytes, settings: Settings) -> CleanPhoto:
     try:
         return clean_photo(
             data,
-            max_bytes=settings.max_photo_bytes,
-            max_pixels=settings.max_photo_pixels,
-            max_whole_pixels=settings.max_png_pixels,
+            max_bytes=settings.photos.max_bytes,
+            max_pixels=settings.photos.max_pixels,
+            max_whole_pixels=settings.photos.max_png_pixels,
         )
     finally:
         gate.release()

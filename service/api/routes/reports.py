@@ -94,11 +94,11 @@ def list_reports(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ReportPublic]:
     flt = repo.ReportFilter(
-        bbox=parse_bbox(bbox, max_area=settings.max_bbox_degrees2) if bbox else None,
+        bbox=parse_bbox(bbox, max_area=settings.limits.max_bbox_degrees2) if bbox else None,
         status=status,
         category=category,
         since=since,
-        limit=min(limit, settings.max_page_size),
+        limit=min(limit, settings.limits.max_page_size),
         offset=offset,
     )
     rows, total = repo.list_reports(session, me, request.state.scope, flt)

@@ -53,12 +53,12 @@ def upload_sheet(
 ) -> dict[str, Any]:
     # a sync handler (run in a worker thread): the upload is already spooled, so reading it
     # here blocks nothing, and the writes share the request's one transaction and audit row
-    data = file.file.read(settings.max_xlsx_bytes + 1)
-    if len(data) > settings.max_xlsx_bytes:
+    data = file.file.read(settings.imports.max_xlsx_bytes + 1)
+    if len(data) > settings.imports.max_xlsx_bytes:
         raise PayloadTooLarge(
             "the sheet is too large",
             message_zh="文件过大",
-            where={"limit": settings.max_xlsx_bytes},
+            where={"limit": settings.imports.max_xlsx_bytes},
         )
     try:
         rows, refusals = read_sheet(data)

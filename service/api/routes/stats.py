@@ -24,25 +24,25 @@ StatsReader = Annotated[Principal, Depends(require("stats:read"))]
 
 
 def _today(settings: Settings) -> date:
-    return settings.reference_date or datetime.now(UTC).date()
+    return settings.policy.reference_date or datetime.now(UTC).date()
 
 
 def _units(
     session: Any, me: Principal, scope: str, level: str, settings: Settings
 ) -> list[dict[str, Any]]:
-    rows = repo.coverage_by_unit(session, me, scope, level, settings.renovation_cutoff_year)
-    targets = coverage.targets_from(settings)
+    rows = repo.coverage_by_unit(session, me, scope, level, settings.policy.renovation_cutoff_year)
+    targets = coverage.targets_from(settings.policy)
     return [coverage.unit_view(row, targets) for row in rows]
 
 
 def _totals(session: Any, me: Principal, scope: str, settings: Settings) -> dict[str, Any]:
-    row = repo.scope_totals(session, me, scope, settings.renovation_cutoff_year)
+    row = repo.scope_totals(session, me, scope, settings.policy.renovation_cutoff_year)
     view = coverage.unit_view({**row, "id": None, "code": "", "name": "合计"}, _targets(settings))
     return view
 
 
 def _targets(settings: Settings) -> dict[str, float]:
-    return coverage.targets_from(settings)
+    return coverage.targets_from(settings.policy)
 
 
 STATS_TABLES = ("residential_area", "community", "street")
@@ -74,7 +74,7 @@ def read_coverage(
         me.street_id,
         me.community_id,
         repo.data_version(session, STATS_TABLES),
-        settings.renovation_cutoff_year,
+        settings.policy.renovation_cutoff_year,
         tuple(_targets(settings).values()),
     )
     cache = _stats_cache(request)
@@ -82,7 +82,7 @@ def read_coverage(
     if body is None:
         result = {
             "level": level,
-            "renovation_cutoff_year": settings.renovation_cutoff_year,
+            "renovation_cutoff_year": settings.policy.renovation_cutoff_year,
             "targets": _targets(settings),
             "totals": _totals(session, me, scope, settings),
             "units": _units(session, me, scope, level, settings),
@@ -133,7 +133,7 @@ def read_trend(
     scope = request.state.scope
     starts = coverage.month_starts(_today(settings), months)
     since = datetime.combine(starts[0], datetime.min.time(), tzinfo=UTC)
-    cutoff = settings.renovation_cutoff_year
+    cutoff = settings.policy.renovation_cutoff_year
     totals = repo.scope_totals(session, me, scope, cutoff)
     changes = repo.coverage_changes_by_month(session, me, scope, cutoff, since)
     return {
@@ -146,8 +146,8 @@ def read_report_load(
     request: Request, session: SessionDep, settings: SettingsDep, me: StatsReader
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    if settings.reference_date:
-        now = datetime.combine(settings.reference_date, datetime.min.time(), tzinfo=UTC)
+    if settings.policy.reference_date:
+        now = datetime.combine(settings.policy.reference_date, datetime.min.time(), tzinfo=UTC)
         now += timedelta(hours=12)
     rows = repo.reports_by_department(session, me, request.state.scope, now)
     return {"as_of": now.isoformat(), "departments": rows}
@@ -175,7 +175,7 @@ def stats_page(
         trend=trend,
         reports=reports,
         viewer_level=me.level,
-        shortfalls=shortfalls(session, me, scope, settings.renovation_cutoff_year),
+        shortfalls=shortfalls(session, me, scope, settings.policy.renovation_cutoff_year),
         head=head_tags("覆盖统计"),
         header=header_html(load_shell(request, session, me), "stats"),
     )
