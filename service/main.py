@@ -56,8 +56,8 @@ from service.api.vendor_files import PackageFiles, runtime_packages
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
-from service.escalation import escalation_loop
 from service.metrics import forget_this_process
+from service.services.escalation import escalation_loop
 from service.settings import PROJECT_ROOT, Settings, get_settings
 from service.startup_checks import refuse_unsafe_settings
 

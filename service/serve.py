@@ -97,7 +97,7 @@ def refuse_rls_bypass(settings: Settings) -> None:
 
 def run_scheduler(settings: Settings) -> None:
     """The escalation schedule alone, until SIGTERM (the scheduler unit)."""
-    from service.escalation import escalation_loop
+    from service.services.escalation import escalation_loop
 
     refuse_unsafe_settings(settings)
     logging.config.dictConfig(logging_config(settings.server.log_format, settings.server.log_level))

@@ -42,7 +42,7 @@ def generate_command(
 ) -> None:
     """Generate the cells of a community (or a street); a dry run writes nothing."""
     from service.db.repositories import grids as repo
-    from service.db.repositories.grid_apply import generate
+    from service.services.grid_edits import generate
 
     settings = get_settings()
     features = []

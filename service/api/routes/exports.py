@@ -20,7 +20,7 @@ from service.api.guarded_stream import GuardedStream
 from service.api.routes.export_params import ExportParams, export_params
 from service.api.stream_budget import StreamBudget
 from service.domain.principal import Principal
-from service.exports.service import (
+from service.services.exports import (
     ExportRequest,
     build_export_file,
     stream_export,

@@ -15,12 +15,12 @@ from service.api.deps import SessionDep, SettingsDep, require
 from service.api.schemas import StrictModel
 from service.db.repositories import grid_views as views
 from service.db.repositories import grids as repo
-from service.db.repositories.grid_apply import apply_edit, generate
 from service.db.repositories.grid_checks import check_grids
 from service.domain.grid_edits import CellState, merge_cells, redraw_cell, split_by_line, split_into
 from service.domain.grid_findings import findings_geojson
 from service.domain.principal import Principal
 from service.errors import GeometryInvalid, ValidationFailed
+from service.services.grid_edits import apply_edit, generate
 from service.settings import Settings
 
 router = APIRouter(prefix="/api/grids", tags=["grids"])

@@ -11,7 +11,7 @@ from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.domain.principal import Principal
 from service.errors import PayloadTooLarge, ValidationFailed
 from service.imports.hotline_orders import SheetRefused, read_orders
-from service.imports.hotline_plan import apply_plan, describe_new, plan_orders
+from service.services.hotline_import import apply_plan, describe_new, plan_orders
 
 router = APIRouter(prefix="/api/hotline", tags=["residents"])
 Importer = Annotated[Principal, Depends(require("hotline:import"))]

@@ -14,7 +14,7 @@ from service.domain.principal import Principal
 from service.errors import PayloadTooLarge, ValidationFailed
 from service.imports.archives import ArchiveLimits
 from service.imports.readers import SUFFIXES
-from service.imports.service import check_layer, run_import
+from service.services.boundary_import import check_layer, run_import
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 CHUNK = 1 << 20

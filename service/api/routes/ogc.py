@@ -16,7 +16,7 @@ from service.domain.export_formats import LAYERS
 from service.domain.ogc_datetime import parse_ogc_datetime
 from service.domain.principal import Principal
 from service.errors import NotFound, ValidationFailed
-from service.exports.service import parse_bbox
+from service.services.exports import parse_bbox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 OgcUser = Annotated[Principal, Depends(require("ogc:read"))]

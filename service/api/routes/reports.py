@@ -26,7 +26,7 @@ from service.domain.bbox import parse_bbox
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import allowed_targets
 from service.errors import OutsideJurisdiction
-from service.reporting import answer_filing, filing_call
+from service.services.reporting import answer_filing, filing_call
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -52,7 +52,8 @@ async def create_report(
     caller: Annotated[Caller, Depends(require_in_statement("report:create"))],
 ) -> Response:
     # The hot path of the field workers: one statement on the asynchronous pool authenticates,
-    # resolves, inserts the report, its history and audit rows and commits (service.reporting).
+    # resolves, inserts the report, its history and audit rows and commits
+    # (service.services.reporting).
     app = request.app.state
     call = filing_call(body, caller)
     stored = await on_live_connection(app.async_pool, lambda conn: filing.file_report(conn, call))

@@ -13,7 +13,7 @@ from service.db.repositories import records as repo
 from service.domain.principal import Principal
 from service.errors import PayloadTooLarge, SheetRefused, ValidationFailed
 from service.imports.record_sheet import build_sheet, read_sheet
-from service.imports.sheet_plan import plan_sheet
+from service.services.record_sheets import plan_sheet
 
 router = APIRouter(prefix="/api/residential-areas", tags=["residential areas"])
 Reader = Annotated[Principal, Depends(require("residential_area:read"))]

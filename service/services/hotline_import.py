@@ -16,7 +16,7 @@ from service.domain.principal import Principal
 from service.domain.residents import ContactRefused, normalise_phone
 from service.errors import OutsideArea, WanggeError
 from service.imports.hotline_orders import OrderRow, as_datetime
-from service.residents import Draft, place_in_jurisdiction, register_case
+from service.services.residents import Draft, place_in_jurisdiction, register_case
 
 CRS_NAMES = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "bd09": "bd09",
              "bd-09": "bd09", "cgcs2000": "wgs84", "火星坐标": "gcj02",
