@@ -56,8 +56,11 @@ from service.api.vendor_files import PackageFiles, runtime_packages
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
+from service.domain.tile_cache import TileCache
 from service.metrics import forget_this_process
 from service.services.escalation import escalation_loop
+from service.services.photos import PhotoDecoder
+from service.services.tiles import TileService
 from service.settings import PROJECT_ROOT, Settings, get_settings
 from service.startup_checks import refuse_unsafe_settings
 
@@ -89,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.exports.retry_after_s,
         )
         app.state.session_factory = create_session_factory(engine)
+        # what each process keeps between requests, sized from the settings
+        app.state.tiles = TileService(settings.maps.tile_cache_bytes, settings.policy)
+        app.state.stats_cache = TileCache(max_bytes=settings.stats.cache_bytes)
+        app.state.photo_decoder = PhotoDecoder(settings.photos)
         async_pool = create_async_pool(settings)
         await async_pool.open(wait=False)  # a database that is down now is a 503 later
         app.state.async_pool = async_pool

@@ -19,14 +19,12 @@ from service.api.report_schemas import (
     report_public,
 )
 from service.api.transitions import move_report
-from service.db.async_pool import on_live_connection
-from service.db.repositories import filing
 from service.db.repositories import reports as repo
 from service.domain.bbox import parse_bbox
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import allowed_targets
 from service.errors import OutsideJurisdiction
-from service.services.reporting import answer_filing, filing_call
+from service.services.reporting import file_report
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -55,9 +53,7 @@ async def create_report(
     # resolves, inserts the report, its history and audit rows and commits
     # (service.services.reporting).
     app = request.app.state
-    call = filing_call(body, caller)
-    stored = await on_live_connection(app.async_pool, lambda conn: filing.file_report(conn, call))
-    row, created = await answer_filing(stored, app.session_factory, body, caller, call)
+    row, created = await file_report(app.async_pool, app.session_factory, body.draft(), caller)
     if created:
         row = {
             **row,
