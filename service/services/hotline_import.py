@@ -134,6 +134,25 @@ def apply_plan(session: Session, me: Principal, plan: Plan) -> list[dict[str, An
     return created
 
 
+def import_orders(
+    session: Session, me: Principal, rows: list[OrderRow], default_crs: str, *, apply: bool
+) -> dict[str, Any]:
+    """The dry run (new, duplicate, outside, refused), and with `apply` the registered ones."""
+    plan = plan_orders(session, me, rows, default_crs)
+    result: dict[str, Any] = {
+        "dry_run": not apply,
+        "rows": len(rows),
+        "new": describe_new(plan),
+        "duplicates": plan.duplicates,
+        "outside": plan.outside,
+        "refusals": plan.refusals,
+    }
+    if apply:
+        result["created"] = apply_plan(session, me, plan)
+        result["refusals"] = plan.refusals
+    return result
+
+
 def describe_new(plan: Plan) -> list[dict[str, Any]]:
     """What an apply would register (no contact details: the dry run is a working list)."""
     return [
