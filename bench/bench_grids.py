@@ -25,9 +25,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from service.db.repositories import grids as repo  # noqa: E402
-from service.db.repositories.grid_apply import generate  # noqa: E402
 from service.db.repositories.grid_checks import check_grids  # noqa: E402
 from service.domain.grid_generate import generate_cells  # noqa: E402
+from service.services.grid_edits import generate  # noqa: E402
 from service.settings import local_database_url  # noqa: E402
 from tests.conftest import drop_database, migrate, recreate_database  # noqa: E402
 from tests.fixtures.grid_territory import create_territory  # noqa: E402

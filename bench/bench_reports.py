@@ -268,8 +268,11 @@ def pgbench(script: str, args: list[str], logdir: str | None = None) -> tuple[fl
     if logdir:
         cmd += ["-l", "--log-prefix", f"{logdir}/pgb"]
     cmd.append(BENCH_DB)
-    # the app's durability: its commits wait for the WAL (settings.db_synchronous_commit)
-    env = {**os.environ, "PGOPTIONS": f"-c synchronous_commit={Settings().db_synchronous_commit}"}
+    # the app's durability: its commits wait for the WAL (settings.database.synchronous_commit)
+    env = {
+        **os.environ,
+        "PGOPTIONS": f"-c synchronous_commit={Settings().database.synchronous_commit}",
+    }
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)  # noqa: S603
     tps = float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
     lat: list[float] = []

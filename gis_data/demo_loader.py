@@ -55,7 +55,7 @@ def database_is_empty(conn: sqlalchemy.Connection) -> bool:
 
 
 def _anchor() -> datetime:
-    ref = get_settings().reference_date
+    ref = get_settings().policy.reference_date
     if ref is not None:
         return datetime(ref.year, ref.month, ref.day, 10, tzinfo=UTC)  # 18:00 in China
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
@@ -146,7 +146,7 @@ def load_demo(
             with steps.step("generate territory"):
                 t = build_territory(scale, seed)
                 attrs = build_attributes(
-                    t, rng, now, N_COMPANIES, get_settings().renovation_cutoff_year
+                    t, rng, now, N_COMPANIES, get_settings().policy.renovation_cutoff_year
                 )
                 companies = build_companies(rng, N_COMPANIES)
                 users, assignments, primary = build_users(t, departments, rng)

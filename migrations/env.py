@@ -16,7 +16,7 @@ config = context.config
 
 
 def _url() -> str:
-    return config.attributes.get("url") or get_settings().effective_migration_url
+    return config.attributes.get("url") or get_settings().database.owner_url
 
 
 def run_migrations_online() -> None:

@@ -27,7 +27,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from service.settings import Settings, get_settings
+from service.settings import InvalidSettings, Settings, get_settings
 
 log = logging.getLogger("wangge.http")
 
@@ -44,9 +44,9 @@ class GuardedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         settings = self.settings or _env_settings()
-        self.head_timeout_s = settings.http_header_timeout_s
-        self.body_timeout_s = settings.http_body_timeout_s
-        self.write_timeout_s = settings.stream_send_timeout_s
+        self.head_timeout_s = settings.http.header_timeout_s
+        self.body_timeout_s = settings.http.body_timeout_s
+        self.write_timeout_s = settings.http.stream_send_timeout_s
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
@@ -141,8 +141,8 @@ def uvicorn_options(settings: Settings, *, import_string: bool = False) -> dict[
     )
     return {
         "http": http,
-        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
-        "timeout_keep_alive": settings.http_keep_alive_s,
+        "h11_max_incomplete_event_size": settings.http.max_header_bytes,
+        "timeout_keep_alive": settings.http.keep_alive_s,
         "proxy_headers": False,
         "server_header": False,
     }
@@ -159,7 +159,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--no-access-log", action="store_true")
     args = ap.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except InvalidSettings as exc:
+        raise SystemExit(f"error: {exc}") from None
     uvicorn.run(
         args.app,
         factory=True,

@@ -60,8 +60,11 @@ from service.api.vendor_files import PackageFiles, runtime_packages
 from service.db.async_pool import create_async_pool
 from service.db.engine import create_db_engine, create_session_factory, create_stream_engine
 from service.db.role_check import RlsBypassed, install_role_guard
-from service.escalation import escalation_loop
+from service.domain.tile_cache import TileCache
 from service.metrics import forget_this_process
+from service.services.escalation import escalation_loop
+from service.services.photos import PhotoDecoder
+from service.services.tiles import TileService
 from service.settings import PROJECT_ROOT, Settings, get_settings
 from service.startup_checks import refuse_unsafe_settings
 
@@ -78,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_db_engine(settings)
         stream_engine = create_stream_engine(settings)
         for each in (engine, stream_engine):
-            install_role_guard(each, settings.allow_rls_bypass)
+            install_role_guard(each, settings.database.allow_rls_bypass)
         try:
             _refuse_rls_bypass_at_start(engine)
         except RlsBypassed:
@@ -88,11 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.stream_engine = stream_engine
         app.state.stream_budget = StreamBudget(
-            settings.export_max_concurrent,
-            settings.export_max_per_user,
-            settings.export_retry_after_s,
+            settings.exports.max_concurrent,
+            settings.exports.max_per_user,
+            settings.exports.retry_after_s,
         )
         app.state.session_factory = create_session_factory(engine)
+        # what each process keeps between requests, sized from the settings
+        app.state.tiles = TileService(settings.maps.tile_cache_bytes, settings.policy)
+        app.state.stats_cache = TileCache(max_bytes=settings.stats.cache_bytes)
+        app.state.photo_decoder = PhotoDecoder(settings.photos)
         async_pool = create_async_pool(settings)
         await async_pool.open(wait=False)  # a database that is down now is a 503 later
         app.state.async_pool = async_pool
@@ -163,7 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(residential_areas.party_router)
-    install_api_docs(app, settings.max_page_size)
+    install_api_docs(app, settings.limits.max_page_size)
     _mount_assets(app)
     return app
 
@@ -187,7 +194,7 @@ def _refuse_rls_bypass_at_start(engine: Engine) -> None:
 
 def _start_escalation(settings: Settings) -> asyncio.Task[None] | None:
     """The periodic overdue-report escalation; 0 seconds (or the scheduler unit) disables it."""
-    if settings.escalation_interval_s <= 0 or not settings.escalation_in_app:
+    if settings.escalation.interval_s <= 0 or not settings.escalation.in_app:
         return None
     return asyncio.create_task(escalation_loop(settings))
 

@@ -41,8 +41,8 @@ def worker_count(settings: Settings, requested: int | None = None) -> int:
     """
     if requested:
         return requested
-    if settings.workers > 0:
-        return settings.workers
+    if settings.server.workers > 0:
+        return settings.server.workers
     return max(2, len(os.sched_getaffinity(0)))
 
 
@@ -63,14 +63,14 @@ def serve(settings: Settings, workers: int | None = None) -> None:
     uvicorn.run(
         "service.main:create_app",
         factory=True,
-        host=settings.bind_host,
-        port=settings.bind_port,
+        host=settings.server.bind_host,
+        port=settings.server.bind_port,
         workers=worker_count(settings, workers),
-        timeout_graceful_shutdown=int(settings.graceful_timeout_s),
+        timeout_graceful_shutdown=int(settings.server.graceful_timeout_s),
         # A new worker imports the whole app before it answers; on a busy server that can take
         # longer than uvicorn's 5 s, which would abort a reload and keep the old workers.
         timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
-        log_config=logging_config(settings.log_format, settings.log_level),
+        log_config=logging_config(settings.server.log_format, settings.server.log_level),
         access_log=False,  # service.api.request_context writes one line per request instead
         # the HTTP limits, by import string (each worker reads its settings from the
         # environment, like the app); proxy headers off: service.api.client_address decides
@@ -85,7 +85,7 @@ def refuse_rls_bypass(settings: Settings) -> None:
     the supervisor, over and over. A database that is down now is checked by each worker.
     """
     engine = create_db_engine(settings, pool=(1, 0), application_name="wangge-start")
-    install_role_guard(engine, settings.allow_rls_bypass)
+    install_role_guard(engine, settings.database.allow_rls_bypass)
     try:
         with engine.connect():
             pass
@@ -97,14 +97,14 @@ def refuse_rls_bypass(settings: Settings) -> None:
 
 def run_scheduler(settings: Settings) -> None:
     """The escalation schedule alone, until SIGTERM (the scheduler unit)."""
-    from service.escalation import escalation_loop
+    from service.services.escalation import escalation_loop
 
     refuse_unsafe_settings(settings)
-    logging.config.dictConfig(logging_config(settings.log_format, settings.log_level))
+    logging.config.dictConfig(logging_config(settings.server.log_format, settings.server.log_level))
     logging.getLogger("wangge.escalation").info(
-        "scheduler started: escalation every %s s", settings.escalation_interval_s
+        "scheduler started: escalation every %s s", settings.escalation.interval_s
     )
-    if settings.escalation_interval_s <= 0:
+    if settings.escalation.interval_s <= 0:
         raise SystemExit("WANGGE_ESCALATION_INTERVAL_S is 0: nothing to schedule")
     try:
         asyncio.run(escalation_loop(settings))

@@ -16,14 +16,15 @@ def unsafe_settings(settings: Settings) -> list[str]:
     if settings.environment == "demo":
         return []
     problems = []
-    if settings.secret_key == DEMO_SECRET_KEY:
+    secret = settings.auth.secret_key.get_secret_value()
+    if secret == DEMO_SECRET_KEY:
         problems.append(
             "WANGGE_SECRET_KEY is the demo's published default; set a random one"
             " (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
-    elif len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+    elif len(secret) < MIN_SECRET_KEY_LENGTH:
         problems.append(f"WANGGE_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")
-    if not settings.cookie_secure:
+    if not settings.auth.cookie_secure:
         problems.append("WANGGE_COOKIE_SECURE must be true behind HTTPS")
     return problems
 

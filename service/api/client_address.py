@@ -83,4 +83,4 @@ class TrustedProxies:
 def install_trusted_proxies(app: FastAPI, settings: Settings) -> None:
     """The middleware (always installed, a no-op without trusted proxies); bad entries fail
     at start-up rather than silently trusting nobody or everybody."""
-    app.add_middleware(TrustedProxies, networks=parse_networks(settings.trusted_proxies))
+    app.add_middleware(TrustedProxies, networks=parse_networks(settings.http.trusted_proxies))

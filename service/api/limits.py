@@ -185,9 +185,9 @@ class RequestLimitsMiddleware:
             # Uploads: a photo, or a boundary file for import; their own caps are checked by
             # the routes that read them.
             s = self.settings
-            largest = max(s.max_body_bytes, s.max_photo_bytes, s.max_import_bytes)
+            largest = max(s.limits.max_body_bytes, s.photos.max_bytes, s.imports.max_bytes)
             return largest + MULTIPART_SLACK_BYTES
-        return self.settings.max_body_bytes
+        return self.settings.limits.max_body_bytes
 
     async def _scanned_json(self, receive: Receive, limit: int) -> Receive:
         """Read the whole JSON body (bounded by `limit`), scan it, then replay it."""
@@ -206,7 +206,7 @@ class RequestLimitsMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         _check_utf8(body)
-        scan_json(body, self.settings.max_json_depth, self.settings.max_json_items)
+        scan_json(body, self.settings.limits.max_json_depth, self.settings.limits.max_json_items)
         return _replay_then(receive, body, None)
 
 

@@ -23,11 +23,11 @@ def check_password_login(
         username=username,
         client_addr=addr,
         limits=login_attempts.LoginLimits(
-            max_per_account=settings.login_max_failures_per_account,
-            max_per_address=settings.login_max_failures_per_address,
-            window_s=settings.login_failure_window_s,
-            delay_base_s=settings.login_delay_base_s,
-            delay_max_s=settings.login_delay_max_s,
+            max_per_account=settings.auth.login_max_failures_per_account,
+            max_per_address=settings.auth.login_max_failures_per_address,
+            window_s=settings.auth.login_failure_window_s,
+            delay_base_s=settings.auth.login_delay_base_s,
+            delay_max_s=settings.auth.login_delay_max_s,
         ),
     )
     if wait:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.api.schemas import StrictModel
+from service.services.reporting import ReportDraft
 
 Crs = Literal["wgs84", "gcj02", "bd09"]
 Status = Literal[
@@ -45,6 +46,22 @@ class ReportCreate(Strict):
     placed_by_hand: bool = False
     description: str = Field(default="", max_length=4000)
     patrol_id: uuid.UUID | None = None
+
+    def draft(self) -> ReportDraft:
+        """What the filing use case takes: the fields, and the body as sent for its fingerprint."""
+        lon, lat = self.location.coordinates
+        return ReportDraft(
+            id=self.id,
+            category=self.category,
+            lon=lon,
+            lat=lat,
+            crs=self.crs,
+            accuracy_m=self.accuracy_m,
+            placed_by_hand=self.placed_by_hand,
+            description=self.description,
+            patrol_id=self.patrol_id,
+            content=self.model_dump(mode="json"),
+        )
 
 
 class PhotoRef(BaseModel):

@@ -20,7 +20,7 @@ from service.settings import get_settings
 def owner_engine() -> Iterator[Engine]:
     """An engine as the schema owner, with the same pool and statement timeouts as the app."""
     settings = get_settings()
-    engine = create_db_engine(settings, settings.effective_migration_url)
+    engine = create_db_engine(settings, settings.database.owner_url)
     try:
         yield engine
     finally:

@@ -20,7 +20,7 @@ def alembic_config(url: str | None = None) -> Config:
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    cfg.attributes["url"] = url or get_settings().effective_migration_url
+    cfg.attributes["url"] = url or get_settings().database.owner_url
     return cfg
 
 

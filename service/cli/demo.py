@@ -32,7 +32,5 @@ def demo_load(
         reports=reports or None,
     )
     # The bulk loader opens its own connections: its COPYs must not meet the app's timeout.
-    summary = load_demo(
-        get_settings().effective_migration_url, scale=scale, seed=seed, progress=True
-    )
+    summary = load_demo(get_settings().database.owner_url, scale=scale, seed=seed, progress=True)
     typer.echo(f"demo loaded: {summary}")

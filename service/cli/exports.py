@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from service.cli.common import choices, owner_engine, owner_session, refusals
 from service.domain.export_formats import CRS_CHOICES, FORMATS, LAYERS
-from service.imports.service import IMPORT_LAYERS
+from service.services.boundary_import import IMPORT_LAYERS
 from service.settings import get_settings
 
 if TYPE_CHECKING:
     from service.domain.principal import Principal
-    from service.exports.service import ExportRequest
+    from service.services.exports import ExportRequest
 
 app = typer.Typer(help="Export and import layers")
 console = Console(stderr=True)
@@ -78,7 +78,7 @@ def export(
     """Export LAYER to --out, streaming from the database with a progress bar."""
     from service.db.repositories.export_layers import ExportFilter, export_select
     from service.db.repositories.exports import count_rows
-    from service.exports.service import ExportRequest, parse_bbox, validate_request
+    from service.services.exports import ExportRequest, parse_bbox, validate_request
 
     statuses = tuple(s for s in (status or "").split(",") if s)
     with refusals():
@@ -97,7 +97,7 @@ def _write_export(
     engine: Engine, principal: Principal, scope: str, req: ExportRequest, out: Path, total: int
 ) -> None:
     """Stream a text format straight to `out`; build a file format in a scratch folder first."""
-    from service.exports.service import build_export_file, stream_export
+    from service.services.exports import build_export_file, stream_export
 
     with _bar() as bar:
         task = bar.add_task(f"{req.layer} → {out.name}", total=total)
@@ -125,7 +125,7 @@ def import_boundaries(
     """Check FILE against the boundary rules; with --apply write it in one transaction."""
     from service.errors import WanggeError
     from service.imports.archives import ArchiveLimits
-    from service.imports.service import run_import
+    from service.services.boundary_import import run_import
 
     settings = get_settings()
     principal, _ = _principal(None, None)
@@ -141,9 +141,9 @@ def import_boundaries(
                 OPERATOR_SCOPE,
                 apply=apply,
                 workdir=workdir,
-                max_vertices=settings.max_geometry_vertices,
+                max_vertices=settings.limits.max_geometry_vertices,
                 archive_limits=ArchiveLimits(
-                    settings.max_import_expanded_bytes, settings.max_import_compression_ratio
+                    settings.imports.max_expanded_bytes, settings.imports.max_compression_ratio
                 ),
                 on_read=lambda n: bar.update(task, total=n),
                 on_feature=lambda: bar.advance(task),

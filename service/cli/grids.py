@@ -42,7 +42,7 @@ def generate_command(
 ) -> None:
     """Generate the cells of a community (or a street); a dry run writes nothing."""
     from service.db.repositories import grids as repo
-    from service.db.repositories.grid_apply import generate
+    from service.services.grid_edits import generate
 
     settings = get_settings()
     features = []
@@ -53,8 +53,8 @@ def generate_command(
             result = generate(
                 session,
                 community_row,
-                hmin=settings.grid_households_min,
-                hmax=settings.grid_households_max,
+                hmin=settings.policy.grid_households_min,
+                hmax=settings.policy.grid_households_max,
                 actor_id=None,
                 dry_run=dry_run,
                 replace=replace,
@@ -89,8 +89,8 @@ def check_command(
         findings = check_grids(
             session,
             ids,
-            households_min=settings.grid_households_min,
-            households_max=settings.grid_households_max,
+            households_min=settings.policy.grid_households_min,
+            households_max=settings.policy.grid_households_max,
         )
     if as_json:
         typer.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1))

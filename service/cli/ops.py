@@ -142,7 +142,7 @@ def backup(
     database_url: str | None = typer.Option(None, help="Owner URL (default: from settings)"),
 ) -> None:
     """Back up the whole database (schema, rows, security policies) to FILE."""
-    url = database_url or get_settings().effective_migration_url
+    url = database_url or get_settings().database.owner_url
     try:
         size = backup_database(url, file)
     except OpsError as exc:
@@ -157,7 +157,7 @@ def restore(
     clean: bool = typer.Option(False, help="Drop existing objects first (restore over a database)"),
 ) -> None:
     """Restore FILE into the database, all or nothing (one transaction)."""
-    url = database_url or get_settings().effective_migration_url
+    url = database_url or get_settings().database.owner_url
     try:
         entries = restore_database(file, url, clean=clean)
     except OpsError as exc:

@@ -33,13 +33,13 @@ def create_async_pool(settings: Settings) -> AsyncConnectionPool[AsyncConnection
     """
 
     async def configure(conn: AsyncConnection[Any]) -> None:
-        await check_async_connection(conn, settings.allow_rls_bypass)
+        await check_async_connection(conn, settings.database.allow_rls_bypass)
 
     return AsyncConnectionPool(
-        libpq_conninfo(settings.database_url),
+        libpq_conninfo(settings.database.url),
         min_size=0,  # nothing connects before the first filing (as the engine)
-        max_size=settings.db_async_pool_size,
-        timeout=settings.db_pool_timeout_s,
+        max_size=settings.database.async_pool_size,
+        timeout=settings.database.pool_timeout_s,
         open=False,
         configure=configure,
         kwargs={
@@ -51,8 +51,8 @@ def create_async_pool(settings: Settings) -> AsyncConnectionPool[AsyncConnection
             "application_name": "wangge",
             # no JIT: these statements take a few milliseconds, and compiling one took ~200 ms
             # whenever a cost estimate crossed jit_above_cost
-            "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
-            f" -c synchronous_commit={settings.db_synchronous_commit} -c jit=off",
+            "options": f"-c statement_timeout={int(settings.database.statement_timeout_ms)}"
+            f" -c synchronous_commit={settings.database.synchronous_commit} -c jit=off",
         },
     )
 

@@ -19,12 +19,12 @@ def create_db_engine(
 
     `pool` is (size, overflow); the settings' db_pool_size and db_pool_max_overflow by default.
     """
-    size, overflow = pool or (settings.db_pool_size, settings.db_pool_max_overflow)
+    size, overflow = pool or (settings.database.pool_size, settings.database.pool_max_overflow)
     engine = create_engine(
-        url or settings.database_url,
+        url or settings.database.url,
         pool_size=size,
         max_overflow=overflow,
-        pool_timeout=settings.db_pool_timeout_s,
+        pool_timeout=settings.database.pool_timeout_s,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={
@@ -32,8 +32,8 @@ def create_db_engine(
             "application_name": application_name,
             # no JIT, as in async_pool: compiling took ~230 ms whenever a cost estimate crossed
             # jit_above_cost (the case page's nearby look-up at 1,000,000 reports)
-            "options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
-            f" -c synchronous_commit={settings.db_synchronous_commit} -c jit=off",
+            "options": f"-c statement_timeout={int(settings.database.statement_timeout_ms)}"
+            f" -c synchronous_commit={settings.database.synchronous_commit} -c jit=off",
         },
     )
 
@@ -48,7 +48,7 @@ def create_stream_engine(settings: Settings) -> Engine:
     """The pool of long downloads: one connection per allowed concurrent export, never shared
     with requests, so clients that read slowly cannot take the connections others need."""
     return create_db_engine(
-        settings, pool=(settings.export_max_concurrent, 0), application_name="wangge-stream"
+        settings, pool=(settings.exports.max_concurrent, 0), application_name="wangge-stream"
     )
 
 

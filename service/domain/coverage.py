@@ -40,13 +40,13 @@ INDICATOR_ZH = {
 LEVEL_ZH = {"district": "区县", "street": "街道", "community": "社区"}
 
 
-def targets_from(settings: Any) -> dict[str, float]:
-    """Targets per indicator from the settings (`target_*`)."""
+def targets_from(policy: Any) -> dict[str, float]:
+    """Targets per indicator from the policy settings (`target_*`)."""
     return {
-        "property_service": settings.target_property_service_coverage,
-        "party_org": settings.target_party_org_coverage,
-        "owners_committee": settings.target_owners_committee_coverage,
-        "renovation": settings.target_renovation_coverage,
+        "property_service": policy.target_property_service_coverage,
+        "party_org": policy.target_party_org_coverage,
+        "owners_committee": policy.target_owners_committee_coverage,
+        "renovation": policy.target_renovation_coverage,
     }
 
 

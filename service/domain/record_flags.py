@@ -31,14 +31,14 @@ class FlagRules:
     renovation_cutoff_year: int = 2005
 
 
-def rules_from(settings: Any) -> FlagRules:
-    """FlagRules from the service settings."""
+def rules_from(records: Any, renovation_cutoff_year: int) -> FlagRules:
+    """FlagRules from the records' settings (service.settings.RecordSettings)."""
     return FlagRules(
-        fund_floor=settings.maintenance_fund_floor,
-        party_share_target=settings.committee_party_share_target,
-        party_share_target_new=settings.committee_party_share_target_new,
-        new_committee_months=settings.new_committee_months,
-        renovation_cutoff_year=settings.renovation_cutoff_year,
+        fund_floor=records.maintenance_fund_floor,
+        party_share_target=records.committee_party_share_target,
+        party_share_target_new=records.committee_party_share_target_new,
+        new_committee_months=records.new_committee_months,
+        renovation_cutoff_year=renovation_cutoff_year,
     )
 
 

@@ -15,8 +15,8 @@ from tests.fixtures_authz import PASSWORD, World
 
 @pytest.fixture
 def strict_settings(world_settings: Settings) -> Settings:
-    return world_settings.model_copy(
-        update={"login_max_failures_per_account": 3, "login_max_failures_per_address": 6}
+    return world_settings.replace(
+        login_max_failures_per_account=3, login_max_failures_per_address=6
     )
 
 
@@ -48,7 +48,7 @@ def test_account_is_locked_after_failures_even_from_another_worker(
         r = _token(b, "mx_district", PASSWORD)
         assert r.status_code == 429
         retry = int(r.headers["Retry-After"])
-        assert 0 < retry <= strict_settings.login_failure_window_s
+        assert 0 < retry <= strict_settings.auth.login_failure_window_s
         assert r.json()["detail"]["code"] == "too_many_requests"
         assert "登录失败次数过多" in r.json()["detail"]["message_zh"]
         # Other accounts are unaffected from an address that has not failed much.

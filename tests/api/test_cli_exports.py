@@ -12,8 +12,8 @@ export_world = exports_world.export_world
 
 
 def _env(monkeypatch, world) -> None:
-    monkeypatch.setenv("WANGGE_DATABASE_URL", world.settings.database_url)
-    monkeypatch.setenv("WANGGE_MIGRATION_DATABASE_URL", world.settings.effective_migration_url)
+    monkeypatch.setenv("WANGGE_DATABASE_URL", world.settings.database.url)
+    monkeypatch.setenv("WANGGE_MIGRATION_DATABASE_URL", world.settings.database.owner_url)
 
 
 def test_export_then_import_dry_run(monkeypatch, export_world, tmp_path) -> None:

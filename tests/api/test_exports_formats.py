@@ -35,7 +35,7 @@ def _read(content: bytes, fmt: str, tmp_path: Path):
 
 
 def _db_rows(world, sql: str) -> dict[str, tuple]:
-    engine = create_engine(world.settings.effective_migration_url)
+    engine = create_engine(world.settings.database.owner_url)
     with engine.connect() as conn:
         rows = {r[0]: tuple(r[1:]) for r in conn.execute(text(sql))}
     engine.dispose()

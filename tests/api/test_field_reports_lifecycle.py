@@ -206,7 +206,7 @@ def test_history_is_append_only(client, auth_headers, spots, owner_engine) -> No
 def test_overdue_reports_escalate_community_street_district(
     client, auth_headers, spots, owner_engine, settings
 ) -> None:
-    from service.escalation import run_escalation
+    from service.services.escalation import run_escalation
 
     rid = _file(client, auth_headers, spots[12])
     with owner_engine.begin() as conn:

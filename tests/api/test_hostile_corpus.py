@@ -119,7 +119,9 @@ def _context(run: Run) -> Context:
         grid = conn.execute(
             "SELECT code FROM grid_cell WHERE is_active ORDER BY code LIMIT 1"
         ).fetchone()
-    run.ctx = Context(category, point, run.settings.max_photo_bytes, run.settings.max_body_bytes)
+    run.ctx = Context(
+        category, point, run.settings.photos.max_bytes, run.settings.limits.max_body_bytes
+    )
     if grid:
         run.ctx = Context(**{**run.ctx.__dict__, "grid_code": grid[0]})
     if any(c.target == PHOTOS for c in CASES):

@@ -23,15 +23,13 @@ HEAD_TIMEOUT_S, BODY_TIMEOUT_S, KEEP_ALIVE_S, MAX_HEADER = 1.5, 1.5, 1, 16 * 102
 
 
 def _server_settings(settings: Settings, **extra: object) -> Settings:
-    return settings.model_copy(
-        update={
-            "http_header_timeout_s": HEAD_TIMEOUT_S,
-            "http_keep_alive_s": KEEP_ALIVE_S,
-            "http_body_timeout_s": BODY_TIMEOUT_S,
-            "http_max_header_bytes": MAX_HEADER,
-            "escalation_interval_s": 0,
-            **extra,
-        }
+    return settings.replace(
+        http_header_timeout_s=HEAD_TIMEOUT_S,
+        http_keep_alive_s=KEEP_ALIVE_S,
+        http_body_timeout_s=BODY_TIMEOUT_S,
+        http_max_header_bytes=MAX_HEADER,
+        escalation_interval_s=0,
+        **extra,
     )
 
 

@@ -178,7 +178,7 @@ def test_import_permissions_and_limits(export_client, export_headers, export_wor
 def test_upload_size_limit(export_world, export_headers) -> None:
     from service.main import create_app
 
-    small = export_world.settings.model_copy(update={"max_import_bytes": 1000})
+    small = export_world.settings.replace(max_import_bytes=1000)
     with TestClient(create_app(small)) as c:
         r = _import(c, export_headers["x7district"], "streets", "big.geojson", b" " * 5000)
     assert r.status_code == 413

@@ -190,7 +190,7 @@ def test_tianditu_only_with_a_key() -> None:
     from service.settings import Settings
 
     kwargs = dict(user="u", role="r", level="street", extent=None, layers={})
-    without = Settings(tianditu_key=None).base_map().for_page()
-    with_key = Settings(tianditu_key="k123").base_map().for_page()
+    without = Settings(tianditu_key=None).maps.base_map().for_page()
+    with_key = Settings(tianditu_key="k123").maps.base_map().for_page()
     assert "tianditu.gov.cn" not in render_map_page(basemap=without, **kwargs)
     assert "tianditu.gov.cn" in render_map_page(basemap=with_key, **kwargs)

@@ -121,7 +121,7 @@ def test_gdal_oapif_reads_every_collection(
     ogc_server: LiveServer, export_headers, export_world
 ) -> None:
     h = export_headers["x7planner"]
-    engine = create_engine(export_world.settings.effective_migration_url)
+    engine = create_engine(export_world.settings.database.owner_url)
     with engine.connect() as conn:
         areas = conn.scalar(text("SELECT count(*) FROM residential_area WHERE code LIKE '410108%'"))
     engine.dispose()

@@ -41,8 +41,8 @@ def district_code(owner_engine) -> str:
 
 def _cli(settings, *args: str):
     env = {
-        "WANGGE_DATABASE_URL": settings.database_url,
-        "WANGGE_MIGRATION_DATABASE_URL": settings.effective_migration_url,
+        "WANGGE_DATABASE_URL": settings.database.url,
+        "WANGGE_MIGRATION_DATABASE_URL": settings.database.owner_url,
     }
     return CliRunner().invoke(cli, list(args), env=env)
 

@@ -128,11 +128,10 @@ def test_files_live_under_their_report_not_at_a_client_chosen_path(
 def test_decoding_slots_answer_429_when_all_are_busy(
     client, auth_headers, settings, street1_report, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from service.api.routes import photos as route
-
-    monkeypatch.setattr(route, "DECODE_WAIT_S", 0.2)
-    gate = route._decode_gate(settings.photo_decode_slots)
-    held = [gate.acquire(timeout=5) for _ in range(settings.photo_decode_slots)]
+    decoder = client.app.state.photo_decoder  # the process's slots, built in the lifespan
+    monkeypatch.setattr(decoder, "wait_s", 0.2)
+    gate = decoder.slots
+    held = [gate.acquire(timeout=5) for _ in range(settings.photos.decode_slots)]
     assert all(held)
     try:
         busy = _upload(

@@ -77,7 +77,7 @@ def test_header_escapes_names() -> None:
 def test_jurisdiction_names_of_demo_users(client: TestClient, settings) -> None:
     headers = _bearer(client, "community1")
     page = client.get("/account", headers=headers).text
-    engine = create_engine(settings.effective_migration_url)
+    engine = create_engine(settings.database.owner_url)
     with engine.connect() as conn:
         street, community = conn.execute(
             text(

@@ -9,9 +9,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from service.db.repositories import grids as repo
-from service.db.repositories.grid_apply import generate
 from service.db.repositories.grid_views import assign_worker
 from service.errors import Conflict
+from service.services.grid_edits import generate
 from tests.fixtures.grid_territory import create_territory
 
 

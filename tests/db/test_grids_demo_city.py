@@ -9,8 +9,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from service.db.repositories import grids as repo
-from service.db.repositories.grid_apply import generate
 from service.db.repositories.grid_checks import check_grids
+from service.services.grid_edits import generate
 
 HMIN, HMAX = 150, 500
 

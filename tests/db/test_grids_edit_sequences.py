@@ -9,10 +9,10 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from service.db.repositories import grids as repo
-from service.db.repositories.grid_apply import apply_edit, generate
 from service.db.repositories.grid_checks import check_grids
 from service.domain.grid_edits import CellState, merge_cells, split_into
 from service.domain.grid_geometry import LocalFrame
+from service.services.grid_edits import apply_edit, generate
 from tests.fixtures.grid_territory import create_territory
 
 GEOMETRIC = {

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.domain.principal import Principal
 from service.errors import ValidationFailed
-from service.imports.service import run_import
+from service.services.boundary_import import run_import
 
 ADMIN = Principal(
     id=0, username="t", role="admin", district_id=None, street_id=None, community_id=None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.escalation import SCHEDULE_LOCK_KEY, ScheduleLock, escalation_pass
+from service.services.escalation import SCHEDULE_LOCK_KEY, ScheduleLock, escalation_pass
 from service.settings import Settings
 
 # A key of the test's own: an app started by an earlier test in this session may still run its

@@ -74,7 +74,7 @@ def tile_server() -> Iterator[TileServer]:
 @pytest.fixture(scope="module")
 def gcj_server(settings, tile_server) -> Iterator[LiveServer]:
     spec = f"xyz:gcj02:{tile_server.url}/{{z}}/{{x}}/{{y}}.png"
-    server = LiveServer(settings.model_copy(update={"basemap": spec}))
+    server = LiveServer(settings.replace(basemap=spec))
     server.start()
     yield server
     server.stop()

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from service.escalation import run_escalation
+from service.services.escalation import run_escalation
 from tests.api.field_helpers import points_in_community_of, report_body
 
 pytestmark = pytest.mark.e2e

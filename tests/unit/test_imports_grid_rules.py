@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from service.domain.grid_findings import Finding
-from service.imports.grid_rules import compare
+from service.services.grid_rules import compare
 
 C = "419901001001"
 

@@ -52,7 +52,9 @@ def test_decisions_and_refusals() -> None:
 
 
 def test_cadence_setting_is_checked() -> None:
-    assert Settings(meeting_cadence_months={"street_joint": 2}).meeting_cadence_months == {
+    assert Settings(
+        meeting_cadence_months={"street_joint": 2}
+    ).residents.meeting_cadence_months == {
         "street_joint": 2,
         "grid_quarterly": 3,
         "community": 0,

@@ -18,9 +18,9 @@ from service.settings import Settings
 from tests.fixtures.hostile import images
 
 LIMITS = {
-    "max_bytes": Settings().max_photo_bytes,
-    "max_pixels": Settings().max_photo_pixels,
-    "max_whole_pixels": Settings().max_png_pixels,
+    "max_bytes": Settings().photos.max_bytes,
+    "max_pixels": Settings().photos.max_pixels,
+    "max_whole_pixels": Settings().photos.max_png_pixels,
 }
 
 

@@ -55,7 +55,7 @@ def test_wangge_serve_refuses_before_listening(tmp_path: Path) -> None:
 
 
 def test_metrics_networks_are_checked_at_start() -> None:
-    assert Settings(metrics_allowed_from="10.0.0.0/8, ::1").metrics_allowed_from
+    assert Settings(metrics_allowed_from="10.0.0.0/8, ::1").server.metrics_allowed_from
     with pytest.raises(ValueError, match="not-a-network"):
         Settings(metrics_allowed_from="127.0.0.1,not-a-network")
 

@@ -52,8 +52,10 @@ def login_for_token(
 ) -> TokenPublic:
     """401 on a wrong password; 429 with Retry-After after too many failures."""
     user = check_password_login(request, session, settings, form.username, form.password)
-    token, _ = issue_token(session, user, kind="bearer", ttl_minutes=settings.token_ttl_minutes)
-    return TokenPublic(access_token=token, expires_in=settings.token_ttl_minutes * 60)
+    token, _ = issue_token(
+        session, user, kind="bearer", ttl_minutes=settings.auth.token_ttl_minutes
+    )
+    return TokenPublic(access_token=token, expires_in=settings.auth.token_ttl_minutes * 60)
 
 
 @router.post("/auth/logout", status_code=204, summary="Revoke the token or session in use")

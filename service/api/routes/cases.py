@@ -62,7 +62,7 @@ def _now(session: SessionDep) -> datetime:
 def _counts(session: SessionDep, me: Principal, scope: str, settings: SettingsDep,
             now: datetime, since: datetime | None) -> dict[str, QueueCount]:  # fmt: skip
     found = queues.count_queues(
-        session, me, scope, now=now, recent_days=settings.case_finished_recent_days, since=since
+        session, me, scope, now=now, recent_days=settings.cases.finished_recent_days, since=since
     )
     return {n: QueueCount(label_zh=QUEUES[n].label_zh, **c) for n, c in found.items()}
 
@@ -119,9 +119,9 @@ def list_cases(
         chosen,
         flt,
         after=after,
-        limit=limit or settings.case_page_size,
+        limit=limit or settings.cases.page_size,
         now=now,
-        recent_days=settings.case_finished_recent_days,
+        recent_days=settings.cases.finished_recent_days,
     )
     items = [CaseItem(**r, time_left_s=time_left_s(r["deadline_at"], now)) for r in rows]
     return CasePage(

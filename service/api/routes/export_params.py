@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import Query
 
 from service.db.repositories.export_layers import ExportFilter
-from service.exports.service import parse_bbox
+from service.services.exports import parse_bbox
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from service.api.guarded_stream import GuardedStream
 from service.api.routes.export_params import ExportParams, export_params
 from service.api.stream_budget import StreamBudget
 from service.domain.principal import Principal
-from service.exports.service import (
+from service.services.exports import (
     ExportRequest,
     build_export_file,
     stream_export,
@@ -80,7 +80,7 @@ def export_layer(
             return GuardedStream(
                 body,
                 lease=lease,
-                send_timeout_s=settings.stream_send_timeout_s,
+                send_timeout_s=settings.http.stream_send_timeout_s,
                 media_type=req.media_type,
                 headers=headers,
             )
@@ -90,7 +90,7 @@ def export_layer(
         return GuardedStream(
             _file_chunks(path),
             lease=lease,
-            send_timeout_s=settings.stream_send_timeout_s,
+            send_timeout_s=settings.http.stream_send_timeout_s,
             media_type=req.media_type,
             headers={**headers, "Content-Length": str(path.stat().st_size)},
             on_close=lambda: shutil.rmtree(path.parent, ignore_errors=True),

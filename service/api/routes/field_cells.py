@@ -20,4 +20,4 @@ def my_cells(
     settings: SettingsDep,
     me: Annotated[Principal, Depends(require("boundary:read"))],
 ) -> dict[str, Any]:
-    return cells_geojson(session, me, request.state.scope, settings.max_page_size)
+    return cells_geojson(session, me, request.state.scope, settings.limits.max_page_size)

@@ -65,7 +65,7 @@ def validate_geometry(
     rules = GeometryRules(
         field="geometry",
         types=frozenset(body.types) if body.types else ALL_TYPES,
-        max_vertices=settings.max_geometry_vertices,
+        max_vertices=settings.limits.max_geometry_vertices,
         within=within,
         within_name=within_name,
     )

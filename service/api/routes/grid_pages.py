@@ -42,8 +42,8 @@ def grids_page(
         findings = check_grids(
             session,
             ids,
-            households_min=settings.grid_households_min,
-            households_max=settings.grid_households_max,
+            households_min=settings.policy.grid_households_min,
+            households_max=settings.policy.grid_households_max,
         )
     rows = session.execute(
         text(
@@ -54,14 +54,14 @@ def grids_page(
         {"ids": ids},
     ).all()
     bounds = (rows[0][2], rows[0][3], rows[0][4], rows[0][5]) if rows else None
-    basemap = settings.base_map()
+    basemap = settings.maps.base_map()
     html = render_grids_page(
         title=f"网格管理 · {rows[0][1]}" if len(rows) == 1 else "网格管理",
         cells=shift_collection(cells, basemap.crs),
         findings=shift_collection(findings_geojson(findings), basemap.crs),
         communities=[{"code": r[0], "name": r[1]} for r in rows],
         can_edit=scope_for(me, "grid:edit") is not None,
-        households_range=(settings.grid_households_min, settings.grid_households_max),
+        households_range=(settings.policy.grid_households_min, settings.policy.grid_households_max),
         bounds=shift_bounds(bounds, basemap.crs),
         workers=views.community_workers(session, ids),
         basemap=basemap.for_page(),

@@ -15,12 +15,12 @@ from service.api.deps import SessionDep, SettingsDep, require
 from service.api.schemas import StrictModel
 from service.db.repositories import grid_views as views
 from service.db.repositories import grids as repo
-from service.db.repositories.grid_apply import apply_edit, generate
 from service.db.repositories.grid_checks import check_grids
 from service.domain.grid_edits import CellState, merge_cells, redraw_cell, split_by_line, split_into
 from service.domain.grid_findings import findings_geojson
 from service.domain.principal import Principal
 from service.errors import GeometryInvalid, ValidationFailed
+from service.services.grid_edits import apply_edit, generate
 from service.settings import Settings
 
 router = APIRouter(prefix="/api/grids", tags=["grids"])
@@ -73,7 +73,7 @@ def _geometry(raw: dict[str, Any], field: str, settings: Settings) -> BaseGeomet
             message_zh=f"{field} 不是有效的 GeoJSON",
             where={"field": field},
         ) from exc
-    if shapely.get_num_coordinates(geom) > settings.max_geometry_vertices:
+    if shapely.get_num_coordinates(geom) > settings.limits.max_geometry_vertices:
         raise ValidationFailed(
             f"{field} has too many vertices", message_zh="顶点过多", where={"field": field}
         )
@@ -127,8 +127,8 @@ def check(
     findings = check_grids(
         session,
         ids,
-        households_min=settings.grid_households_min,
-        households_max=settings.grid_households_max,
+        households_min=settings.policy.grid_households_min,
+        households_max=settings.policy.grid_households_max,
     )
     return {
         "communities": len(ids),
@@ -150,8 +150,8 @@ def generate_cells(
     result = generate(
         session,
         community,
-        hmin=settings.grid_households_min,
-        hmax=settings.grid_households_max,
+        hmin=settings.policy.grid_households_min,
+        hmax=settings.policy.grid_households_max,
         actor_id=me.id,
         dry_run=body.dry_run,
         replace=body.replace,
@@ -172,7 +172,7 @@ def edits(
     ids = repo.community_ids_in_scope(
         session, me, _scope(request), community=community, street=street
     )
-    return views.edit_history(session, ids, min(limit, settings.max_page_size))
+    return views.edit_history(session, ids, min(limit, settings.limits.max_page_size))
 
 
 @router.get("/workers/{username}", summary="The cells a grid worker serves")

@@ -11,7 +11,7 @@ from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.domain.principal import Principal
 from service.errors import PayloadTooLarge, ValidationFailed
 from service.imports.hotline_orders import SheetRefused, read_orders
-from service.imports.hotline_plan import apply_plan, describe_new, plan_orders
+from service.services.hotline_import import import_orders as register_orders
 
 router = APIRouter(prefix="/api/hotline", tags=["residents"])
 Importer = Annotated[Principal, Depends(require("hotline:import"))]
@@ -35,12 +35,12 @@ def import_orders(
             "an account bound to no district cannot import orders",
             message_zh="该账号不属于任何区县，不能导入工单",
         )
-    data = file.file.read(settings.max_xlsx_bytes + 1)
-    if len(data) > settings.max_xlsx_bytes:
+    data = file.file.read(settings.imports.max_xlsx_bytes + 1)
+    if len(data) > settings.imports.max_xlsx_bytes:
         raise PayloadTooLarge(
             "the file is too large",
             message_zh="文件过大",
-            where={"field": "file", "limit": settings.max_xlsx_bytes},
+            where={"field": "file", "limit": settings.imports.max_xlsx_bytes},
         )
     try:
         rows = read_orders(data, file.filename or "")
@@ -48,18 +48,8 @@ def import_orders(
         raise ValidationFailed(
             exc.message, message_zh=exc.message_zh, where={"field": "file", "file": file.filename}
         ) from None
-    plan = plan_orders(session, me, rows, crs)
-    result: dict[str, Any] = {
-        "dry_run": not apply,
-        "rows": len(rows),
-        "new": describe_new(plan),
-        "duplicates": plan.duplicates,
-        "outside": plan.outside,
-        "refusals": plan.refusals,
-    }
+    result = register_orders(session, me, rows, crs, apply=apply)
     if apply:
-        result["created"] = apply_plan(session, me, plan)
-        result["refusals"] = plan.refusals
         audit_note(request, object_type="report", object_id="hotline",
                    created=len(result["created"]))  # fmt: skip
     return result

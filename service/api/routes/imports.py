@@ -14,7 +14,7 @@ from service.domain.principal import Principal
 from service.errors import PayloadTooLarge, ValidationFailed
 from service.imports.archives import ArchiveLimits
 from service.imports.readers import SUFFIXES
-from service.imports.service import check_layer, run_import
+from service.services.boundary_import import check_layer, run_import
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 CHUNK = 1 << 20
@@ -58,7 +58,7 @@ def import_boundaries(
     check_layer(layer)
     workdir = Path(tempfile.mkdtemp(prefix="wangge-import-"))
     try:
-        path = _save_upload(file, workdir, settings.max_import_bytes)
+        path = _save_upload(file, workdir, settings.imports.max_bytes)
         return run_import(
             session,
             layer,
@@ -67,9 +67,9 @@ def import_boundaries(
             request.state.scope,
             apply=apply,
             workdir=workdir,
-            max_vertices=settings.max_geometry_vertices,
+            max_vertices=settings.limits.max_geometry_vertices,
             archive_limits=ArchiveLimits(
-                settings.max_import_expanded_bytes, settings.max_import_compression_ratio
+                settings.imports.max_expanded_bytes, settings.imports.max_compression_ratio
             ),
         )
     finally:

@@ -56,7 +56,7 @@ def _login_page(
         csrf,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.auth.cookie_secure,
         path="/login",
         max_age=3600,
     )
@@ -97,7 +97,7 @@ def login_submit(
             settings, next_url, error="用户名或密码错误", username=username, status=401
         )
     token, csrf_token = issue_token(
-        session, user, kind="session", ttl_minutes=settings.session_ttl_minutes
+        session, user, kind="session", ttl_minutes=settings.auth.session_ttl_minutes
     )
     response = RedirectResponse(next_url, status_code=303)
     _set_session_cookies(response, settings, token, csrf_token)
@@ -106,8 +106,13 @@ def login_submit(
 
 
 def _set_session_cookies(response: Response, settings: Settings, token: str, csrf: str) -> None:
-    max_age = settings.session_ttl_minutes * 60
-    common = {"samesite": "lax", "secure": settings.cookie_secure, "path": "/", "max_age": max_age}
+    max_age = settings.auth.session_ttl_minutes * 60
+    common = {
+        "samesite": "lax",
+        "secure": settings.auth.cookie_secure,
+        "path": "/",
+        "max_age": max_age,
+    }
     response.set_cookie(SESSION_COOKIE, token, httponly=True, **common)  # type: ignore[arg-type]
     # Readable by the page's JavaScript, which echoes it in the X-CSRF-Token header.
     response.set_cookie(CSRF_COOKIE, csrf, httponly=False, **common)  # type: ignore[arg-type]

@@ -132,7 +132,7 @@ def list_meetings(
 )
 def board(session: SessionDep, settings: SettingsDep, me: Reader) -> MeetingBoard:
     today = _today(session)
-    months = settings.meeting_cadence_months
+    months = settings.residents.meeting_cadence_months
     units = repo.last_held(session, me, communities=months.get("community", 0) > 0)
     due = []
     for u in units:

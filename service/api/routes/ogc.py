@@ -17,7 +17,7 @@ from service.domain.export_labels import layer_schema
 from service.domain.ogc_datetime import parse_ogc_datetime
 from service.domain.principal import Principal
 from service.errors import NotFound, ValidationFailed
-from service.exports.service import parse_bbox
+from service.services.exports import parse_bbox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 OgcUser = Annotated[Principal, Depends(require("ogc:read"))]
@@ -191,7 +191,7 @@ def items(
     f: str | None = None,
 ) -> Response:
     name = _known(collection_id)
-    limit = min(limit, settings.max_page_size)
+    limit = min(limit, settings.limits.max_page_size)
     since, until = parse_ogc_datetime(datetime)
     flt = ExportFilter(bbox=parse_bbox(bbox), since=since, until=until)
     feats, matched = features_page(

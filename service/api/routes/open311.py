@@ -141,7 +141,7 @@ def requests(
             until=end_date,
             statuses=statuses_of(status),
             filed_with_key=reader.key_id,
-            limit=min(1000, settings.max_page_size),
+            limit=min(1000, settings.limits.max_page_size),
         )
     rows, _ = repo.list_reports(session, reader.me, reader.scope, flt)
     media = keys.media_urls(session, [str(r["id"]) for r in rows])

@@ -73,7 +73,7 @@ def _may_read_metrics(request: Request) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:  # the test client's "testclient", a Unix socket peer
         return False
-    allowed = request.app.state.settings.metrics_allowed_from
+    allowed = request.app.state.settings.server.metrics_allowed_from
     for item in allowed.split(","):
         if item.strip() and address in ipaddress.ip_network(item.strip(), strict=False):
             return True

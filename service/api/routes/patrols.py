@@ -147,7 +147,7 @@ def finish_patrol(
             body.recorded_at,
             started_at=row["started_at"],
             ended_at=body.ended_at,
-            max_length_m=settings.max_patrol_track_m,
+            max_length_m=settings.limits.max_patrol_track_m,
         )
         wkt = "LINESTRING(" + ",".join(f"{x!r} {y!r}" for x, y in coords) + ")"
     repo.finish_patrol(
@@ -176,7 +176,7 @@ def list_patrols(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PatrolPage:
     rows, total = repo.list_patrols(
-        session, me, request.state.scope, min(limit, settings.max_page_size), offset
+        session, me, request.state.scope, min(limit, settings.limits.max_page_size), offset
     )
     return PatrolPage(total=total, items=[_public(r) for r in rows])
 

@@ -64,11 +64,11 @@ def assess(
         session, me, scope, by, district_id=district_id,
         start=found.start, end=found.end, as_of=min(now, found.end),
     )  # fmt: skip
-    weights = settings.assessment_weights
+    weights = settings.assessment.weights
     units = []
     for row in rows:
         counts = Counts(**{k: v for k, v in row.items() if k not in ("code", "name")})
-        s = score(counts, weights, settings.assessment_target_hours)
+        s = score(counts, weights, settings.assessment.target_hours)
         units.append({**row, **rates(counts), "score": s})
     places = rank([(u["code"], u["score"]) for u in units])
     for u in units:
@@ -81,7 +81,7 @@ def assess(
         "by": by,
         "weights": weights,
         "weights_zh": {INDICATOR_ZH[k]: w for k, w in weights.items() if k in INDICATOR_ZH},
-        "target_hours": settings.assessment_target_hours,
+        "target_hours": settings.assessment.target_hours,
         "units": units,
     }
 

@@ -88,7 +88,11 @@ def _reach(request: Request, me: Principal) -> int | None:
 
 
 def floors(settings: Settings) -> GradeFloors:
-    return GradeFloors(settings.grade_floor_a, settings.grade_floor_b, settings.grade_floor_c)
+    return GradeFloors(
+        settings.companies.grade_floor_a,
+        settings.companies.grade_floor_b,
+        settings.companies.grade_floor_c,
+    )
 
 
 PageReader = Annotated[Principal, Depends(require_page("company:read"))]
@@ -102,13 +106,13 @@ def companies_page(
     from service.domain.assessment import quarter_of
     from service.domain.policy import scope_for
 
-    today = settings.reference_date or date.today()
+    today = settings.policy.reference_date or date.today()
     html = render_companies_page(
         quarter=sheets_repo.latest_quarter(session) or quarter_of(today),
         can_assess=scope_for(me, "assessment:write") is not None,
         can_decide=scope_for(me, "grade:decide") is not None,
         shell=(
-            head_tags("物业服务企业考核") + basemap_tag(settings.base_map().for_page()),
+            head_tags("物业服务企业考核") + basemap_tag(settings.maps.base_map().for_page()),
             header_html(load_shell(request, session, me), "companies"),
         ),
     )
@@ -248,7 +252,7 @@ def decide_grades(
 def quarter_view(session: Any, settings: Settings, quarter: str) -> dict[str, Any]:
     """Grades, 十佳十差, key supervision (D) and the current lists for one quarter."""
     graded = sheets_repo.grades(session, quarter)
-    best, worst = best_and_worst(graded, settings.ranking_size)
+    best, worst = best_and_worst(graded, settings.companies.ranking_size)
     return {
         "quarter": quarter,
         "grades": graded,

@@ -51,7 +51,9 @@ def public_page(
     html = street_html(
         found,
         repo.areas_of_street(session, found["id"]),
-        settings.supervision_phones.get(street or "", settings.supervision_phone),
+        settings.companies.supervision_phones.get(
+            street or "", settings.companies.supervision_phone
+        ),
         companies.list_entries(session, current_only=True),
         quarter_view(session, settings, quarter) if quarter else None,
     )

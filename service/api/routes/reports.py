@@ -19,14 +19,12 @@ from service.api.report_schemas import (
     report_public,
 )
 from service.api.transitions import move_report
-from service.db.async_pool import on_live_connection
-from service.db.repositories import filing
 from service.db.repositories import reports as repo
 from service.domain.bbox import parse_bbox
 from service.domain.principal import Caller, Principal
 from service.domain.report_lifecycle import allowed_targets
 from service.errors import OutsideJurisdiction
-from service.reporting import answer_filing, filing_call
+from service.services.reporting import file_report
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -52,11 +50,10 @@ async def create_report(
     caller: Annotated[Caller, Depends(require_in_statement("report:create"))],
 ) -> Response:
     # The hot path of the field workers: one statement on the asynchronous pool authenticates,
-    # resolves, inserts the report, its history and audit rows and commits (service.reporting).
+    # resolves, inserts the report, its history and audit rows and commits
+    # (service.services.reporting).
     app = request.app.state
-    call = filing_call(body, caller)
-    stored = await on_live_connection(app.async_pool, lambda conn: filing.file_report(conn, call))
-    row, created = await answer_filing(stored, app.session_factory, body, caller, call)
+    row, created = await file_report(app.async_pool, app.session_factory, body.draft(), caller)
     if created:
         row = {
             **row,
@@ -94,11 +91,11 @@ def list_reports(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ReportPublic]:
     flt = repo.ReportFilter(
-        bbox=parse_bbox(bbox, max_area=settings.max_bbox_degrees2) if bbox else None,
+        bbox=parse_bbox(bbox, max_area=settings.limits.max_bbox_degrees2) if bbox else None,
         status=status,
         category=category,
         since=since,
-        limit=min(limit, settings.max_page_size),
+        limit=min(limit, settings.limits.max_page_size),
         offset=offset,
     )
     rows, total = repo.list_reports(session, me, request.state.scope, flt)

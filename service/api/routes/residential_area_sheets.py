@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.db.repositories import records as repo
 from service.domain.principal import Principal
-from service.errors import PayloadTooLarge, SheetRefused, ValidationFailed
+from service.errors import PayloadTooLarge, SheetRefused
 from service.imports.record_sheet import build_sheet, read_sheet
-from service.imports.sheet_plan import plan_sheet
+from service.services.record_sheets import upload_sheet as apply_sheet
 
 router = APIRouter(prefix="/api/residential-areas", tags=["residential areas"])
 Reader = Annotated[Principal, Depends(require("residential_area:read"))]
@@ -53,36 +53,20 @@ def upload_sheet(
 ) -> dict[str, Any]:
     # a sync handler (run in a worker thread): the upload is already spooled, so reading it
     # here blocks nothing, and the writes share the request's one transaction and audit row
-    data = file.file.read(settings.max_xlsx_bytes + 1)
-    if len(data) > settings.max_xlsx_bytes:
+    data = file.file.read(settings.imports.max_xlsx_bytes + 1)
+    if len(data) > settings.imports.max_xlsx_bytes:
         raise PayloadTooLarge(
             "the sheet is too large",
             message_zh="文件过大",
-            where={"limit": settings.max_xlsx_bytes},
+            where={"limit": settings.imports.max_xlsx_bytes},
         )
     try:
         rows, refusals = read_sheet(data)
     except SheetRefused as refused:
         refused.where = {"file": file.filename or "xlsx"}
         raise
-    changes, row_refusals, writes = plan_sheet(session, me, str(request.state.scope), rows)
-    refusals += row_refusals
-    result: dict[str, Any] = {
-        "dry_run": not apply,
-        "rows": len(rows),
-        "changes": changes,
-        "refusals": refusals,
-    }
-    if not apply:
-        return result
-    if refusals:
-        raise ValidationFailed(
-            f"{len(refusals)} refusal(s); nothing was written",
-            message_zh=f"有 {len(refusals)} 处不能接受，未写入任何修改",
-            where={"refusals": refusals},
-        )
-    for record, row, planned in writes:
-        repo.apply_changes(session, me, record, planned, expected_version=row.version)
-    audit_note(request, object_type="residential_area", object_id="sheet", changes=len(changes))
-    result["applied"] = len(changes)
+    result = apply_sheet(session, me, str(request.state.scope), rows, refusals, apply=apply)
+    if apply:
+        audit_note(request, object_type="residential_area", object_id="sheet",
+                   changes=len(result["changes"]))  # fmt: skip
     return result

@@ -54,12 +54,16 @@ class RecordUpdate(StrictModel):
 
 
 def _today(settings: Settings) -> date:
-    return settings.reference_date or date.today()
+    return settings.policy.reference_date or date.today()
 
 
 def record_view(record: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The record as the API answers it: values, their Chinese labels and the flags."""
-    flags = flags_of(record, rules_from(settings), _today(settings))
+    flags = flags_of(
+        record,
+        rules_from(settings.records, settings.policy.renovation_cutoff_year),
+        _today(settings),
+    )
     out = {
         k: record[k]
         for k in (
@@ -228,7 +232,7 @@ def party_coverage_view(
     from service.domain.record_flags import party_coverage_totals, year_target
 
     year = year or _today(settings).year
-    target = year_target(settings.party_org_targets, year)
+    target = year_target(settings.records.party_org_targets, year)
     units = [
         {**row, **coverage(row["committees"], row["with_party_org"], target)}
         for row in party_coverage_rows(session, me, scope, level)
@@ -236,7 +240,7 @@ def party_coverage_view(
     return {
         "year": year,
         "target": target,
-        "targets": {str(y): t for y, t in sorted(settings.party_org_targets.items())},
+        "targets": {str(y): t for y, t in sorted(settings.records.party_org_targets.items())},
         "level": level,
         "totals": party_coverage_totals(units, target),
         "units": units,

@@ -30,7 +30,7 @@ from service.domain.residents import (
     check_return_visit,
 )
 from service.errors import StateConflict, ValidationFailed
-from service.residents import Draft, register_case
+from service.services.residents import Draft, register_case
 
 router = APIRouter(prefix="/api", tags=["residents"])
 Registrar = Annotated[Principal, Depends(require("complaint:create"))]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,50 +10,15 @@ from fastapi.responses import HTMLResponse, Response
 from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.api.pages.shell import head_tags, header_html, load_shell
 from service.api.routes.performance import assess
-from service.db.repositories import stats as repo
-from service.db.repositories.stats_shortfalls import shortfalls
-from service.domain import coverage
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
-from service.domain.tile_cache import TileCache
 from service.errors import ValidationFailed
+from service.services import stats
 from service.settings import Settings
 
 router = APIRouter(tags=["statistics"])
 Level = Literal["district", "street", "community"]
 StatsReader = Annotated[Principal, Depends(require("stats:read"))]
-
-
-def _today(settings: Settings) -> date:
-    return settings.reference_date or datetime.now(UTC).date()
-
-
-def _units(
-    session: Any, me: Principal, scope: str, level: str, settings: Settings
-) -> list[dict[str, Any]]:
-    rows = repo.coverage_by_unit(session, me, scope, level, settings.renovation_cutoff_year)
-    targets = coverage.targets_from(settings)
-    return [coverage.unit_view(row, targets) for row in rows]
-
-
-def _totals(session: Any, me: Principal, scope: str, settings: Settings) -> dict[str, Any]:
-    row = repo.scope_totals(session, me, scope, settings.renovation_cutoff_year)
-    view = coverage.unit_view({**row, "id": None, "code": "", "name": "合计"}, _targets(settings))
-    return view
-
-
-def _targets(settings: Settings) -> dict[str, float]:
-    return coverage.targets_from(settings)
-
-
-STATS_TABLES = ("residential_area", "community", "street")
-
-
-def _stats_cache(request: Request) -> TileCache:
-    cache = getattr(request.app.state, "stats_cache", None)
-    if cache is None:
-        cache = request.app.state.stats_cache = TileCache(max_bytes=16 * 1024 * 1024)
-    return cache
 
 
 @router.get("/api/stats/coverage", summary="Coverage per district, street or community")
@@ -66,32 +29,10 @@ def read_coverage(
     me: StatsReader,
     level: Level = "street",
 ) -> Response:
-    scope = request.state.scope
-    # cached under the data versions of the tables it reads: an edit shows at once
-    key = (
-        "coverage",
-        level,
-        scope,
-        me.role,
-        me.district_id,
-        me.street_id,
-        me.community_id,
-        repo.data_version(session, STATS_TABLES),
-        settings.renovation_cutoff_year,
-        tuple(_targets(settings).values()),
+    # kept per process under the data versions of the tables it reads: an edit shows at once
+    body = stats.coverage_json(
+        session, me, request.state.scope, level, settings.policy, request.app.state.stats_cache
     )
-    cache = _stats_cache(request)
-    body = cache.get(key)
-    if body is None:
-        result = {
-            "level": level,
-            "renovation_cutoff_year": settings.renovation_cutoff_year,
-            "targets": _targets(settings),
-            "totals": _totals(session, me, scope, settings),
-            "units": _units(session, me, scope, level, settings),
-        }
-        body = json.dumps(result, ensure_ascii=False).encode("utf-8")
-        cache.put(key, body)
     return Response(body, media_type="application/json")
 
 
@@ -103,11 +44,9 @@ def download_coverage(
     me: StatsReader,
     level: Level = "street",
 ) -> Response:
-    units = _units(session, me, request.state.scope, level, settings)
-    body = "\ufeff" + coverage.coverage_csv(level, units)
-    filename = f"coverage-{level}-{_today(settings).isoformat()}.csv"
+    filename, body = stats.coverage_csv(session, me, request.state.scope, level, settings.policy)
     return Response(
-        body.encode("utf-8"),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -121,8 +60,8 @@ def read_ranking(
     me: StatsReader,
     level: Level = "street",
 ) -> dict[str, Any]:
-    units = _units(session, me, request.state.scope, level, settings)
-    return {"level": level, "units": coverage.rank(units)}
+    units = stats.ranking(session, me, request.state.scope, level, settings.policy)
+    return {"level": level, "units": units}
 
 
 @router.get("/api/stats/trend", summary="Coverage at the end of each recent month")
@@ -133,27 +72,14 @@ def read_trend(
     me: StatsReader,
     months: Annotated[int, Query(ge=1, le=60)] = 12,
 ) -> dict[str, Any]:
-    scope = request.state.scope
-    starts = coverage.month_starts(_today(settings), months)
-    since = datetime.combine(starts[0], datetime.min.time(), tzinfo=UTC)
-    cutoff = settings.renovation_cutoff_year
-    totals = repo.scope_totals(session, me, scope, cutoff)
-    changes = repo.coverage_changes_by_month(session, me, scope, cutoff, since)
-    return {
-        "months": coverage.reconstruct_months(totals, changes, starts, _targets(settings)),
-    }
+    return {"months": stats.trend(session, me, request.state.scope, settings.policy, months)}
 
 
 @router.get("/api/stats/reports", summary="Open and overdue reports per department")
 def read_report_load(
     request: Request, session: SessionDep, settings: SettingsDep, me: StatsReader
 ) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    if settings.reference_date:
-        now = datetime.combine(settings.reference_date, datetime.min.time(), tzinfo=UTC)
-        now += timedelta(hours=12)
-    rows = repo.reports_by_department(session, me, request.state.scope, now)
-    return {"as_of": now.isoformat(), "departments": rows}
+    return stats.report_load(session, me, request.state.scope, settings.policy)
 
 
 def _performance_section(
@@ -165,7 +91,7 @@ def _performance_section(
     perf_scope = scope_for(me, "performance:read")
     if perf_scope is None:
         return ""
-    chosen = (period or "").strip()[:20] or _today(settings).strftime("%Y-%m")
+    chosen = (period or "").strip()[:20] or settings.policy.today().strftime("%Y-%m")
     try:
         found = assess(session, settings, me, perf_scope, chosen, by, None)
     except ValidationFailed as refused:
@@ -188,23 +114,18 @@ def stats_page(
     from service.api.routes.residential_areas import party_coverage_view
     from service.db.repositories.assessments import grade_statistics
 
-    scope = request.state.scope
-    units = coverage.rank(_units(session, me, scope, level, settings))
-    trend = read_trend(request, session, settings, me, 12)["months"]
-    reports = repo.reports_by_department(session, me, scope, datetime.now(UTC))
+    shown = stats.page(session, me, request.state.scope, level, settings.policy)
     html = render_stats_page(
         user=me.username,
         level=level,
-        totals=_totals(session, me, scope, settings),
-        units=units,
-        trend=trend,
-        reports=reports,
         viewer_level=me.level,
-        shortfalls=shortfalls(session, me, scope, settings.renovation_cutoff_year),
         performance=_performance_section(session, settings, me, level, period, by),
-        party=party_coverage_view(session, me, scope, settings, level, _today(settings).year),
-        grades=grade_statistics(session, me, scope),
+        party=party_coverage_view(
+            session, me, request.state.scope, settings, level, settings.policy.today().year
+        ),
+        grades=grade_statistics(session, me, request.state.scope),
         head=head_tags("覆盖统计"),
         header=header_html(load_shell(request, session, me), "stats"),
+        **shown,
     )
     return HTMLResponse(html)

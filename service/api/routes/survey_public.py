@@ -65,9 +65,12 @@ def survey_answer(
             return _again(area, code, f"请选择「{QUESTIONS[key]}」的答案", 422)
     if CONTROL_CHARACTERS.search(comment):
         return _again(area, code, "意见中含有无法保存的字符，请修改后再提交", 422)
-    salt = settings.secret_key.encode()
+    salt = settings.auth.secret_key.get_secret_value().encode()
     digest = hmac.new(salt, client_address(request).encode(), hashlib.sha256).hexdigest()
-    if repo.answers_today(session, area["id"], digest) >= settings.survey_max_per_client_per_day:
+    if (
+        repo.answers_today(session, area["id"], digest)
+        >= settings.residents.survey_max_per_client_per_day
+    ):
         page = _again(area, code, "您今天已提交过本小区的调查，请明天再来", 429)
         page.headers["Retry-After"] = "86400"
         return page

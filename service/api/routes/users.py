@@ -82,7 +82,7 @@ def create_user_route(
     admin: AdminDep,
 ) -> UserPublic:
     spec = UserSpec(**body.model_dump())
-    user = create_user(session, spec, min_password_length=settings.min_password_length)
+    user = create_user(session, spec, min_password_length=settings.auth.min_password_length)
     # Inside the administrator's jurisdiction (the same rule as listing) and never wider.
     if find_user(session, admin, request.state.scope, user.id) is None:
         raise OutsideJurisdiction(
@@ -129,6 +129,6 @@ def change_own_password(
         body.old_password,
         body.new_password,
         keep_token=token,
-        min_length=settings.min_password_length,
+        min_length=settings.auth.min_password_length,
     )
     audit_note(request, object_type="user", object_id=me.id, revoked_tokens=revoked)

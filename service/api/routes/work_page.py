@@ -35,7 +35,9 @@ def work_page(
 ) -> HTMLResponse:
     html = (
         _template()
-        .replace(HEAD_SLOT, head_tags("案件办理") + basemap_tag(settings.base_map().for_page()))
+        .replace(
+            HEAD_SLOT, head_tags("案件办理") + basemap_tag(settings.maps.base_map().for_page())
+        )
         .replace(HEADER_SLOT, header_html(load_shell(request, session, me), "work"))
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -1,4 +1,5 @@
-"""Checking an uploaded 小区 sheet row by row: every change and every refusal, nothing written."""
+"""An uploaded 小区 sheet: checked row by row (every change and every refusal, nothing written),
+then, when asked and nothing is refused, applied in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from service.db.repositories import records as repo
 from service.domain.principal import Principal
 from service.domain.record_changes import plan_changes
 from service.domain.records import BY_NAME, display
+from service.errors import ValidationFailed
 from service.imports.record_sheet import SheetRow
 
 
@@ -66,3 +68,36 @@ def plan_sheet(
         if plan.changes:
             writes.append((record, row, plan.changes))
     return changes, refusals, writes
+
+
+def upload_sheet(
+    session: Session,
+    me: Principal,
+    scope: str,
+    rows: list[SheetRow],
+    refusals: list[dict[str, Any]],
+    *,
+    apply: bool,
+) -> dict[str, Any]:
+    """The dry run of the sheet's rows (with the refusals met reading it); with `apply`, every
+    change written or none (ValidationFailed listing the refusals)."""
+    changes, row_refusals, writes = plan_sheet(session, me, scope, rows)
+    refusals = refusals + row_refusals
+    result: dict[str, Any] = {
+        "dry_run": not apply,
+        "rows": len(rows),
+        "changes": changes,
+        "refusals": refusals,
+    }
+    if not apply:
+        return result
+    if refusals:
+        raise ValidationFailed(
+            f"{len(refusals)} refusal(s); nothing was written",
+            message_zh=f"有 {len(refusals)} 处不能接受，未写入任何修改",
+            where={"refusals": refusals},
+        )
+    for record, row, planned in writes:
+        repo.apply_changes(session, me, record, planned, expected_version=row.version)
+    result["applied"] = len(changes)
+    return result

@@ -29,7 +29,7 @@ SCHEDULE_LOCK_KEY = 0x7767657363
 
 def run_escalation(settings: Settings, now: datetime | None = None) -> int:
     """One escalation pass as the owner role (a background job has no user for RLS)."""
-    engine = create_engine(settings.effective_migration_url, pool_pre_ping=True)
+    engine = create_engine(settings.database.owner_url, pool_pre_ping=True)
     try:
         with engine.begin() as conn:
             moved = escalate_overdue(conn, now)
@@ -44,7 +44,7 @@ class ScheduleLock:
     """The advisory lock that makes one process the schedule's runner."""
 
     def __init__(self, settings: Settings, key: int = SCHEDULE_LOCK_KEY) -> None:
-        self.conninfo = libpq_conninfo(settings.effective_migration_url)
+        self.conninfo = libpq_conninfo(settings.database.owner_url)
         self.key = key
         self.conn: psycopg.Connection[Any] | None = None
 
@@ -88,7 +88,7 @@ async def escalation_loop(settings: Settings) -> None:
     lock = ScheduleLock(settings)
     try:
         while True:
-            await asyncio.sleep(settings.escalation_interval_s)
+            await asyncio.sleep(settings.escalation.interval_s)
             try:
                 await asyncio.to_thread(escalation_pass, settings, lock)
             except Exception:  # a failed pass must not stop the schedule

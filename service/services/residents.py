@@ -16,7 +16,7 @@ from service.domain.field_input import in_china, looks_swapped
 from service.domain.principal import Principal
 from service.domain.residents import ContactRefused, mask_contact, normalise_phone
 from service.errors import Conflict, OutsideArea, ValidationFailed
-from service.reporting import to_wgs84
+from service.services.reporting import to_wgs84
 
 
 @dataclass(frozen=True)

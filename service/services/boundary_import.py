@@ -22,8 +22,8 @@ from service.domain.boundary_rules import Incoming
 from service.domain.principal import Principal
 from service.errors import OutsideJurisdiction, ValidationFailed
 from service.imports.archives import ArchiveLimits
-from service.imports.grid_rules import check_grid_rules
 from service.imports.readers import read_features
+from service.services.grid_rules import check_grid_rules
 
 IMPORT_LAYERS = tuple(TABLES)
 DISTRICT_CODE = re.compile(r"^\d{6}")

@@ -16,7 +16,7 @@ from service.domain.principal import Principal
 from service.domain.residents import ContactRefused, normalise_phone
 from service.errors import OutsideArea, WanggeError
 from service.imports.hotline_orders import OrderRow, as_datetime
-from service.residents import Draft, place_in_jurisdiction, register_case
+from service.services.residents import Draft, place_in_jurisdiction, register_case
 
 CRS_NAMES = {"wgs84": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "bd09": "bd09",
              "bd-09": "bd09", "cgcs2000": "wgs84", "火星坐标": "gcj02",
@@ -132,6 +132,25 @@ def apply_plan(session: Session, me: Principal, plan: Plan) -> list[dict[str, An
             continue
         created.append({"row": row.row, "external_ref": draft.external_ref, "id": str(draft.id)})
     return created
+
+
+def import_orders(
+    session: Session, me: Principal, rows: list[OrderRow], default_crs: str, *, apply: bool
+) -> dict[str, Any]:
+    """The dry run (new, duplicate, outside, refused), and with `apply` the registered ones."""
+    plan = plan_orders(session, me, rows, default_crs)
+    result: dict[str, Any] = {
+        "dry_run": not apply,
+        "rows": len(rows),
+        "new": describe_new(plan),
+        "duplicates": plan.duplicates,
+        "outside": plan.outside,
+        "refusals": plan.refusals,
+    }
+    if apply:
+        result["created"] = apply_plan(session, me, plan)
+        result["refusals"] = plan.refusals
+    return result
 
 
 def describe_new(plan: Plan) -> list[dict[str, Any]]:
