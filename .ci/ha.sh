@@ -42,9 +42,11 @@ as_owner() {  # run as the clusters' owner, with only our own PG* settings
   [ -z "$sock" ] || envs+=("PG_REGRESS_SOCK_DIR=$sock" "PGHOST=$sock")
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${envs[@]}" "$@"; else "${envs[@]}" "$@"; fi
 }
+# the clusters' superuser: initdb names it after the account that runs it
+if [ "$(id -u)" = 0 ]; then superuser=postgres; else superuser="$(id -un)"; fi
 psql_at() {  # psql_at PORT DB SQL...
   local port=$1 db=$2; shift 2
-  as_owner "$pgbin/psql" -X -h 127.0.0.1 -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 -qAt "$@"
+  as_owner "$pgbin/psql" -X -h 127.0.0.1 -p "$port" -U "$superuser" -d "$db" -v ON_ERROR_STOP=1 -qAt "$@"
 }
 
 run_node() {  # run_node NAME: the keeper in its own process group, so it can be killed whole
@@ -56,7 +58,9 @@ wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
   local limit=$1; shift
   local until=$((SECONDS + limit))
   while [ "$SECONDS" -lt "$until" ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  echo "ha: timed out after ${limit}s waiting for: $*" >&2; return 1
+  echo "ha: timed out after ${limit}s waiting for: $*" >&2
+  { "$@" 2>&1 >/dev/null | tail -n 3 | sed 's/^/ha:   last error: /' >&2; } || true
+  return 1
 }
 
 node_state_is() {  # node_state_is NAME STATE: the monitor's view of that node
