@@ -34,11 +34,12 @@ from tests.prod.conftest import ServeProcess  # noqa: E402
 
 REPORTS, READERS, FILERS, READS, SECONDS_UNDER_LOAD = 20_000, 4, 8, 300, 20.0
 HA = ["bash", str(PROJECT_ROOT / ".ci" / "ha.sh")]
+PORTS = [""]  # the nodes' ports, "P1,P2": chosen per checkout by `ha.sh start`
 
 
 def _url(role: str, attrs: str) -> str:
     return (
-        f"postgresql+psycopg://{role}@/wangge?host=127.0.0.1,127.0.0.1&port=56431,56432"
+        f"postgresql+psycopg://{role}@/wangge?host=127.0.0.1,127.0.0.1&port={PORTS[0]}"
         f"&target_session_attrs={attrs}"
     )
 
@@ -122,6 +123,8 @@ def _replay_lag_s(db: TestDatabase) -> float:
 def main() -> None:
     subprocess.run([*HA, "stop"], check=True)  # noqa: S603
     subprocess.run([*HA, "start"], check=True)  # noqa: S603
+    ports = subprocess.run([*HA, "ports"], check=True, capture_output=True, text=True)  # noqa: S603
+    PORTS[0] = ports.stdout.strip()
     db = TestDatabase(
         owner_url=_url("wangge", "read-write"), app_url=_url("wangge_app", "read-write")
     )

@@ -14,6 +14,12 @@ through `uvicorn_options`, so none of them can forget a limit:
 - Idle keep-alive connections close after http_keep_alive_s.
 - uvicorn's X-Forwarded-For handling is off; service.api.client_address decides, from
   WANGGE_TRUSTED_PROXIES only.
+- Graceful shutdown (SIGTERM; a SIGHUP reload retiring a worker): uvicorn closes at once every
+  connection without a request in progress, including one the client has just opened and whose
+  request is on its way, or already in the socket buffer unread: that client got no answer at
+  all ("server disconnected"). A connection that has had no request yet gets
+  SHUTDOWN_GRACE_S for it instead, and its request is served with `Connection: close`; idle
+  keep-alive connections still close at once (a client knows those may close between requests).
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from service.settings import InvalidSettings, Settings, get_settings
 
 log = logging.getLogger("wangge.http")
+
+SHUTDOWN_GRACE_S = 2.0
+CLOSE = (b"connection", b"close")
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -50,6 +59,8 @@ class GuardedH11Protocol(H11Protocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
+        self._grace_timer: asyncio.TimerHandle | None = None
+        self._shutting_down = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -59,6 +70,12 @@ class GuardedH11Protocol(H11Protocol):
         if self.conn.their_state is h11.IDLE:
             self._arm_head_timer()  # a (next) request head is arriving: it gets a deadline
         super().data_received(data)
+        if self._shutting_down and self.cycle is not None:
+            # the request a closing worker waited for: served, then the connection closes
+            self.cycle.keep_alive = False
+            if CLOSE not in self.cycle.default_headers:
+                self.cycle.default_headers = [*self.cycle.default_headers, CLOSE]
+            self._cancel("_grace_timer")
         if self.conn.their_state is not h11.IDLE:
             self._cancel("_head_timer")  # the whole head has arrived
         self._cancel("_body_timer")
@@ -66,9 +83,24 @@ class GuardedH11Protocol(H11Protocol):
             self._body_timer = self.loop.call_later(self.body_timeout_s, self._abort_slow_body)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for timer in ("_head_timer", "_body_timer", "_write_timer"):
+        for timer in ("_head_timer", "_body_timer", "_write_timer", "_grace_timer"):
             self._cancel(timer)
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        """The worker is stopping: a connection with no request yet gets a short grace."""
+        if self.cycle is None and not self.transport.is_closing():
+            self._shutting_down = True
+            if self._grace_timer is None:
+                grace = min(SHUTDOWN_GRACE_S, self.head_timeout_s)
+                self._grace_timer = self.loop.call_later(grace, self._close_unused)
+            return
+        super().shutdown()
+
+    def _close_unused(self) -> None:
+        self._grace_timer = None
+        if self.cycle is None and not self.transport.is_closing():
+            super().shutdown()  # no request came: closed as uvicorn does
 
     def pause_writing(self) -> None:
         super().pause_writing()

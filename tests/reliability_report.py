@@ -179,8 +179,12 @@ def failover_figures() -> str:
         _row("slowest answer during the switch (s)", f["switch_slowest_answer_s"]),
         _row("time until filings succeed again (s)", f["recovery_s"], "≤ 30"),
         _row("connections cut (transport errors)", json.dumps(f["transport_errors"])),
-        _row("new primary's port after the switch", f["after"]["primary_port"]),
-        _row("run wall time (s)", f["total_s"]),
+        _row(
+            "primary's port before → after the switch",
+            f"{f['before']['primary_port']} → {f['after']['primary_port']}",
+        ),
+        _row("cluster start-up, `ha.sh start` (s)", f.get("cluster_start_s", "")),
+        _row("filing run wall time (s)", f["total_s"]),
     ]
     return "\n".join(rows)
 

@@ -158,6 +158,32 @@ def test_idle_keep_alive_is_closed_and_a_second_request_gets_its_own_deadline(
     assert waited is not None
 
 
+def test_stopping_serves_a_request_on_a_just_opened_connection(settings: Settings) -> None:
+    """Graceful shutdown (SIGTERM, or a reload retiring a worker): a connection opened just
+    before, whose request had not arrived yet, is answered (with Connection: close), not
+    dropped; an idle keep-alive connection closes at once, a silent new one after the grace."""
+    with ThreadServer(_server_settings(settings)) as live:
+        fresh, silent, idle = _connect(live), _connect(live), _connect(live)
+        idle.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.settimeout(10)
+        assert idle.recv(12) == b"HTTP/1.1 200"
+        time.sleep(0.3)  # all three accepted by the server
+        live.server.should_exit = True
+        assert _closed_within(idle, 1.0) is not None, "idle keep-alive connection left open"
+        fresh.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        fresh.settimeout(10)
+        answer = b""
+        while chunk := fresh.recv(65536):
+            answer += chunk
+        head = answer.split(b"\r\n\r\n", 1)[0].lower()
+        assert head.startswith(b"http/1.1 200"), answer[:200]
+        assert b"connection: close" in head
+        waited = _closed_within(silent, HEAD_TIMEOUT_S + 3)
+        assert waited is not None
+        for sock in (fresh, silent, idle):
+            sock.close()
+
+
 def _failed_login_address(url: str, forwarded_for: str, test_db: TestDatabase) -> str:
     """Where the login rate limiter saw a failed login come from."""
     name = f"xff-probe-{uuid.uuid4().hex[:10]}"

@@ -38,17 +38,21 @@ FILINGS, CLIENTS = 1000, 20
 KILL_AFTER_ACKS = 300
 RECOVERY_GOAL_S = 30.0
 HA = ["bash", str(PROJECT_ROOT / ".ci" / "ha.sh")]
-PORTS = "56431,56432"
+HA_START_S: dict[str, float] = {}
 
 
 def _ha(*args: str) -> str:
-    done = subprocess.run([*HA, *args], check=True, capture_output=True, text=True)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        [*HA, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:  # ha.sh says which step failed and why: show it
+        raise RuntimeError(f"ha.sh {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
     return done.stdout.strip()
 
 
-def _url(role: str, attrs: str = "read-write") -> str:
+def _url(role: str, ports: str, attrs: str = "read-write") -> str:
     return (
-        f"postgresql+psycopg://{role}@/wangge?host=127.0.0.1,127.0.0.1&port={PORTS}"
+        f"postgresql+psycopg://{role}@/wangge?host=127.0.0.1,127.0.0.1&port={ports}"
         f"&target_session_attrs={attrs}&connect_timeout=3"
     )
 
@@ -59,9 +63,12 @@ def ha_db() -> Iterator[TestDatabase]:
     if os.environ.get("WANGGE_TEST_OWNER_URL"):
         pytest.skip("the failover test builds its own cluster")
     _ha("stop")
-    _ha("start")
-    db = TestDatabase(owner_url=_url("wangge"), app_url=_url("wangge_app"))
     try:
+        started = time.monotonic()
+        _ha("start")
+        HA_START_S["s"] = round(time.monotonic() - started, 1)
+        ports = _ha("ports")  # chosen per checkout, free on this machine
+        db = TestDatabase(owner_url=_url("wangge", ports), app_url=_url("wangge_app", ports))
         migrate(db.owner_url)
         from gis_data.demo_loader import DemoScale, load_demo
 
@@ -100,6 +107,7 @@ def test_primary_lost_during_filings(ha_db: TestDatabase, tmp_path: Path) -> Non
     finally:
         app.stop()
     summary["before"] = before
+    summary["cluster_start_s"] = HA_START_S.get("s")
     summary["after"] = _replication(ha_db)
     _write(summary)
     assert summary["app_process_survived"]

@@ -8,10 +8,12 @@ with the demo city; the worktree's own fast cluster is not touched.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,18 +36,25 @@ def _localdb(base: Path, action: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def durable_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
-    """A durable cluster with the migrated demo database `wangge`."""
+def durable_db() -> Iterator[TestDatabase]:
+    """A durable cluster with the migrated demo database `wangge`.
+
+    Not under pytest's basetemp: run as root, the cluster belongs to the postgres account,
+    which must traverse /tmp/pytest-of-root — and every pytest started meanwhile on the machine
+    (other checkouts) resets that directory to 0700, so the cluster's start or stop failed now
+    and then. A directory of its own in the temporary directory keeps its permissions.
+    """
     if os.environ.get("WANGGE_TEST_OWNER_URL"):
         pytest.skip("production tests start their own durable cluster")
-    base = tmp_path_factory.mktemp("durable-pg")
-    _localdb(base, "start")
+    base = Path(tempfile.mkdtemp(prefix="wangge-durable-pg-"))
+    base.chmod(0o755)
     sock = base / "run"
     db = TestDatabase(
         owner_url=f"postgresql+psycopg://wangge@/wangge?host={sock}&port=5432",
         app_url=f"postgresql+psycopg://wangge_app@/wangge?host={sock}&port=5432",
     )
     try:
+        _localdb(base, "start")
         with psycopg.connect(db.libpq()) as conn:
             durable = conn.execute("SELECT current_setting('fsync')").fetchone()
         assert durable == ("on",), "the cluster of the production tests must be durable"
@@ -56,6 +65,7 @@ def durable_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabas
         yield db
     finally:
         _localdb(base, "stop")
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def free_port() -> int:
