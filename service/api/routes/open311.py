@@ -38,7 +38,7 @@ from service.errors import (
     TooManyRequests,
     ValidationFailed,
 )
-from service.residents import Draft, register_case
+from service.services.residents import Draft, register_case
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MAX_FIELDS = 50
