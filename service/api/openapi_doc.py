@@ -115,10 +115,12 @@ def _document_open311(path: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     for status, answer in responses.items():
         if status[0] in "45":
-            answer["content"] = {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Open311Errors"}},
-                "text/xml": {},
-            }
+            schema: dict[str, Any] = {"$ref": "#/components/schemas/Open311Errors"}
+            if status in ("413", "422"):
+                # the request-limits middleware refuses an oversized or non-UTF-8 body before
+                # routing, in the service's own error shape (docs/architecture.md)
+                schema = {"anyOf": [schema, {"$ref": "#/components/schemas/Error"}]}
+            answer["content"] = {"application/json": {"schema": schema}, "text/xml": {}}
         else:
             answer.setdefault("content", {})["text/xml"] = {}
     for param in operation.get("parameters", []):

@@ -32,7 +32,12 @@ def test_openapi_is_complete(tmp_path) -> None:
                 body = op["responses"][status]["content"]["application/json"]["schema"]
                 ok = ("/Error", "/HTTPValidationError") if status == "422" else ("/Error",)
                 if path.startswith("/open311/"):
-                    ok = ("/Open311Errors",)  # GeoReport v2's own error list, JSON or XML
+                    # GeoReport v2's own error list, JSON or XML; an oversized or non-UTF-8
+                    # body is refused before routing in the service's own shape
+                    refs = [b["$ref"] for b in body.get("anyOf", [body])]
+                    assert refs[0].endswith("/Open311Errors"), (method, path, status)
+                    assert refs[1:] in ([], ["#/components/schemas/Error"]), (path, status)
+                    continue
                 assert body["$ref"].endswith(ok), (method, path, status)
     export = spec["paths"]["/api/exports/{name}"]["get"]["responses"]["200"]["content"]
     assert {"application/geopackage+sqlite3", "application/zip", "text/csv"} <= set(export)
