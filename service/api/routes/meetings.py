@@ -71,21 +71,22 @@ def _item(row: dict[str, Any], today: date, may_mark: bool = False) -> ItemPubli
     return ItemPublic(**fields)
 
 
-def _may_mark(session: Any, me: Principal, meeting: dict[str, Any], owner: str | None) -> bool:
-    """The meeting's own staff, or the department that owns the decision."""
+def _may_mark(
+    me: Principal, meeting: dict[str, Any], owner: str | None, my_dept: str | None
+) -> bool:
+    """The meeting's own staff, or the department (code `my_dept`) that owns the decision."""
     if repo.writes(me, meeting):
         return True
-    return (
-        me.role == "department" and owner is not None and owner == repo.department_code(session, me)
-    )
+    return me.role == "department" and owner is not None and owner == my_dept
 
 
 def _meeting(session: Any, me: Principal, meeting_id: int, today: date) -> MeetingPublic:
     row = repo.get_meeting(session, me, meeting_id)
     if row is None:
         raise _not_found(meeting_id)
+    my_dept = repo.department_code(session, me)
     items = [
-        _item(i, today, _may_mark(session, me, row, i["owner_department"]))
+        _item(i, today, _may_mark(me, row, i["owner_department"], my_dept))
         for i in repo.items_of(session, meeting_id)
     ]
     summary = {k: row[k] for k in MeetingSummary.model_fields if k in row}
@@ -156,9 +157,10 @@ def board(session: SessionDep, settings: SettingsDep, me: Reader) -> MeetingBoar
                 overdue=c.overdue,
             )  # fmt: skip
         )
+    my_dept = repo.department_code(session, me)
     overdue = [
         OverdueItem(
-            **_item(r, today, _may_mark(session, me, r, r["owner_department"])).model_dump(),
+            **_item(r, today, _may_mark(me, r, r["owner_department"], my_dept)).model_dump(),
             meeting_title=r["meeting_title"],
             held_on=r["held_on"],
             street_name=r["street_name"],
@@ -221,11 +223,12 @@ def export_meetings(
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    agendas = repo.items_of_meetings(session, [m["id"] for m in rows])
     for m in sorted(rows, key=lambda r: (r["held_on"], r["id"])):
         base = [m["held_on"].isoformat(), KINDS[m["kind"]], _cell(m["street_name"]),
                 _cell(m["community_name"] or ""), _cell(m["title"]),
                 "、".join(m["participants"])]  # fmt: skip
-        items = repo.items_of(session, m["id"])
+        items = agendas.get(m["id"], [])
         if not items:
             writer.writerow([*base, "", "", "", "", "", "", ""])
         for i in items:
@@ -304,7 +307,7 @@ def mark_done(
         raise OutsideJurisdiction(
             "agenda item not found", message_zh="议题不存在", where={"id": item_id}
         )
-    if not _may_mark(session, me, row, row["owner_department"]):
+    if not _may_mark(me, row, row["owner_department"], repo.department_code(session, me)):
         raise Forbidden(
             "only the meeting's staff or the owner department mark this done",
             message_zh="只有会议主办单位或责任部门可以办结此事项",

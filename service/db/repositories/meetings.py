@@ -233,11 +233,22 @@ _ITEM_FROM = """
 
 
 def items_of(session: Session, meeting_id: int) -> list[dict[str, Any]]:
+    return items_of_meetings(session, [meeting_id]).get(meeting_id, [])
+
+
+def items_of_meetings(session: Session, meeting_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The agenda items of several meetings in one query, by meeting id."""
     rows = session.execute(
-        text(f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.meeting_id = :id ORDER BY i.id"),
-        {"id": meeting_id},
+        text(
+            f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.meeting_id = ANY(:ids)"
+            " ORDER BY i.meeting_id, i.id"
+        ),
+        {"ids": meeting_ids},
     ).mappings()
-    return [dict(r) for r in rows]
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["meeting_id"], []).append(dict(r))
+    return out
 
 
 def add_item(
