@@ -15,6 +15,7 @@ import pytest
 
 from tests.api.field_helpers import points_in_community_of
 from tests.conftest import TestDatabase
+from tests.rls_identity import act_as
 
 
 def _today(client, headers) -> date:
@@ -207,19 +208,7 @@ def test_row_level_security_is_the_second_line(test_db: TestDatabase, meeting) -
         pytest.skip("needs a separate app role")
     with psycopg.connect(test_db.libpq("app")) as conn:
         for username, sees in (("street2", False), ("street1", True), ("dept-fire", True)):
-            row = conn.execute(
-                "SELECT id, role, district_id, street_id, community_id, department_id"
-                " FROM app_user WHERE username = %s",
-                (username,),
-            ).fetchone()
-            assert row is not None
-            names = ("user_id", "role", "district_id", "street_id", "community_id",
-                     "department_id")  # fmt: skip
-            for name, value in zip(names, row, strict=True):
-                conn.execute(
-                    "SELECT set_config(%s, %s, false)",
-                    (f"wangge.{name}", "" if value is None else str(value)),
-                )
+            act_as(conn, username, local=False)
             meetings = conn.execute(
                 "SELECT count(*) FROM joint_meeting WHERE id = %s", (meeting["id"],)
             ).fetchone()

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import TestDatabase
+from tests.rls_identity import act_as
 
 ANSWERS = {"overall": "satisfied", "property_service": "basically", "environment": "satisfied",
            "safety": "dissatisfied"}  # fmt: skip
@@ -130,19 +131,7 @@ def test_row_level_security_is_the_second_line(test_db: TestDatabase, area, link
         pytest.skip("needs a separate app role")
     with psycopg.connect(test_db.libpq("app")) as conn:
         for username, sees in (("street2", False), ("community1", True), ("worker1", False)):
-            row = conn.execute(
-                "SELECT id, role, district_id, street_id, community_id, department_id"
-                " FROM app_user WHERE username = %s",
-                (username,),
-            ).fetchone()
-            assert row is not None
-            names = ("user_id", "role", "district_id", "street_id", "community_id",
-                     "department_id")  # fmt: skip
-            for name, value in zip(names, row, strict=True):
-                conn.execute(
-                    "SELECT set_config(%s, %s, false)",
-                    (f"wangge.{name}", "" if value is None else str(value)),
-                )
+            act_as(conn, username, local=False)
             found = conn.execute(
                 "SELECT count(*) FROM satisfaction_survey WHERE residential_area_id = %s",
                 (area["id"],),

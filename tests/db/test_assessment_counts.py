@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from tests.conftest import TestDatabase
+from tests.rls_identity import act_as
 
 NAIVE = """
 SELECT {unit} AS unit_id, count(*) AS received,
@@ -75,19 +76,8 @@ def app_conn(demo_db: TestDatabase, filed_elsewhere: None) -> Iterator[psycopg.C
 def _as(
     conn: psycopg.Connection, username: str
 ) -> tuple[int | None, int | None, str, int | None, int | None]:
-    row = conn.execute(
-        "SELECT id, role, district_id, street_id, community_id, department_id"
-        " FROM app_user WHERE username = %s",
-        (username,),
-    ).fetchone()
-    assert row is not None
-    names = ("user_id", "role", "district_id", "street_id", "community_id", "department_id")
-    for name, value in zip(names, row, strict=True):
-        conn.execute(
-            "SELECT set_config(%s, %s, true)",
-            (f"wangge.{name}", "" if value is None else str(value)),
-        )
-    return row[2], row[5], row[1], row[3], row[4]
+    _, role, district, street, community, department = act_as(conn, username)
+    return district, department, role, street, community
 
 
 @pytest.mark.parametrize("username", USERS)
