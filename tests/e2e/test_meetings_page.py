@@ -81,12 +81,17 @@ def test_record_a_meeting_and_follow_its_decision_by_clicking(
     row = page.locator("#meeting-rows tr", has_text=title)
     assert row.count() == 1
     page.screenshot(path=str(artifacts_dir / "meetings-street.png"), full_page=True)
-    # user text (the hostile topic) and account names aside, the page speaks Chinese
-    # (the marker is hex: it may read as letters)
-    visible = page.inner_text("main").replace(hostile, "").replace("street1", "")
-    visible = visible.replace(marker, "")
+    # the page's own words speak Chinese: headings, column heads, labels, buttons, hints,
+    # statuses and the cadence table (what people typed — titles, topics, from other tests
+    # too — and account names are theirs, not the page's)
+    own = page.locator(
+        "main h1, main h2, main h3, main th, main label, main button, main legend, main .hint,"
+        " #cadence-rows td, #d-items .overdue, #d-items .ok, #overdue .overdue"
+    ).all_inner_texts()
+    visible = "\n".join(own).replace(marker, "").replace("street1", "")  # hex; the recorder
     words = set(re.findall(r"[A-Za-z]{3,}", visible)) - {"CSV"}
     assert not words, words
+    assert "会议提醒" in visible and "办理期限" in visible
     ctx.close()
 
     # a decision due before today is overdue: one more item through the API, due yesterday
