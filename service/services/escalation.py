@@ -17,7 +17,11 @@ import psycopg
 from sqlalchemy import create_engine
 
 from service.db.async_pool import libpq_conninfo
-from service.db.repositories.escalation import compact_case_tally, escalate_overdue
+from service.db.repositories.escalation import (
+    compact_assessment_tally,
+    compact_case_tally,
+    escalate_overdue,
+)
 from service.metrics import ESCALATED_REPORTS, ESCALATION_PASSES
 from service.settings import Settings
 
@@ -35,6 +39,8 @@ def run_escalation(settings: Settings, now: datetime | None = None) -> int:
             moved = escalate_overdue(conn, now)
         with engine.begin() as conn:
             compact_case_tally(conn)
+        with engine.begin() as conn:
+            compact_assessment_tally(conn)
         return moved
     finally:
         engine.dispose()

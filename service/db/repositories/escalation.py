@@ -45,3 +45,9 @@ def compact_case_tally(conn: Connection) -> int:
     """Fold the rows the case counts' tally gained since the last pass (020_case_speed): the
     counts stay as they are, their sums get shorter. Rows folded."""
     return int(conn.execute(text("SELECT wangge_case_tally_compact()")).scalar_one())
+
+
+def compact_assessment_tally(conn: Connection) -> int:
+    """Fold the rows the assessment's roll-up gained since the last pass (025_assessment_rollup):
+    the figures stay as they are, their sums get shorter. Rows folded."""
+    return int(conn.execute(text("SELECT wangge_assessment_tally_compact()")).scalar_one())
