@@ -6,6 +6,7 @@ each report's last return visit) run on the same data under the same role.
     .venv/bin/python bench/bench_assessment.py                  # 1,000,000 reports
     .venv/bin/python bench/bench_assessment.py --quick          # 50,000
     .venv/bin/python bench/bench_assessment.py --reuse          # keep the loaded database
+                                                                # (migrated to the head)
 
 The scratch database (`wangge_bench_assessment`) is built as bench/bench_cases.py builds
 its own: the demo city, then reports made in SQL from the demo's (100,000 open in street1's
@@ -42,7 +43,8 @@ NAIVE = """
 SELECT {unit}, count(*),
   count(*) FILTER (WHERE status = 'rejected'), count(*) FILTER (WHERE status = 'closed'),
   count(*) FILTER (WHERE status = 'closed' AND closed_at <= deadline_at),
-  avg(extract(epoch FROM closed_at - created_at) / 3600.0) FILTER (WHERE status = 'closed'),
+  avg(extract(epoch FROM closed_at - created_at) / 3600.0)
+    FILTER (WHERE status = 'closed')::double precision,
   count(*) FILTER (WHERE status <> 'rejected' AND reopened_count > 0), count(visit),
   count(*) FILTER (WHERE visit IN ('satisfied', 'basically')),
   count(*) FILTER (WHERE (status = 'closed' AND closed_at > deadline_at)
@@ -53,6 +55,9 @@ FROM (SELECT r.*, (SELECT v.result FROM return_visit v WHERE v.report_id = r.id
       FROM report r WHERE r.district_id = %(d)s AND r.created_at >= %(start)s
         AND r.created_at < %(end)s) x
 GROUP BY 1
+"""
+FAST = """
+SELECT * FROM wangge_assessment_counts(%(by)s, %(d)s, %(start)s, %(end)s, now())
 """
 UNIT = {"street": "street_id", "community": "community_id", "department": "department_id"}
 
@@ -90,6 +95,8 @@ def http_rows(base: str, period: str, n: int) -> dict[str, tuple[float, float]]:
 
 
 def naive_rows(start: object, end: object, n: int) -> dict[str, tuple[float, float]]:
+    """The naive query's timings; it also checks, in one transaction (one now()), that
+    `wangge_assessment_counts` gives the naive query's figures to the last digit."""
     out: dict[str, tuple[float, float]] = {}
     with psycopg.connect(libpq(bench_cases.APP)) as conn:
         u = conn.execute(
@@ -107,6 +114,10 @@ def naive_rows(start: object, end: object, n: int) -> dict[str, tuple[float, flo
             out[f"district: by {by}"] = bench_cases.timed(
                 lambda sql=sql, params=params: conn.execute(sql, params).fetchall(), n
             )
+            naive = sorted(conn.execute(sql, params).fetchall(), key=repr)
+            fast = sorted(conn.execute(FAST, {**params, "by": by}).fetchall(), key=repr)
+            print(f"by {by}: the same figures as the naive query: {fast == naive}", flush=True)
+            assert fast == naive, by
     return out
 
 
@@ -119,7 +130,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.reports, args.requests = 50_000, 10
-    if not args.reuse:
+    if args.reuse:  # the loaded database, brought to the latest migration (025's roll-up)
+        from alembic import command
+
+        from service.cli import alembic_config
+
+        command.upgrade(alembic_config(bench_cases.OWNER), "heads")
+    else:
         took = bench_cases.prepare(args.reports, min(100_000, args.reports // 10))
         with psycopg.connect(libpq(bench_cases.OWNER), autocommit=True) as conn:
             conn.execute(VISITS)

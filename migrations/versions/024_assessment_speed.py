@@ -7,6 +7,10 @@
 - report_assessment_idx replaces report_district_created_idx (migration 017): the same key,
   with what the assessment reads included, so the quarter is an index-only scan.
 
+025_assessment_rollup replaces the function with sums of a roll-up kept by triggers (this text
+stays in service/db/sql/history/ for this migration and 025's downgrade); the index stays for
+the part days of a window not cut at midnight.
+
 Revision ID: 024_assessment_speed
 Revises: 023_surveys
 """
