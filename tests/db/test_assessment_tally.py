@@ -364,3 +364,23 @@ def test_two_transactions_visiting_one_report_add_up(demo_db, owner_engine: Engi
             {"d": district, "s": start, "e": end},
         ).one()
         assert (visited, satisfied) == (1, 1)
+
+
+def test_each_escalation_pass_folds_the_rollup(demo_db, owner_engine: Engine, settings) -> None:
+    """After the pass (which runs 020's compaction, then 025's) the tally holds one row per key
+    with a figure, and the figures are as they were."""
+    from service.services.escalation import run_escalation
+
+    with owner_engine.begin() as conn:
+        a, _, _ = _communities(conn)
+        created = datetime(2018, 6, 3, 8, tzinfo=CHINA)
+        rid = _new(conn, a, created, "closed", created + timedelta(hours=2))
+        conn.execute(
+            text("UPDATE report SET escalation_level = 'street' WHERE id = :id"), {"id": rid}
+        )
+    run_escalation(settings)
+    with owner_engine.begin() as conn:
+        assert _differences(conn) == []
+        rows = conn.execute(text("SELECT count(*) FROM report_assessment_tally")).scalar_one()
+        keys = conn.execute(text(f"SELECT count(*) FROM ({KEPT}) k")).scalar_one()  # noqa: S608
+        assert rows == keys
