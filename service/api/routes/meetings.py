@@ -28,6 +28,7 @@ from service.api.meeting_schemas import (
 )
 from service.api.transitions import load_report
 from service.db.repositories import meetings as repo
+from service.domain.export_formats import formula_guarded
 from service.domain.meetings import (
     KINDS,
     MeetingRefused,
@@ -225,9 +226,9 @@ def export_meetings(
     writer.writerow(CSV_HEADER)
     agendas = repo.items_of_meetings(session, [m["id"] for m in rows])
     for m in sorted(rows, key=lambda r: (r["held_on"], r["id"])):
-        base = [m["held_on"].isoformat(), KINDS[m["kind"]], _cell(m["street_name"]),
-                _cell(m["community_name"] or ""), _cell(m["title"]),
-                "、".join(m["participants"])]  # fmt: skip
+        base = [m["held_on"].isoformat(), KINDS[m["kind"]], formula_guarded(m["street_name"]),
+                formula_guarded(m["community_name"] or ""),
+                formula_guarded(m["title"]), "、".join(m["participants"])]  # fmt: skip
         items = agendas.get(m["id"], [])
         if not items:
             writer.writerow([*base, "", "", "", "", "", "", ""])
@@ -235,8 +236,9 @@ def export_meetings(
             state = "已办结" if i["done_at"] else (
                 "已超期" if decision_overdue(i["due_on"], False, today) else "办理中")  # fmt: skip
             writer.writerow([
-                *base, _cell(i["topic"]), str(i["report_id"] or ""), _cell(i["decision"]),
-                _cell(i["owner_department_zh"] or i["owner_text"]),
+                *base, formula_guarded(i["topic"]), str(i["report_id"] or ""),
+                formula_guarded(i["decision"]),
+                formula_guarded(i["owner_department_zh"] or i["owner_text"]),
                 i["due_on"].isoformat() if i["due_on"] else "",
                 i["done_at"].isoformat(timespec="minutes") if i["done_at"] else "", state,
             ])  # fmt: skip
@@ -246,11 +248,6 @@ def export_meetings(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _cell(value: str) -> str:
-    # a cell a spreadsheet would run as a formula is written as text
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @router.get("/{meeting_id}", response_model=MeetingPublic, summary="A meeting and its agenda")
