@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import performance as repo
+from service.db.repositories.clock import database_now
 from service.domain.export_formats import formula_guarded
 from service.domain.performance import (
     INDICATOR_ZH,
@@ -60,7 +59,7 @@ def assess(
             message_zh="请指定区县编码",
             where={"field": "district"},
         )
-    now: datetime = session.scalar(text("SELECT now()"))  # type: ignore[assignment]
+    now = database_now(session)
     rows = repo.unit_counts(
         session, me, scope, by, district_id=district_id,
         start=found.start, end=found.end, as_of=min(now, found.end),
