@@ -2,7 +2,7 @@
 street office (street1) and a department (dept-fire), beside the naive queries (a count(*) per
 queue, OFFSET paging) run on the same data under the same role and row-level security.
 
-    .venv/bin/python bench/bench_cases.py --reports 1000000 --open 100000   # issue size
+    .venv/bin/python bench/bench_cases.py --reports 1000000 --open 100000   # docs/benchmarks.md
     .venv/bin/python bench/bench_cases.py --quick                           # 50,000 / 10,000
 
 The scratch database `wangge_bench_cases` gets the demo city, then `--reports` reports made in

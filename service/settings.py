@@ -264,6 +264,9 @@ class EscalationSettings(Group):
     # Whether the app's own processes run the schedule. An installation runs it in the scheduler
     # unit instead (`wangge scheduler`); either way an advisory lock lets one process run it.
     in_app: bool = env("escalation_in_app", True)
+    # A pass's one UPDATE touches every overdue report, so it gets longer than a request's
+    # db_statement_timeout_ms; a pass still running after this is stuck, not slow. 0: none.
+    statement_timeout_ms: int = env("escalation_statement_timeout_ms", 300_000, ge=0)
 
 
 class ServerSettings(Group):

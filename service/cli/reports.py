@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from service.cli.common import owner_engine
-from service.db.repositories.escalation import escalate_overdue
+from service.services.escalation import run_escalation
+from service.settings import get_settings
 
 app = typer.Typer(help="Reports")
 
@@ -13,6 +13,6 @@ app = typer.Typer(help="Reports")
 @app.command("escalate")
 def escalate() -> None:
     """Escalate every overdue open report one level (community → street → district)."""
-    with owner_engine() as engine, engine.begin() as conn:
-        count = escalate_overdue(conn)
+    # the scheduler's own pass, so a pass run by hand is the same pass with the same timeout
+    count = run_escalation(get_settings())
     typer.echo(f"escalated {count} overdue reports")

@@ -14,12 +14,17 @@ def create_db_engine(
     *,
     pool: tuple[int, int] | None = None,
     application_name: str = "wangge",
+    statement_timeout_ms: int | None = None,
 ) -> Engine:
     """A pooled engine whose connections carry the statement timeout from the settings.
 
     `pool` is (size, overflow); the settings' db_pool_size and db_pool_max_overflow by default.
+    `statement_timeout_ms` replaces db_statement_timeout_ms for a job whose statements are
+    allowed longer than a request's (0: none).
     """
     size, overflow = pool or (settings.database.pool_size, settings.database.pool_max_overflow)
+    if statement_timeout_ms is None:
+        statement_timeout_ms = settings.database.statement_timeout_ms
     engine = create_engine(
         url or settings.database.url,
         pool_size=size,
@@ -32,7 +37,7 @@ def create_db_engine(
             "application_name": application_name,
             # no JIT, as in async_pool: compiling took ~230 ms whenever a cost estimate crossed
             # jit_above_cost (the case page's nearby look-up at 1,000,000 reports)
-            "options": f"-c statement_timeout={int(settings.database.statement_timeout_ms)}"
+            "options": f"-c statement_timeout={int(statement_timeout_ms)}"
             f" -c synchronous_commit={settings.database.synchronous_commit} -c jit=off",
         },
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service.domain.export_formats import formula_guarded
+
 INDICATORS = ("property_service", "party_org", "owners_committee", "renovation")
 LEVELS = ("district", "street", "community")
 
@@ -180,7 +182,7 @@ def coverage_csv(level: str, units: Iterable[Mapping[str, Any]]) -> str:
         row = [
             LEVEL_ZH[level],
             unit["code"],
-            _cell(unit["name"]),
+            formula_guarded(unit["name"]),
             unit["areas"],
             unit["households"],
         ]
@@ -194,8 +196,3 @@ def coverage_csv(level: str, units: Iterable[Mapping[str, Any]]) -> str:
 
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
-
-
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in user text (=, +, -, @ at the start)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -16,6 +16,9 @@ FORMATS: dict[str, str] = {
 CRS_CHOICES = ("wgs84", "gcj02", "cgcs2000")
 # Spreadsheets treat a cell starting with these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The table downloads (meetings, the assessment, coverage) guard these four; a leading tab or
+# carriage return in a name or a decision there stays as typed.
+TABLE_FORMULA_PREFIXES = FORMULA_PREFIXES[:4]
 
 
 @dataclass(frozen=True)
@@ -180,9 +183,12 @@ def neutralise_cell(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return formula_guarded(text, FORMULA_PREFIXES) if isinstance(value, str) else text
+
+
+def formula_guarded(text: str, prefixes: tuple[str, ...] = TABLE_FORMULA_PREFIXES) -> str:
+    """`text` as a cell a spreadsheet shows and never runs: a ' before a formula's first sign."""
+    return "'" + text if text.startswith(prefixes) else text
 
 
 def export_filename(layer: str, fmt: str, crs: str, stamp: str) -> str:

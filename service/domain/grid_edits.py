@@ -9,9 +9,10 @@ covered (which would open a gap or take ground from a cell outside the edit).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import shapely
-from shapely.geometry import LineString, MultiPolygon
+from shapely.geometry import LineString, MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_geometry
 
@@ -39,6 +40,30 @@ def _point(geom: BaseGeometry) -> list[float]:
         return []
     p = geom.representative_point()
     return [round(float(p.x), 7), round(float(p.y), 7)]
+
+
+def drawn_geometry(raw: dict[str, Any], field: str, max_vertices: int) -> BaseGeometry:
+    """A GeoJSON geometry an editor drew (a split line, a new boundary) as shapely, or refused."""
+    try:
+        geom = shape(raw)
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        raise GeometryInvalid(
+            f"{field} is not valid GeoJSON: {exc}",
+            message_zh=f"{field} 不是有效的 GeoJSON",
+            where={"field": field},
+        ) from exc
+    if shapely.get_num_coordinates(geom) > max_vertices:
+        raise ValidationFailed(
+            f"{field} has too many vertices", message_zh="顶点过多", where={"field": field}
+        )
+    if geom.is_empty or not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        raise GeometryInvalid(
+            f"{field} is not valid: {reason}",
+            message_zh=f"{field} 几何无效：{reason}",
+            where={"field": field, "reason": reason},
+        )
+    return geom
 
 
 def split_by_line(cell: CellState, line: BaseGeometry) -> list[MultiPolygon]:

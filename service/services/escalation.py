@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine
 
 from service.db.async_pool import libpq_conninfo
+from service.db.engine import create_db_engine
 from service.db.repositories.escalation import (
     compact_assessment_tally,
     compact_case_tally,
@@ -33,7 +33,13 @@ SCHEDULE_LOCK_KEY = 0x7767657363
 
 def run_escalation(settings: Settings, now: datetime | None = None) -> int:
     """One escalation pass as the owner role (a background job has no user for RLS)."""
-    engine = create_engine(settings.database.owner_url, pool_pre_ping=True)
+    engine = create_db_engine(
+        settings,
+        settings.database.owner_url,
+        pool=(1, 0),
+        application_name="wangge-escalation",
+        statement_timeout_ms=settings.escalation.statement_timeout_ms,
+    )
     try:
         with engine.begin() as conn:
             moved = escalate_overdue(conn, now)

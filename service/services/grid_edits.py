@@ -1,4 +1,8 @@
-"""Edits of a community's grid as one transaction: load, plan (domain), check, write."""
+"""Edits of a community's grid as one transaction: lock, load, plan (domain), check, write.
+
+Every edit first locks its community's row, so edits of one community's cells run one at a
+time and each plans against the cells the previous one left.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,20 @@ from sqlalchemy.orm import Session
 from service.db.repositories import grids as repo
 from service.domain.grid_carry import allocate_new_households, carry_workers
 from service.domain.grid_codes import cell_code, next_sequences, order_cells
-from service.domain.grid_edits import CellState, check_edit, sources_of
+from service.domain.grid_edits import (
+    CellState,
+    check_edit,
+    drawn_geometry,
+    merge_cells,
+    redraw_cell,
+    sources_of,
+    split_by_line,
+    split_into,
+)
 from service.domain.grid_generate import ProposedCell, generate_cells
 from service.domain.grid_geometry import LocalFrame
-from service.errors import Conflict
+from service.domain.principal import Principal
+from service.errors import Conflict, ValidationFailed
 
 # code, geometry, households, 小区 split shares, flags
 Plan = tuple[str, BaseGeometry, int, dict[int, int], list[str]]
@@ -42,6 +56,111 @@ class EditResult:
             "created": [c["code"] for c in self.created],
             "cells": {"type": "FeatureCollection", "features": features},
         }
+
+
+def locked_cell(
+    session: Session, principal: Principal, scope: str, code: str
+) -> tuple[repo.CommunityRow, repo.CellRow]:
+    """The cell and its community, the community row locked so edits run one at a time."""
+    cell = repo.cell_by_code(session, principal, scope, code)
+    community_code = repo.community_code_of(session, cell.community_id)
+    community = repo.load_community(session, principal, scope, community_code, lock=True)
+    # read again under the lock: an edit that held it may have just retired the cell
+    return community, repo.cell_by_code(session, principal, scope, code)
+
+
+def generate_in(
+    session: Session,
+    principal: Principal,
+    scope: str,
+    community_code: str,
+    *,
+    hmin: int,
+    hmax: int,
+    dry_run: bool,
+    replace: bool,
+) -> EditResult:
+    """Propose (dry run) or write the cells of a community in the principal's jurisdiction."""
+    community = repo.load_community(session, principal, scope, community_code, lock=True)
+    return generate(
+        session,
+        community,
+        hmin=hmin,
+        hmax=hmax,
+        actor_id=principal.id,
+        dry_run=dry_run,
+        replace=replace,
+    )
+
+
+def merge(
+    session: Session, principal: Principal, scope: str, codes: list[str], *, note: str
+) -> EditResult:
+    """Merge adjacent cells of one community into one new cell."""
+    community, first = locked_cell(session, principal, scope, codes[0])
+    cells = [first] + [repo.cell_by_code(session, principal, scope, c) for c in codes[1:]]
+    if any(c.community_id != community.id for c in cells):
+        raise ValidationFailed(
+            "cells of different communities cannot be merged",
+            message_zh="不同社区的网格不能合并",
+            where={"codes": codes},
+        )
+    merged = merge_cells([CellState(c.code, c.geom) for c in cells])
+    return apply_edit(
+        session, community, "merge", cells, [merged], actor_id=principal.id, note=note
+    )
+
+
+def split(
+    session: Session,
+    principal: Principal,
+    scope: str,
+    code: str,
+    *,
+    line: dict[str, Any] | None,
+    parts: int | None,
+    max_vertices: int,
+    note: str,
+) -> EditResult:
+    """Split a cell along a drawn GeoJSON line, or else into `parts` equal-area parts."""
+    community, cell = locked_cell(session, principal, scope, code)
+    state = CellState(cell.code, cell.geom)
+    if line is not None:
+        pieces = split_by_line(state, drawn_geometry(line, "line", max_vertices))
+    else:
+        pieces = split_into(state, parts or 2)
+    return apply_edit(
+        session, community, "split", [cell], list(pieces), actor_id=principal.id, note=note
+    )
+
+
+def redraw(
+    session: Session,
+    principal: Principal,
+    scope: str,
+    code: str,
+    geometry: dict[str, Any],
+    *,
+    max_vertices: int,
+    note: str,
+) -> EditResult:
+    """Give a cell a new boundary (GeoJSON); its neighbours give up or take the difference."""
+    community, cell = locked_cell(session, principal, scope, code)
+    target = drawn_geometry(geometry, "geometry", max_vertices)
+    others = [c for c in repo.active_cells(session, community.id) if c.id != cell.id]
+    changed = redraw_cell(
+        CellState(cell.code, cell.geom), target, [CellState(c.code, c.geom) for c in others]
+    )
+    replaced = [cell] + [c for c in others if c.code in changed]
+    return apply_edit(
+        session,
+        community,
+        "redraw",
+        replaced,
+        list(changed.values()),
+        actor_id=principal.id,
+        note=note,
+    )
 
 
 def propose_generation(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
-from sqlalchemy import Text, cast, create_engine, func, literal, select
+from sqlalchemy import Text, cast, create_engine, func, literal, select, text
+from sqlalchemy.pool import NullPool
 
 from service.api.deps import set_rls_identity
 from service.db.repositories.export_layers import ExportFilter, feature_text_select
 from service.db.repositories.exports import copy_lines, stream_batches
 from service.domain.principal import Principal
 from service.exports.streams import geojson_from_lines
+
+# How long a cancelled COPY may take to stop on a loaded machine (8 ms when idle); a bound so
+# that a regression fails instead of hanging, not a speed check.
+CANCEL_BOUND_S = 60
 
 TRICKY = 'a\\b "引号" \\n not a newline\nreal newline\ttab \\\\ 反斜杠\\ end\\'
 
@@ -78,13 +84,44 @@ def test_geojson_leaves_in_chunks_before_the_copy_is_done(demo_db) -> None:
 
 def test_closing_the_stream_cancels_the_copy(demo_db) -> None:
     """A client that goes away must not make the app read the rest of the COPY."""
-    engine = create_engine(demo_db.owner_url, pool_size=1, max_overflow=0)
-    endless = select(func.repeat("x", 1000)).select_from(func.generate_series(1, 10**9))
+    name = "wangge-test-copy-cancel"
+    engine = create_engine(
+        demo_db.owner_url, pool_size=1, max_overflow=0, connect_args={"application_name": name}
+    )
+    # A billion rows of 1 kB: reading the rest would take hours, so a close() that returns at
+    # all cancelled the COPY; the bound only makes a regression fail instead of hanging. The
+    # series is in the select list, where PostgreSQL makes rows as they are read: in FROM it
+    # first wrote all 10**9 to a temporary file (98 s before the first row on an idle machine).
+    endless = select(func.repeat("x", 1000 + 0 * func.generate_series(1, 10**9)))
     lines = copy_lines(engine, endless)
     assert next(lines)[0] > 0
-    started = time.monotonic()
-    lines.close()
-    assert time.monotonic() - started < 5
+    closing = threading.Thread(target=lines.close, daemon=True)
+    closing.start()
+    closing.join(timeout=CANCEL_BOUND_S)
+    assert not closing.is_alive(), "closing the stream went on reading the COPY"
+    _wait_until_no_statement_runs(demo_db.owner_url, name)
     with engine.connect() as conn:  # the one pooled connection is usable again
         assert conn.scalar(select(literal(1))) == 1
     engine.dispose()
+
+
+def _wait_until_no_statement_runs(url: str, application_name: str) -> None:
+    """Poll pg_stat_activity until no session of `application_name` runs a statement."""
+    watcher = create_engine(url, poolclass=NullPool)
+    deadline = time.monotonic() + CANCEL_BOUND_S
+    try:
+        while True:
+            with watcher.connect() as conn:
+                running = conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE application_name = :name AND state = 'active'"
+                    ),
+                    {"name": application_name},
+                )
+            if running == 0:
+                return
+            assert time.monotonic() < deadline, "the COPY still runs in the database"
+            time.sleep(0.1)
+    finally:
+        watcher.dispose()

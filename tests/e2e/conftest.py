@@ -71,7 +71,10 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# One browser for the browser tests, closed when they are done: while Playwright's sync API is
+# open its event loop counts as running in the main thread, so any later test of the same run
+# that calls asyncio.run (the filing pool's role check, the stream guard) would be refused.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     """Debian's Chromium, headless (Playwright never downloads a browser here)."""
     from playwright.sync_api import sync_playwright

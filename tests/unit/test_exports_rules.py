@@ -13,7 +13,7 @@ from service.domain.boundary_rules import (
     same_geometry,
 )
 from service.domain.coords import wgs84_to_gcj02
-from service.domain.export_formats import LAYERS, neutralise_cell
+from service.domain.export_formats import LAYERS, formula_guarded, neutralise_cell
 from service.exports.gcj import wgs84_to_gcj02_array
 from service.imports.readers import shapefile_encoding
 
@@ -35,6 +35,24 @@ from service.imports.readers import shapefile_encoding
 )
 def test_neutralise_cell(value, cell) -> None:
     assert neutralise_cell(value) == cell
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 123", "'+86 123"),
+        ("-楼道", "'-楼道"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("幸福小区 =1", "幸福小区 =1"),
+        ("'=1", "'=1"),
+        ("", ""),
+        # the table downloads (meetings, assessment, coverage) leave a leading tab as typed
+        ("\tx", "\tx"),
+    ],
+)
+def test_formula_guarded_text_of_the_table_downloads(text, cell) -> None:
+    assert formula_guarded(text) == cell
 
 
 def test_shapefile_field_names_are_short_and_unique() -> None:

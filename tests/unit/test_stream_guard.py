@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -54,10 +53,7 @@ class Producer:
 
 
 def _run(response: GuardedStream, send, receive) -> None:  # type: ignore[no-untyped-def]
-    # A thread of its own: a browser test earlier in the session may leave an event loop
-    # running in this one (Playwright's sync API), and asyncio.run refuses to nest.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, response({"type": "http", "path": "/x"}, receive, send)).result()
+    asyncio.run(response({"type": "http", "path": "/x"}, receive, send))
 
 
 async def _never_disconnect() -> dict:

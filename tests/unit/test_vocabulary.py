@@ -90,3 +90,20 @@ def test_demo_cells_are_numbered_by_the_product_rule() -> None:
         order = order_cells([frame.to_metric(g) for _, g in cells], frame.to_metric(geom))
         expected = [cell_code(c_code, seq) for seq in range(1, len(cells) + 1)]
         assert [cells[i][0] for i in order] == expected, c_code
+
+
+def test_the_pages_status_labels_are_the_exports_and_no_page_has_its_own() -> None:
+    """The browser's one copy of the report status labels (/static/common.js) says what the
+    exports say, and no other page script writes a status label of its own."""
+    from service.domain.export_labels import STATUS_ZH
+
+    static = Path(__file__).resolve().parents[2] / "map_ui" / "static"
+    common = (static / "common.js").read_text(encoding="utf-8")
+    block = re.search(r"STATUS_ZH = Object\.freeze\(\{(.*?)\}\)", common, re.S)
+    assert block, "STATUS_ZH not found in common.js"
+    labels = dict(re.findall(r'(\w+): "([^"]+)"', block.group(1)))
+    assert labels == {s: STATUS_ZH[s] for s in v.STATUSES}
+    for script in static.rglob("*.js"):
+        if script.name != "common.js":
+            text = script.read_text(encoding="utf-8")
+            assert not re.search(r"\bin_progress:\s*\"", text), f"{script} labels statuses itself"

@@ -1,6 +1,6 @@
 /* wangge mobile page: map of my grid, patrols with a GPS track, reports with photos.
  * Everything the worker records goes through the outbox (queue.js) first, online or not. */
-import { cookie, statusZh } from "/static/common.js";
+import { csrfToken, statusZh } from "/static/common.js";
 import { Outbox } from "/static/m/queue.js";
 import { groupItems, itemKey, renderOutbox } from "/static/m/outbox_view.js";
 import { addBaseMap, addNames, displayFrame } from "/static/basemap.js";
@@ -69,7 +69,7 @@ function show(id) {
 
 /* The session is the app's HttpOnly cookie (set by /login); the page only reads the CSRF
  * cookie beside it and echoes it on every state-changing request. */
-function loggedIn() { return cookie("wangge_csrf") !== ""; }
+function loggedIn() { return csrfToken() !== ""; }
 
 function goToLogin() {
   if (navigator.onLine) location.assign("/login?next=/m"); else show("login");
@@ -78,7 +78,7 @@ function goToLogin() {
 function api(path, options = {}) {
   const headers = { ...(options.headers || {}) };
   const method = options.method || "GET";
-  if (method !== "GET") headers["X-CSRF-Token"] = cookie("wangge_csrf");
+  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(options.json);

@@ -4,10 +4,6 @@ import { ApiError, apiFetch } from "/static/common.js";
 
 export { ApiError };
 
-export const STATUS_ZH = {
-  reported: "待受理", accepted: "已受理", rejected: "已驳回", dispatched: "已派遣",
-  in_progress: "处置中", handled: "已处置", verified: "已核查", closed: "已销号",
-};
 export const LEVEL_ZH = { community: "社区", street: "街道", district: "区" };
 
 /** A workbench call: JSON in and out through the shared module (CSRF on writes, a refusal is an

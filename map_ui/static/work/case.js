@@ -1,7 +1,8 @@
 /* One case on /work: map, photos, facts, history, duplicates nearby, and the action buttons the
  * signed-in role may use on it (the server's allowed_transitions decide which). */
 import { addBaseMap, addNames, displayFrame, pageBaseMap } from "/static/basemap.js";
-import { api, el, LEVEL_ZH, STATUS_ZH, timeLeft } from "./api.js";
+import { STATUS_ZH } from "/static/common.js";
+import { api, el, LEVEL_ZH, timeLeft } from "./api.js";
 import { reload } from "./work.js";
 
 const L = window.L; // Leaflet is a classic script from npm (/vendor)

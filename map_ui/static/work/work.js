@@ -1,5 +1,6 @@
 /* /work: queues with live counts, filters, keyset paging, bulk 受理/派遣, the badge. */
-import { api, el, STATUS_ZH, timeLeft } from "./api.js";
+import { STATUS_ZH } from "/static/common.js";
+import { api, el, timeLeft } from "./api.js";
 import { openCase } from "./case.js";
 import { initResidents } from "./residents.js";
 

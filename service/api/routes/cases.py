@@ -35,6 +35,8 @@ from service.api.transitions import load_report, move_report, raced
 from service.db.repositories import case_assists as assists
 from service.db.repositories import case_queues as queues
 from service.db.repositories import reports as reports_repo
+from service.db.repositories.clock import database_now
+from service.db.repositories.departments import department_code
 from service.domain.case_queues import (
     QUEUES,
     decode_cursor,
@@ -50,13 +52,6 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require("case:read"))]
 Mover = Annotated[Principal, Depends(require("report:transition"))]
 Assister = Annotated[Principal, Depends(require("case:assist"))]
-
-
-def _now(session: SessionDep) -> datetime:
-    # the database's clock, the one deadlines and escalation are measured by
-    from sqlalchemy import text
-
-    return session.scalar(text("SELECT now()"))  # type: ignore[no-any-return]
 
 
 def _counts(session: SessionDep, me: Principal, scope: str, settings: SettingsDep,
@@ -75,7 +70,7 @@ def case_counts(
     me: Reader,
     since: Annotated[datetime | None, Query(description="also count what changed since")] = None,
 ) -> CaseCounts:
-    now = _now(session)
+    now = database_now(session)
     found = _counts(session, me, request.state.scope, settings, now, since)
     return CaseCounts(now=now, queues=found)
 
@@ -110,7 +105,7 @@ def list_cases(
 ) -> CasePage:
     chosen = queue_for(me.role, queue)
     after = decode_cursor(cursor) if cursor else None
-    now = _now(session)
+    now = database_now(session)
     flt = queues.CaseFilter(category, department, community, grid, created_from, created_to, q)
     rows, nxt = queues.list_queue(
         session,
@@ -186,7 +181,7 @@ def read_case(
     if me.role == "department" and row["department_id"] != me.department_id:
         # an assisting department works its part, never the report's own status
         detail.allowed_transitions = []
-        code = _department_code(session, me)
+        code = department_code(session, me)
         mine = next((p for p in parts if p.department == code), None)
     nearby = reports_repo.nearby_open(
         session, me, scope, category=row["category"], lon=row["lon"], lat=row["lat"], radius_m=250,
@@ -202,14 +197,6 @@ def read_case(
         cell=found["cell"],
         residential_area=found["residential_area"],
         **resident_facts(session, me, row, found["visits"]),
-    )
-
-
-def _department_code(session: SessionDep, me: Principal) -> str | None:
-    from sqlalchemy import text
-
-    return session.scalar(
-        text("SELECT code FROM department WHERE id = :id"), {"id": me.department_id}
     )
 
 
@@ -246,6 +233,6 @@ def move_assist(
         current=step, target=body.to, actor_id=me.id, note=body.note,
     )  # fmt: skip
     audit_note(request, object_type="report", object_id=report_id, assist=body.to)
-    code = _department_code(session, me)
+    code = department_code(session, me)
     return next(AssistPublic(**a) for a in assists.list_assists(session, report_id)
                 if a["department"] == code)  # fmt: skip

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import text
 
 from service.api.deps import SessionDep, SettingsDep, require_page
 from service.api.pages.shell import head_tags, header_html, load_shell
@@ -45,14 +44,7 @@ def grids_page(
             households_min=settings.policy.grid_households_min,
             households_max=settings.policy.grid_households_max,
         )
-    rows = session.execute(
-        text(
-            "SELECT code, name, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
-            " SELECT code, name, ST_Extent(geom) OVER () AS e FROM community"
-            " WHERE id = ANY(:ids)) x ORDER BY code"
-        ),
-        {"ids": ids},
-    ).all()
+    rows = views.community_extents(session, ids)
     bounds = (rows[0][2], rows[0][3], rows[0][4], rows[0][5]) if rows else None
     basemap = settings.maps.base_map()
     html = render_grids_page(

@@ -5,23 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import shapely
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
 
 from service.api.deps import SessionDep, SettingsDep, require
 from service.api.schemas import StrictModel
 from service.db.repositories import grid_views as views
 from service.db.repositories import grids as repo
 from service.db.repositories.grid_checks import check_grids
-from service.domain.grid_edits import CellState, merge_cells, redraw_cell, split_by_line, split_into
 from service.domain.grid_findings import findings_geojson
 from service.domain.principal import Principal
-from service.errors import GeometryInvalid, ValidationFailed
-from service.services.grid_edits import apply_edit, generate
-from service.settings import Settings
+from service.errors import ValidationFailed
+from service.services import grid_assignments, grid_edits
 
 router = APIRouter(prefix="/api/grids", tags=["grids"])
 Reader = Annotated[Principal, Depends(require("grid:read"))]
@@ -62,39 +57,6 @@ class AssignRequest(StrictModel):
 
 def _scope(request: Request) -> str:
     return str(request.state.scope)
-
-
-def _geometry(raw: dict[str, Any], field: str, settings: Settings) -> BaseGeometry:
-    try:
-        geom = shape(raw)
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise GeometryInvalid(
-            f"{field} is not valid GeoJSON: {exc}",
-            message_zh=f"{field} 不是有效的 GeoJSON",
-            where={"field": field},
-        ) from exc
-    if shapely.get_num_coordinates(geom) > settings.limits.max_geometry_vertices:
-        raise ValidationFailed(
-            f"{field} has too many vertices", message_zh="顶点过多", where={"field": field}
-        )
-    if geom.is_empty or not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        raise GeometryInvalid(
-            f"{field} is not valid: {reason}",
-            message_zh=f"{field} 几何无效：{reason}",
-            where={"field": field, "reason": reason},
-        )
-    return geom
-
-
-def _locked_cell(
-    session: SessionDep, me: Principal, scope: str, code: str
-) -> tuple[repo.CommunityRow, repo.CellRow]:
-    """The cell and its community, the community row locked so edits run one at a time."""
-    cell = repo.cell_by_code(session, me, scope, code)
-    community_code = repo.community_code_of(session, cell.community_id)
-    community = repo.load_community(session, me, scope, community_code, lock=True)
-    return community, repo.cell_by_code(session, me, scope, code)
 
 
 @router.get("", summary="Active grid cells with their workers (GeoJSON)")
@@ -146,17 +108,16 @@ def generate_cells(
     settings: SettingsDep,
     me: Editor,
 ) -> dict[str, Any]:
-    community = repo.load_community(session, me, _scope(request), body.community, lock=True)
-    result = generate(
+    return grid_edits.generate_in(
         session,
-        community,
+        me,
+        _scope(request),
+        body.community,
         hmin=settings.policy.grid_households_min,
         hmax=settings.policy.grid_households_max,
-        actor_id=me.id,
         dry_run=body.dry_run,
         replace=body.replace,
-    )
-    return result.as_dict()
+    ).as_dict()
 
 
 @router.get("/edits", summary="Grid edit history (latest first)")
@@ -185,18 +146,7 @@ def worker_cells(
 
 @router.post("/merge", summary="Merge adjacent cells into one new cell")
 def merge(body: MergeRequest, request: Request, session: SessionDep, me: Editor) -> dict[str, Any]:
-    community, first = _locked_cell(session, me, _scope(request), body.codes[0])
-    cells = [first] + [repo.cell_by_code(session, me, _scope(request), c) for c in body.codes[1:]]
-    if any(c.community_id != community.id for c in cells):
-        raise ValidationFailed(
-            "cells of different communities cannot be merged",
-            message_zh="不同社区的网格不能合并",
-            where={"codes": body.codes},
-        )
-    merged = merge_cells([CellState(c.code, c.geom) for c in cells])
-    return apply_edit(
-        session, community, "merge", cells, [merged], actor_id=me.id, note=body.note
-    ).as_dict()
+    return grid_edits.merge(session, me, _scope(request), body.codes, note=body.note).as_dict()
 
 
 @router.get("/{code}", summary="A cell (active or retired) with lineage and assignments")
@@ -220,14 +170,15 @@ def split(
             message_zh="请提供分割线或份数（二选一）",
             where={"field": "line/parts"},
         )
-    community, cell = _locked_cell(session, me, _scope(request), code)
-    state = CellState(cell.code, cell.geom)
-    if body.line is not None:
-        pieces = split_by_line(state, _geometry(body.line, "line", settings))
-    else:
-        pieces = split_into(state, body.parts or 2)
-    return apply_edit(
-        session, community, "split", [cell], list(pieces), actor_id=me.id, note=body.note
+    return grid_edits.split(
+        session,
+        me,
+        _scope(request),
+        code,
+        line=body.line,
+        parts=body.parts,
+        max_vertices=settings.limits.max_geometry_vertices,
+        note=body.note,
     ).as_dict()
 
 
@@ -240,20 +191,13 @@ def redraw(
     settings: SettingsDep,
     me: Editor,
 ) -> dict[str, Any]:
-    community, cell = _locked_cell(session, me, _scope(request), code)
-    target = _geometry(body.geometry, "geometry", settings)
-    others = [c for c in repo.active_cells(session, community.id) if c.id != cell.id]
-    changed = redraw_cell(
-        CellState(cell.code, cell.geom), target, [CellState(c.code, c.geom) for c in others]
-    )
-    replaced = [cell] + [c for c in others if c.code in changed]
-    return apply_edit(
+    return grid_edits.redraw(
         session,
-        community,
-        "redraw",
-        replaced,
-        list(changed.values()),
-        actor_id=me.id,
+        me,
+        _scope(request),
+        code,
+        body.geometry,
+        max_vertices=settings.limits.max_geometry_vertices,
         note=body.note,
     ).as_dict()
 
@@ -262,25 +206,15 @@ def redraw(
 def assign(
     code: str, body: AssignRequest, request: Request, session: SessionDep, me: Assigner
 ) -> dict[str, Any]:
-    cell = repo.cell_by_code(session, me, _scope(request), code)
-    worker_id = repo.worker_for_cell(session, body.worker, cell.community_id)
-    new_id = views.assign_worker(
+    new_id = grid_assignments.assign(
         session,
-        cell.id,
-        cell.code,
-        worker_id,
+        me,
+        _scope(request),
+        code,
+        body.worker,
         primary=body.role == "primary",
         valid_from=body.valid_from,
-        replace_primary=body.replace,
-    )
-    repo.record_edit(
-        session,
-        community_id=cell.community_id,
-        kind="assign",
-        actor_id=me.id,
-        retired=[],
-        created=[],
-        detail={"code": code, "worker": body.worker, "role": body.role},
+        replace=body.replace,
     )
     return {"id": new_id, "code": code, "worker": body.worker, "role": body.role}
 
@@ -291,14 +225,4 @@ def assign(
 def unassign(
     code: str, assignment_id: int, request: Request, session: SessionDep, me: Assigner
 ) -> None:
-    cell = repo.cell_by_code(session, me, _scope(request), code)
-    views.end_assignment(session, cell.id, assignment_id, code)
-    repo.record_edit(
-        session,
-        community_id=cell.community_id,
-        kind="unassign",
-        actor_id=me.id,
-        retired=[],
-        created=[],
-        detail={"code": code, "assignment": assignment_id},
-    )
+    grid_assignments.unassign(session, me, _scope(request), code, assignment_id)

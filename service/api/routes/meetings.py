@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 
 from service.api.deps import SessionDep, SettingsDep, audit_note, require
 from service.api.meeting_schemas import (
@@ -28,6 +27,9 @@ from service.api.meeting_schemas import (
 )
 from service.api.transitions import load_report
 from service.db.repositories import meetings as repo
+from service.db.repositories.clock import beijing_today
+from service.db.repositories.departments import department_code
+from service.domain.export_formats import formula_guarded
 from service.domain.meetings import (
     KINDS,
     MeetingRefused,
@@ -45,11 +47,6 @@ Reader = Annotated[Principal, Depends(require("meeting:read"))]
 Writer = Annotated[Principal, Depends(require("meeting:write"))]
 FollowUp = Annotated[Principal, Depends(require("meeting:follow_up"))]
 StreetQuery = Annotated[str | None, Query(pattern=r"^[0-9]{9}$", description="a street code")]
-
-
-def _today(session: Any) -> date:
-    found = session.scalar(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date"))
-    return found  # type: ignore[no-any-return]
 
 
 def _refused(refused: MeetingRefused) -> ValidationFailed:
@@ -84,7 +81,7 @@ def _meeting(session: Any, me: Principal, meeting_id: int, today: date) -> Meeti
     row = repo.get_meeting(session, me, meeting_id)
     if row is None:
         raise _not_found(meeting_id)
-    my_dept = repo.department_code(session, me)
+    my_dept = department_code(session, me)
     items = [
         _item(i, today, _may_mark(me, row, i["owner_department"], my_dept))
         for i in repo.items_of(session, meeting_id)
@@ -121,7 +118,7 @@ def list_meetings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[MeetingSummary]:
     rows = repo.list_meetings(
-        session, me, street=street, start=start, end=end, today=_today(session), limit=limit
+        session, me, street=street, start=start, end=end, today=beijing_today(session), limit=limit
     )
     return [MeetingSummary(**r, kind_zh=KINDS[r["kind"]]) for r in rows]
 
@@ -132,7 +129,7 @@ def list_meetings(
     summary="Meetings due by the cadence and decisions past their follow-up day",
 )
 def board(session: SessionDep, settings: SettingsDep, me: Reader) -> MeetingBoard:
-    today = _today(session)
+    today = beijing_today(session)
     months = settings.residents.meeting_cadence_months
     units = repo.last_held(session, me, communities=months.get("community", 0) > 0)
     due = []
@@ -157,7 +154,7 @@ def board(session: SessionDep, settings: SettingsDep, me: Reader) -> MeetingBoar
                 overdue=c.overdue,
             )  # fmt: skip
         )
-    my_dept = repo.department_code(session, me)
+    my_dept = department_code(session, me)
     overdue = [
         OverdueItem(
             **_item(r, today, _may_mark(me, r, r["owner_department"], my_dept)).model_dump(),
@@ -188,7 +185,7 @@ def create_meeting(
             message_zh="本辖区内没有这个街道或社区",
             where={"field": "community" if body.community else "street"},
         )
-    today = _today(session)
+    today = beijing_today(session)
     try:
         check_kind(body.kind, where["community_id"] is not None)
         check_dates(body.held_on, today)
@@ -216,7 +213,7 @@ def export_meetings(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
-    today = _today(session)
+    today = beijing_today(session)
     rows = repo.list_meetings(
         session, me, street=street, start=start, end=end, today=today, limit=5000
     )
@@ -225,9 +222,9 @@ def export_meetings(
     writer.writerow(CSV_HEADER)
     agendas = repo.items_of_meetings(session, [m["id"] for m in rows])
     for m in sorted(rows, key=lambda r: (r["held_on"], r["id"])):
-        base = [m["held_on"].isoformat(), KINDS[m["kind"]], _cell(m["street_name"]),
-                _cell(m["community_name"] or ""), _cell(m["title"]),
-                "、".join(m["participants"])]  # fmt: skip
+        base = [m["held_on"].isoformat(), KINDS[m["kind"]], formula_guarded(m["street_name"]),
+                formula_guarded(m["community_name"] or ""),
+                formula_guarded(m["title"]), "、".join(m["participants"])]  # fmt: skip
         items = agendas.get(m["id"], [])
         if not items:
             writer.writerow([*base, "", "", "", "", "", "", ""])
@@ -235,8 +232,9 @@ def export_meetings(
             state = "已办结" if i["done_at"] else (
                 "已超期" if decision_overdue(i["due_on"], False, today) else "办理中")  # fmt: skip
             writer.writerow([
-                *base, _cell(i["topic"]), str(i["report_id"] or ""), _cell(i["decision"]),
-                _cell(i["owner_department_zh"] or i["owner_text"]),
+                *base, formula_guarded(i["topic"]), str(i["report_id"] or ""),
+                formula_guarded(i["decision"]),
+                formula_guarded(i["owner_department_zh"] or i["owner_text"]),
                 i["due_on"].isoformat() if i["due_on"] else "",
                 i["done_at"].isoformat(timespec="minutes") if i["done_at"] else "", state,
             ])  # fmt: skip
@@ -248,14 +246,9 @@ def export_meetings(
     )
 
 
-def _cell(value: str) -> str:
-    # a cell a spreadsheet would run as a formula is written as text
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 @router.get("/{meeting_id}", response_model=MeetingPublic, summary="A meeting and its agenda")
 def read_meeting(meeting_id: int, session: SessionDep, me: Reader) -> MeetingPublic:
-    return _meeting(session, me, meeting_id, _today(session))
+    return _meeting(session, me, meeting_id, beijing_today(session))
 
 
 @router.post(
@@ -291,7 +284,7 @@ def add_item(
     )  # fmt: skip
     audit_note(request, object_type="meeting_item", object_id=item_id, meeting=meeting_id)
     found = next(i for i in repo.items_of(session, meeting_id) if i["id"] == item_id)
-    return _item(found, _today(session), may_mark=True)
+    return _item(found, beijing_today(session), may_mark=True)
 
 
 @router.post(
@@ -307,7 +300,7 @@ def mark_done(
         raise OutsideJurisdiction(
             "agenda item not found", message_zh="议题不存在", where={"id": item_id}
         )
-    if not _may_mark(me, row, row["owner_department"], repo.department_code(session, me)):
+    if not _may_mark(me, row, row["owner_department"], department_code(session, me)):
         raise Forbidden(
             "only the meeting's staff or the owner department mark this done",
             message_zh="只有会议主办单位或责任部门可以办结此事项",
@@ -317,4 +310,4 @@ def mark_done(
         raise Conflict("already marked done", message_zh="此事项已办结", where={"id": item_id})
     audit_note(request, object_type="meeting_item", object_id=item_id, done=True)
     found = next(i for i in repo.items_of(session, row["meeting_id"]) if i["id"] == item_id)
-    return _item(found, _today(session), may_mark=True)
+    return _item(found, beijing_today(session), may_mark=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.api.deps import SessionDep, SettingsDep, require
 from service.db.repositories import performance as repo
+from service.db.repositories.clock import database_now
+from service.domain.export_formats import formula_guarded
 from service.domain.performance import (
     INDICATOR_ZH,
     Counts,
@@ -59,7 +59,7 @@ def assess(
             message_zh="请指定区县编码",
             where={"field": "district"},
         )
-    now: datetime = session.scalar(text("SELECT now()"))  # type: ignore[assignment]
+    now = database_now(session)
     rows = repo.unit_counts(
         session, me, scope, by, district_id=district_id,
         start=found.start, end=found.end, as_of=min(now, found.end),
@@ -108,19 +108,14 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _name(value: str) -> str:
-    # a cell a spreadsheet would run as a formula is written as text
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def table_rows(found: dict[str, Any]) -> list[list[Any]]:
     """The assessment as the rows of the CSV and XLSX downloads (under CSV_HEADER)."""
     rows = []
     for u in found["units"]:
         hours = "" if u["handling_hours"] is None else f"{u['handling_hours']:.1f}"
         rows.append([
-            u["rank"] or "", BY_ZH[found["by"]], u["code"], _name(u["name"]), u["received"],
-            u["rejected"], u["closed"], _pct(u["on_time_rate"]), hours,
+            u["rank"] or "", BY_ZH[found["by"]], u["code"], formula_guarded(u["name"]),
+            u["received"], u["rejected"], u["closed"], _pct(u["on_time_rate"]), hours,
             _pct(u["reopened_rate"]), u["visited"], _pct(u["satisfaction_rate"]), u["overdue"],
             u["escalated"], "" if u["score"] is None else f"{u['score']:.1f}",
         ])  # fmt: skip

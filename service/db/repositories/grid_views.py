@@ -250,3 +250,18 @@ def community_workers(session: Session, community_ids: list[int]) -> list[dict[s
         }
         for r in rows
     ]
+
+
+def community_extents(
+    session: Session, community_ids: list[int]
+) -> list[tuple[str, str, float, float, float, float]]:
+    """(code, name, and the bounding box of all of them: xmin, ymin, xmax, ymax) by code."""
+    rows = session.execute(
+        text(
+            "SELECT code, name, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
+            " SELECT code, name, ST_Extent(geom) OVER () AS e FROM community"
+            " WHERE id = ANY(:ids)) x ORDER BY code"
+        ),
+        {"ids": community_ids},
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]

@@ -115,15 +115,6 @@ def unit(
     return found if writes(me, found) else None
 
 
-def department_code(session: Session, me: Principal) -> str | None:
-    if me.department_id is None:
-        return None
-    found = session.scalar(
-        text("SELECT code FROM department WHERE id = :id"), {"id": me.department_id}
-    )
-    return found  # type: ignore[no-any-return]
-
-
 def departments(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(text("SELECT code, name_zh FROM department ORDER BY code")).mappings()
     return [dict(r) for r in rows]
