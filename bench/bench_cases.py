@@ -217,11 +217,17 @@ def main() -> None:
     ap.add_argument("--open", type=int, default=100_000, help="open reports in street1's street")
     ap.add_argument("--quick", action="store_true", help="50,000 reports, 10,000 open")
     ap.add_argument("--requests", type=int, default=200, help="timed requests per row")
-    ap.add_argument("--reuse", action="store_true", help="keep the loaded scratch database")
+    ap.add_argument("--reuse", action="store_true", help="keep the loaded scratch database (migrated to the head)")
     args = ap.parse_args()
     if args.quick:
         args.reports, args.open, args.requests = 50_000, 10_000, 50
-    if not args.reuse:
+    if args.reuse:  # the loaded database, brought to the latest migration
+        from alembic import command
+
+        from service.cli import alembic_config
+
+        command.upgrade(alembic_config(OWNER), "heads")
+    else:
         print(f"loaded in {prepare(args.reports, args.open):.0f} s", flush=True)
     proc, base = start_app()
     try:
