@@ -217,7 +217,7 @@ def main() -> None:
     ap.add_argument("--open", type=int, default=100_000, help="open reports in street1's street")
     ap.add_argument("--quick", action="store_true", help="50,000 reports, 10,000 open")
     ap.add_argument("--requests", type=int, default=200, help="timed requests per row")
-    ap.add_argument("--reuse", action="store_true", help="keep the loaded scratch database (migrated to the head)")
+    ap.add_argument("--reuse", action="store_true", help="keep the loaded database (migrated)")
     args = ap.parse_args()
     if args.quick:
         args.reports, args.open, args.requests = 50_000, 10_000, 50

@@ -106,6 +106,11 @@ def prepare_database(reports: int, reuse: bool) -> None:
         with psycopg.connect(_libpq(owner)) as conn:
             (n,) = conn.execute("SELECT count(*) FROM report").fetchone()  # type: ignore[misc]
         if n >= reports:
+            from alembic import command
+
+            from service.cli import alembic_config
+
+            command.upgrade(alembic_config(owner), "heads")  # revisions added since the load
             print(f"reusing {DB} with {n:,} reports")
             return
     from alembic import command
