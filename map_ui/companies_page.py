@@ -15,7 +15,9 @@ _HEAD = (
     "<style>#grade-map{height:420px;background:#fff;border-radius:.4rem}"
     ".legend span{display:inline-block;width:1rem;height:1rem;margin:0 .2rem 0 .8rem;"
     "vertical-align:middle}label:has(#quarter){display:inline-flex}#quarter{width:8rem}"
-    "#decide{margin-left:1rem}</style>"
+    "#decide{margin-left:1rem}"
+    # the page's labels are display:block, which would override the hidden attribute
+    "#score-form label[hidden]{display:none}</style>"
 )
 
 

@@ -105,6 +105,7 @@ async function drawRegistry() {
 // the score sheet's item fed by the residents' surveys (service/domain/surveys.py FED_ITEM)
 const FED_ITEM = "owner_satisfaction";
 let surveyScore = null; // the score the chosen 小区's surveys give this quarter, or null
+let basisAsked = 0; // the latest look-up; an earlier answer arriving late is dropped
 
 async function showSurveyBasis() {
   const select = document.querySelector("#score-form select[name=residential_area]");
@@ -113,7 +114,9 @@ async function showSurveyBasis() {
   const override = document.getElementById("override");
   if (!input || !select.value) { return; }
   const query = new URLSearchParams({ residential_area: select.value, quarter: quarterInput.value });
+  const asked = ++basisAsked;
   const found = await getJSON("/api/assessments/satisfaction?" + query);
+  if (asked !== basisAsked) { return; } // another 小区 or quarter was chosen meanwhile
   override.checked = false;
   document.querySelector("#score-form input[name=satisfaction_reason]").value = "";
   surveyScore = found && found.responses ? found.score : null;
@@ -121,10 +124,13 @@ async function showSurveyBasis() {
     basis.textContent = `业主评价与满意度：${surveyScore} 分，依据 ${found.responses} 份问卷`
       + `（满意 ${found.satisfied}、基本满意 ${found.basically}、不满意 ${found.dissatisfied}）`;
     input.value = surveyScore;
+    input.dataset.fromSurveys = "1";
   } else {
     basis.textContent = found ? "本季度该小区没有满意度问卷，请人工评分“业主评价与满意度”"
       : "无法读取问卷情况";
-    input.value = "";
+    // clear a score the surveys filled in, never one typed by hand
+    if (input.dataset.fromSurveys) { input.value = ""; }
+    delete input.dataset.fromSurveys;
   }
   document.getElementById("override-box").hidden = surveyScore === null;
   applyOverride();
