@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
 Q = "2001Q1"  # earlier than any demo quarter: the grades made here never become current
 Q_OTHER = "2001Q2"
@@ -195,3 +196,26 @@ def test_without_surveys_staff_score_by_hand_and_later_answers_count_at_grading(
     assert r.status_code == 200, r.text
     grade = next(g for g in r.json()["grades"] if g["company_id"] == a["company"])
     assert float(grade["score"]) == _total(items, {**others, FED: 50.0})
+
+
+def test_the_table_refuses_an_override_without_a_reason(owner_engine, areas) -> None:
+    """The database holds the rule too (migration 026), whatever writes the row."""
+    a = areas["a"]
+    with owner_engine.connect() as conn:
+        for basis, responses, survey_score, reason in (
+            ("override", 3, 50, " "),  # an override needs a reason
+            ("surveys", 0, None, ""),  # from the surveys means answers were counted
+            ("manual", 2, None, ""),  # by hand means there were none
+        ):
+            with pytest.raises(IntegrityError):
+                with conn.begin():
+                    conn.execute(
+                        text(
+                            "INSERT INTO property_assessment (company_id, residential_area_id,"
+                            " quarter, scores, total, satisfaction_basis, survey_responses,"
+                            " survey_score, satisfaction_reason) VALUES (:c, :a, :q, '{}', 50,"
+                            " :b, :n, :s, :r)"
+                        ),
+                        {"c": a["company"], "a": a["id"], "q": Q_OTHER, "b": basis,
+                         "n": responses, "s": survey_score, "r": reason},
+                    )  # fmt: skip
