@@ -70,6 +70,22 @@ def parse_period(value: str) -> Period:
     return Period(value.strip(), start, end)
 
 
+def trend_labels(period: Period, count: int) -> list[str]:
+    """The labels of the `count` periods of the same kind ending with `period`, oldest first
+    ('2026Q4', 4 → 2026Q1 … 2026Q4; '2026-02', 3 → 2025-12, 2026-01, 2026-02)."""
+    found = PERIOD_RE.match(period.label)
+    if not found:
+        raise PeriodRefused(period.label)
+    year = int(found.group(1))
+    if found.group(2):
+        index, per_year, fmt = year * 12 + int(found.group(2)) - 1, 12, "{y}-{n:02d}"
+    else:
+        index, per_year, fmt = year * 4 + int(found.group(3)) - 1, 4, "{y}Q{n}"
+    return [
+        fmt.format(y=i // per_year, n=i % per_year + 1) for i in range(index - count + 1, index + 1)
+    ]
+
+
 @dataclass(frozen=True)
 class Counts:
     received: int

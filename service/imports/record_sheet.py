@@ -72,17 +72,23 @@ def _set(ws: Worksheet, row: int, col: int, value: Any) -> None:
 def table_workbook(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
     """A one-sheet workbook of a table (headers, then rows), cells written as `build_sheet`
     writes them: user text stays text, never a formula."""
+    return tables_workbook([(title, headers, rows)])
+
+
+def tables_workbook(tables: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    """A workbook of one sheet per (title, headers, rows), written as `table_workbook`."""
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
-    for col, header in enumerate(headers, start=1):
-        ws.cell(row=1, column=col, value=header)
-        ws.column_dimensions[get_column_letter(col)].width = max(8, len(header) * 2 + 2)
-    ws.freeze_panes = "A2"
-    for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(row, start=1):
-            _set(ws, r, col, value)
+    for index, (title, headers, rows) in enumerate(tables):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        assert ws is not None
+        ws.title = title[:31]
+        for col, header in enumerate(headers, start=1):
+            ws.cell(row=1, column=col, value=header)
+            ws.column_dimensions[get_column_letter(col)].width = max(8, len(header) * 2 + 2)
+        ws.freeze_panes = "A2"
+        for r, row in enumerate(rows, start=2):
+            for col, value in enumerate(row, start=1):
+                _set(ws, r, col, value)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

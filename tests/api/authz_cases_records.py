@@ -310,3 +310,9 @@ def _update_company(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.patch(
         f"/api/property-companies/{company}", json=body, headers=ctx.headers(role)
     )
+
+
+@case("GET", "/api/assessments/satisfaction", "object")
+def _satisfaction(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"residential_area": _code(ctx, target), "quarter": QUARTER}
+    return ctx.client.get("/api/assessments/satisfaction", params=params, headers=ctx.headers(role))

@@ -116,3 +116,9 @@ def _performance_csv(ctx: Ctx, role: str, target: str) -> httpx.Response:
     return ctx.client.get(
         "/api/performance/assessment.csv", params=params, headers=ctx.headers(role)
     )
+
+
+@case("GET", "/api/performance/trend", "self")
+def _performance_trend(ctx: Ctx, role: str, target: str) -> httpx.Response:
+    params = {"period": "2030Q3", "by": "street", "count": 2}
+    return ctx.client.get("/api/performance/trend", params=params, headers=ctx.headers(role))

@@ -149,10 +149,23 @@ def test_csv_and_refusals(client, auth_headers, fixture) -> None:
     r = client.get("/api/performance/assessment.xlsx", params={"period": "2021-02"},
                    headers=headers)  # fmt: skip
     assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX)
-    sheet = load_workbook(io.BytesIO(r.content)).active
+    book = load_workbook(io.BytesIO(r.content))
     cells = [["" if c is None else str(c) for c in row]
-             for row in sheet.iter_rows(values_only=True)]  # fmt: skip
-    assert cells[0] == rows[0] and sorted(cells[1:]) == sorted(rows[1:])  # the CSV's table
+             for row in book.worksheets[0].iter_rows(values_only=True)]  # fmt: skip
+    table = rows[: rows.index([])]  # the CSV's first section; the trend follows an empty line
+    assert cells[0] == table[0] and sorted(cells[1:]) == sorted(table[1:])  # the CSV's table
+    # the trend: a section of the CSV, the second sheet of the workbook
+    trend = rows[rows.index([]) + 1 :]
+    assert trend[0] == ["得分趋势（近 6 期）"]
+    assert trend[1][:4] == ["编码", "名称", "2020-09 得分", "2020-09 排名"]
+    assert trend[1][-2:] == ["2021-02 得分", "2021-02 排名"]
+    a_trend = next(row for row in trend[2:] if row[0] == fixture["A"])
+    assert a_trend[-2:] == ["77.5", "2"] and a_trend[2:4] == ["", ""]  # unscored in 2020-09
+    sheet2 = book.worksheets[1]
+    assert sheet2.title == "得分趋势"
+    cells2 = [["" if c is None else str(c) for c in row]
+              for row in sheet2.iter_rows(values_only=True)]  # fmt: skip
+    assert cells2[0] == trend[1] and sorted(cells2[1:]) == sorted(trend[2:])
     for bad in ("2021-13", "21Q1", "2021Q5", "last month"):
         r = client.get("/api/performance", params={"period": bad}, headers=headers)
         assert r.status_code == 422 and r.json()["detail"]["where"] == {"field": "period"}, bad
@@ -161,3 +174,59 @@ def test_csv_and_refusals(client, auth_headers, fixture) -> None:
     assert client.get(
         "/api/performance", params={"period": "2021-02"}, headers=auth_headers["worker1"]
     ).status_code == 403  # fmt: skip
+
+
+def _trend(client, headers, **params) -> dict:
+    r = client.get("/api/performance/trend", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_trend_is_the_single_periods_figures(client, auth_headers, fixture) -> None:
+    headers = auth_headers["district"]
+    for period, count, by, labels in (
+        ("2021-03", 3, "street", ["2021-01", "2021-02", "2021-03"]),
+        ("2021Q2", 2, "community", ["2021Q1", "2021Q2"]),
+        ("2021-02", 2, "department", ["2021-01", "2021-02"]),
+    ):
+        trend = _trend(client, headers, period=period, by=by, count=count)
+        assert trend["periods"] == labels and trend["by"] == by
+        for label in labels:
+            single = _units(client, headers, period=label, by=by)
+            assert {u["code"] for u in trend["units"]} == set(single)
+            for unit in trend["units"]:
+                point = next(p for p in unit["points"] if p["period"] == label)
+                one = single[unit["code"]]
+                assert (point["score"], point["rank"], point["received"]) == (
+                    one["score"],
+                    one["rank"],
+                    one["received"],
+                ), (label, unit["code"])
+    feb = _trend(client, headers, period="2021-03", by="street", count=3)
+    a = next(u for u in feb["units"] if u["code"] == fixture["A"])
+    assert [p["score"] for p in a["points"]] == [None, 77.5, 100.0]  # March: one case on time
+    # the latest period's ranking orders the units
+    assert feb["units"][0]["points"][-1]["rank"] == 1
+    # left out, the count follows the kind: 6 months or 4 quarters
+    assert len(_trend(client, headers, period="2021-02")["periods"]) == 6
+    assert _trend(client, headers, period="2021Q1")["periods"] == [
+        "2020Q2", "2020Q3", "2020Q4", "2021Q1"
+    ]  # fmt: skip
+
+
+def test_the_trend_keeps_the_jurisdiction_and_refuses_bad_input(
+    client, auth_headers, fixture
+) -> None:
+    mine = _trend(client, auth_headers["street1"], period="2021-02", by="street", count=2)
+    assert [u["code"] for u in mine["units"]] == [fixture["A"]]
+    assert [p["received"] for p in mine["units"][0]["points"]] == [0, 5]
+    theirs = _trend(client, auth_headers["street2"], period="2021-02", by="street", count=2)
+    assert [u["code"] for u in theirs["units"]] == [fixture["B"]]
+    headers = auth_headers["district"]
+    for params in ({"period": "2021-02", "count": 1}, {"period": "2021-02", "count": 13},
+                   {"period": "2021Q5"}, {"period": "2021-02", "by": "grid"}):  # fmt: skip
+        r = client.get("/api/performance/trend", params=params, headers=headers)
+        assert r.status_code == 422, params
+    r = client.get("/api/performance/trend", params={"period": "2021-02"},
+                   headers=auth_headers["worker1"])  # fmt: skip
+    assert r.status_code == 403

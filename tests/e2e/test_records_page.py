@@ -228,6 +228,10 @@ def test_companies_page_scoring_grading_and_grade_map(
     assert page.locator("#decide").count() == 0  # a community scores, the district grades
     page.fill("#quarter", quarter)
     page.dispatch_event("#quarter", "change")
+    # no survey answers in that quarter: the page says so and the item is scored by hand
+    page.wait_for_function(
+        "document.querySelector('#survey-basis').textContent.includes('没有满意度问卷')"
+    )
     for box in page.locator("#items input").all():
         box.fill("91")
     page.fill("#score-form textarea", "季度检查：保洁到位")

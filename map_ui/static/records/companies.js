@@ -102,6 +102,71 @@ async function drawRegistry() {
   }));
 }
 
+// the score sheet's item fed by the residents' surveys (service/domain/surveys.py FED_ITEM)
+const FED_ITEM = "owner_satisfaction";
+let surveyScore = null; // the score the chosen 小区's surveys give this quarter, or null
+let basisAsked = 0; // the latest look-up; an earlier answer arriving late is dropped
+
+async function showSurveyBasis() {
+  const select = document.querySelector("#score-form select[name=residential_area]");
+  const input = document.querySelector(`#score-form input[name=${FED_ITEM}]`);
+  const basis = document.getElementById("survey-basis");
+  const override = document.getElementById("override");
+  if (!input || !select.value) { return; }
+  const query = new URLSearchParams({ residential_area: select.value, quarter: quarterInput.value });
+  const asked = ++basisAsked;
+  const found = await getJSON("/api/assessments/satisfaction?" + query);
+  if (asked !== basisAsked) { return; } // another 小区 or quarter was chosen meanwhile
+  override.checked = false;
+  document.querySelector("#score-form input[name=satisfaction_reason]").value = "";
+  surveyScore = found && found.responses ? found.score : null;
+  if (surveyScore !== null) {
+    basis.textContent = `业主评价与满意度：${surveyScore} 分，依据 ${found.responses} 份问卷`
+      + `（满意 ${found.satisfied}、基本满意 ${found.basically}、不满意 ${found.dissatisfied}）`;
+    input.value = surveyScore;
+    input.dataset.fromSurveys = "1";
+  } else {
+    basis.textContent = found ? "本季度该小区没有满意度问卷，请人工评分“业主评价与满意度”"
+      : "无法读取问卷情况";
+    // clear a score the surveys filled in, never one typed by hand
+    if (input.dataset.fromSurveys) { input.value = ""; }
+    delete input.dataset.fromSurveys;
+  }
+  document.getElementById("override-box").hidden = surveyScore === null;
+  applyOverride();
+}
+
+function applyOverride() {
+  // with surveys the item is theirs unless staff choose to adjust it, giving a reason
+  const input = document.querySelector(`#score-form input[name=${FED_ITEM}]`);
+  const adjusting = document.getElementById("override").checked;
+  const reason = document.querySelector("#score-form input[name=satisfaction_reason]");
+  input.readOnly = surveyScore !== null && !adjusting;
+  if (surveyScore !== null && !adjusting) { input.value = surveyScore; }
+  document.getElementById("reason-box").hidden = surveyScore !== null && !adjusting;
+  document.getElementById("reason-label").textContent = surveyScore === null ? "评分说明（选填）" : "调整理由";
+  reason.required = surveyScore !== null && adjusting;
+}
+
+async function drawSheets() {
+  if (!config.canReadSheets) { return; }
+  const rows = (await getJSON("/api/assessments?quarter=" + encodeURIComponent(quarterInput.value))) || [];
+  const body = document.querySelector("#sheets tbody");
+  body.replaceChildren(...rows.map((r) => {
+    const tr = el("tr", { "data-area": r.residential_area });
+    const fed = r.scores[FED_ITEM];
+    for (const v of [r.residential_area_name, r.company, r.total, fed === undefined ? "—" : fed, r.satisfaction_zh]) {
+      tr.appendChild(el("td", {}, v));
+    }
+    return tr;
+  }));
+  if (!rows.length) {
+    const tr = el("tr");
+    tr.appendChild(el("td", { colspan: "5" }, "本季度暂无评分"));
+    body.appendChild(tr);
+  }
+}
+
 async function setUpScoring() {
   const [areas, items] = await Promise.all([
     getJSON("/api/residential-areas"), getJSON("/api/assessment-items")]);
@@ -116,6 +181,10 @@ async function setUpScoring() {
     label.appendChild(el("input", { type: "number", min: "0", max: "100", step: "0.1", name: item.code, required: "" }));
     box.appendChild(label);
   }
+  select.addEventListener("change", showSurveyBasis);
+  quarterInput.addEventListener("change", showSurveyBasis);
+  document.getElementById("override").addEventListener("change", applyOverride);
+  await showSurveyBasis();
   document.getElementById("score-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -124,11 +193,14 @@ async function setUpScoring() {
     const answer = await post("/api/assessments", {
       residential_area: select.value, quarter: quarterInput.value, scores,
       evidence: form.elements.evidence.value,
+      satisfaction_reason: form.elements.satisfaction_reason.value,
     });
     const msg = document.getElementById("score-msg");
-    msg.textContent = answer.ok ? `已提交：${answer.body.company} 得分 ${answer.body.total}`
+    msg.textContent = answer.ok
+      ? `已提交：${answer.body.company} 得分 ${answer.body.total}` + (answer.body.satisfaction_zh ? `（业主评价与满意度 ${answer.body.satisfaction_score} 分，${answer.body.satisfaction_zh}）` : "")
       : (answer.body.detail && answer.body.detail.message_zh) || "提交失败";
     msg.className = answer.ok ? "msg ok" : "msg error";
+    if (answer.ok) { await drawSheets(); }
   });
 }
 
@@ -143,9 +215,11 @@ if (config.canDecide) {
   });
 }
 quarterInput.addEventListener("change", drawQuarter);
+quarterInput.addEventListener("change", drawSheets);
 if (config.canAssess) { setUpScoring(); }
 /** The grade map once drawn (`import('/static/records/companies.js').then((m) => m.ready)`). */
 export const ready = drawMap();
 drawStats();
 drawQuarter();
 drawRegistry();
+drawSheets();

@@ -23,10 +23,11 @@ from service.domain.performance import (
     rank,
     rates,
     score,
+    trend_labels,
 )
 from service.domain.principal import Principal
 from service.errors import ValidationFailed
-from service.imports.record_sheet import table_workbook
+from service.imports.record_sheet import tables_workbook
 from service.settings import Settings
 
 router = APIRouter(prefix="/api/performance", tags=["residents"])
@@ -86,6 +87,76 @@ def assess(
     }
 
 
+TREND_DEFAULT = {"month": 6, "quarter": 4}  # the last half year either way
+CountQuery = Annotated[
+    int | None,
+    Query(ge=2, le=12, description="periods ending with `period` (default 6 months, 4 quarters)"),
+]
+
+
+def default_count(period: str) -> int:
+    return TREND_DEFAULT["quarter" if "Q" in period.upper() else "month"]
+
+
+def assess_trend(
+    session: Session, settings: Settings, me: Principal, scope: str, period: str, by: str,
+    district: str | None, count: int | None = None, current: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Each unit's score and rank over the `count` periods of the same kind ending with
+    `period`: the single-period assessment (`assess`: the same reach, weights and counting
+    function) once per period; `current`, when the caller has `period`'s already, is reused."""
+    try:
+        found = parse_period(period)
+    except PeriodRefused as refused:
+        raise ValidationFailed(
+            str(refused), message_zh=refused.message_zh, where={"field": "period"}
+        ) from None
+    labels = []
+    for label in trend_labels(found, count or default_count(period)):
+        try:
+            parse_period(label)
+        except PeriodRefused:
+            continue  # before 2000: nothing to show
+        labels.append(label)
+    per_period = []
+    for label in labels:
+        if current is not None and label == found.label:
+            per_period.append(current)
+        else:
+            per_period.append(assess(session, settings, me, scope, label, by, district))
+    units: dict[str, dict[str, Any]] = {}
+    for assessed in per_period:
+        for u in assessed["units"]:
+            unit = units.setdefault(u["code"], {"code": u["code"], "name": u["name"], "points": []})
+            unit["points"].append({"period": assessed["period"], "score": u["score"],
+                                   "rank": u["rank"], "received": u["received"]})  # fmt: skip
+    latest = {u["code"]: i for i, u in enumerate(per_period[-1]["units"])}
+    return {
+        "period": found.label,
+        "by": by,
+        "periods": labels,
+        "weights": settings.assessment.weights,
+        # in the latest period's order (by rank); a unit gone since then last
+        "units": sorted(units.values(), key=lambda u: (latest.get(u["code"], 10**6), u["code"])),
+    }
+
+
+@router.get(
+    "/trend", summary="Each unit's score and rank over the last periods (months or quarters)"
+)
+def read_trend(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    me: Reader,
+    period: PeriodQuery,
+    by: By = "street",
+    count: CountQuery = None,
+    district: DistrictQuery = None,
+) -> dict[str, Any]:
+    return assess_trend(session, settings, me, request.state.scope, period, by, district, count)
+
+
 @router.get("", summary="Assessment per street, community or department for a month/quarter")
 def read_assessment(
     request: Request,
@@ -122,7 +193,30 @@ def table_rows(found: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-@router.get("/assessment.csv", summary="The assessment as CSV (UTF-8 with BOM, for Excel)")
+def trend_table(trend: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The trend as a table: code and name, then score and rank per period."""
+    header = ["编码", "名称"]
+    for label in trend["periods"]:
+        header += [f"{label} 得分", f"{label} 排名"]
+    rows = []
+    for u in trend["units"]:
+        by_period = {p["period"]: p for p in u["points"]}
+        row: list[Any] = [u["code"], _name(u["name"])]
+        for label in trend["periods"]:
+            p = by_period.get(label)
+            row += (
+                ["", ""]
+                if p is None
+                else ["" if p["score"] is None else f"{p['score']:.1f}", p["rank"] or ""]
+            )
+        rows.append(row)
+    return header, rows
+
+
+@router.get(
+    "/assessment.csv",
+    summary="The assessment as CSV (UTF-8 with BOM, for Excel), then the trend as a section",
+)
 def download_assessment(
     request: Request,
     session: SessionDep,
@@ -133,10 +227,16 @@ def download_assessment(
     district: DistrictQuery = None,
 ) -> Response:
     found = assess(session, settings, me, request.state.scope, period, by, district)
+    trend = assess_trend(
+        session, settings, me, request.state.scope, period, by, district, current=found
+    )
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     writer.writerows(table_rows(found))
+    # a second section after an empty line: the score and rank over the last periods
+    header, rows = trend_table(trend)
+    writer.writerows([[], [f"得分趋势（近 {len(trend['periods'])} 期）"], header, *rows])
     filename = f"assessment-{by}-{found['period']}.csv"
     return Response(
         ("\ufeff" + buf.getvalue()).encode("utf-8"),
@@ -147,7 +247,7 @@ def download_assessment(
 
 @router.get(
     "/assessment.xlsx",
-    summary="The assessment as an Excel workbook (the CSV's columns)",
+    summary="The assessment as an Excel workbook (the CSV's columns; the trend a second sheet)",
     response_class=Response,
     responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
 )
@@ -161,7 +261,13 @@ def download_assessment_xlsx(
     district: DistrictQuery = None,
 ) -> Response:
     found = assess(session, settings, me, request.state.scope, period, by, district)
-    data = table_workbook(f"绩效考核 {found['period']}", CSV_HEADER, table_rows(found))
+    trend = assess_trend(
+        session, settings, me, request.state.scope, period, by, district, current=found
+    )
+    data = tables_workbook([
+        (f"绩效考核 {found['period']}", CSV_HEADER, table_rows(found)),
+        ("得分趋势", *trend_table(trend)),
+    ])  # fmt: skip
     filename = f"assessment-{by}-{found['period']}.xlsx"
     return Response(
         data,

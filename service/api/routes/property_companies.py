@@ -15,6 +15,7 @@ from service.api.schemas import StrictModel
 from service.db.repositories import assessments as sheets_repo
 from service.db.repositories import companies as repo
 from service.db.repositories import records as records_repo
+from service.db.repositories import surveys as surveys_repo
 from service.domain.assessment import (
     LIST_ZH,
     GradeFloors,
@@ -24,7 +25,9 @@ from service.domain.assessment import (
     list_kind_for_grade,
     weighted_total,
 )
+from service.domain.policy import scope_for
 from service.domain.principal import Principal
+from service.domain.surveys import FED_ITEM, Settled, retaken, settle_item
 from service.errors import ValidationFailed
 from service.settings import Settings
 
@@ -60,8 +63,12 @@ class CompanyUpdate(StrictModel):
 class SheetIn(StrictModel):
     residential_area: str = Field(pattern=r"^[0-9]{12}R[0-9]{3}$")
     quarter: str = Field(pattern=QUARTER)
+    # owner_satisfaction may be left out: it is taken from the 小区's surveys of the quarter
     scores: dict[Annotated[str, Field(max_length=40)], float | int] = Field(max_length=50)
     evidence: str = Field("", max_length=4000)
+    # why owner_satisfaction differs from the surveys' score (required then), or a note on a
+    # hand score when nobody answered
+    satisfaction_reason: str = Field("", max_length=500)
 
 
 class ItemIn(StrictModel):
@@ -104,12 +111,12 @@ def companies_page(
 ) -> HTMLResponse:
     from map_ui.companies_page import render_companies_page
     from service.domain.assessment import quarter_of
-    from service.domain.policy import scope_for
 
     today = settings.policy.reference_date or date.today()
     html = render_companies_page(
         quarter=sheets_repo.latest_quarter(session) or quarter_of(today),
         can_assess=scope_for(me, "assessment:write") is not None,
+        can_read_sheets=scope_for(me, "assessment:read") is not None,
         can_decide=scope_for(me, "grade:decide") is not None,
         shell=(
             head_tags("物业服务企业考核") + basemap_tag(settings.maps.base_map().for_page()),
@@ -183,36 +190,130 @@ def replace_items(session: SessionDep, me: Decider, body: ItemsIn) -> list[dict[
     return list_items(session, me)
 
 
+def _scored_area(request: Request, session: Any, me: Principal, code: str) -> dict[str, Any]:
+    """The 小区's record in the caller's reach (404 outside), with a company to assess."""
+    record = records_repo.get_record(session, me, request.state.scope, code)
+    if record["property_company_id"] is None:
+        raise ValidationFailed(
+            f"{code} has no property company to assess",
+            message_zh="该小区没有物业服务企业，无法考核",
+            where={"residential_area": code},
+        )
+    return record
+
+
+def _refused(exc: ScoreError) -> ValidationFailed:
+    return ValidationFailed(
+        exc.message, message_zh=exc.message_zh, where={"field": "scores", "item": exc.item}
+    )
+
+
+def basis_zh(sheet: dict[str, Any]) -> str:
+    """How a sheet's owner-satisfaction score came about, in words for the page."""
+    basis, n = sheet.get("satisfaction_basis"), sheet.get("survey_responses")
+    reason = sheet.get("satisfaction_reason") or ""
+    if basis == "surveys":
+        return f"依据 {n} 份问卷"
+    if basis == "override":
+        return f"人工调整（问卷 {float(sheet['survey_score']):.1f} 分，依据 {n} 份问卷）：{reason}"
+    if basis == "manual":
+        return "本季度无问卷，人工评分" + (f"：{reason}" if reason else "")
+    return "人工评分（问卷接入前）"
+
+
+@router.get(
+    "/api/assessments/satisfaction",
+    summary="The 小区's surveys of the quarter and the owner-satisfaction score they give",
+)
+def satisfaction_basis(
+    request: Request,
+    session: SessionDep,
+    me: Assessor,
+    residential_area: Annotated[str, Query(pattern=r"^[0-9]{12}R[0-9]{3}$")],
+    quarter: Annotated[str, Query(pattern=QUARTER)],
+) -> dict[str, Any]:
+    record = _scored_area(request, session, me, residential_area)
+    found = surveys_repo.area_tallies(session, [record["id"]], quarter)[record["id"]]
+    return {
+        "residential_area": residential_area,
+        "quarter": quarter,
+        "item": FED_ITEM,
+        "responses": found.responses,
+        "satisfied": found.satisfied,
+        "basically": found.basically,
+        "dissatisfied": found.dissatisfied,
+        "score": found.suggested_score,
+        "basis_zh": (
+            f"依据 {found.responses} 份问卷" if found.responses else "本季度该小区没有满意度问卷"
+        ),
+    }
+
+
 @router.post("/api/assessments", status_code=201, summary="Score the company serving a 小区")
 def save_sheet(
     request: Request, session: SessionDep, me: Assessor, body: SheetIn
 ) -> dict[str, Any]:
-    record = records_repo.get_record(session, me, request.state.scope, body.residential_area)
-    company_id = record["property_company_id"]
-    if company_id is None:
-        raise ValidationFailed(
-            f"{body.residential_area} has no property company to assess",
-            message_zh="该小区没有物业服务企业，无法考核",
-            where={"residential_area": body.residential_area},
-        )
+    record = _scored_area(request, session, me, body.residential_area)
+    items = sheets_repo.items(session)
+    scores: dict[str, Any] = dict(body.scores)
+    settled: Settled | None = None
     try:
-        total = weighted_total(sheets_repo.items(session), body.scores)
+        if FED_ITEM in {i.code for i in items}:
+            found = surveys_repo.area_tallies(session, [record["id"]], body.quarter)
+            given = scores.get(FED_ITEM)
+            settled = settle_item(found[record["id"]], given, body.satisfaction_reason)
+            scores[FED_ITEM] = settled.score
+        total = weighted_total(items, scores)
     except ScoreError as exc:
-        raise ValidationFailed(
-            exc.message, message_zh=exc.message_zh, where={"field": "scores", "item": exc.item}
-        ) from None
+        raise _refused(exc) from None
     sheet_id = sheets_repo.save_sheet(
         session,
-        company_id=int(company_id),
+        company_id=int(record["property_company_id"]),
         area_id=record["id"],
         quarter=body.quarter,
-        scores=body.scores,
+        scores=scores,
         total=total,
         evidence=body.evidence,
         by=me.id,
+        satisfaction=settled,
     )
     audit_note(request, object_type="property_assessment", object_id=sheet_id)
-    return {"id": sheet_id, "company": record["property_company"], "total": float(total)}
+    answer: dict[str, Any] = {
+        "id": sheet_id, "company": record["property_company"], "total": float(total),
+    }  # fmt: skip
+    if settled is not None:
+        answer.update(
+            satisfaction_score=settled.score, satisfaction_basis=settled.basis,
+            survey_responses=settled.responses, survey_score=settled.survey_score,
+            satisfaction_reason=settled.reason,
+        )  # fmt: skip
+        answer["satisfaction_zh"] = basis_zh(answer)
+    return answer
+
+
+def _with_current_surveys(
+    session: Any, found: list[dict[str, Any]], quarter: str
+) -> list[dict[str, Any]]:
+    """Each sheet with the fed item retaken from the surveys as they stand (`retaken` says
+    whether that changed it), so a sheet saved before answers came in is graded on them."""
+    items = sheets_repo.items(session)
+    tallies = surveys_repo.area_tallies(
+        session, sorted({int(f["residential_area_id"]) for f in found}), quarter
+    )
+    out = []
+    for sheet in found:
+        tally_now = tallies[int(sheet["residential_area_id"])]
+        changed = retaken(items, sheet["scores"], sheet["satisfaction_basis"], tally_now)
+        row = {**sheet, "retaken": changed is not None}
+        if changed is not None:
+            row.update(
+                scores=changed[0], total=changed[1], satisfaction_basis="surveys",
+                survey_responses=tally_now.responses, survey_score=tally_now.suggested_score,
+                satisfaction_reason="",
+            )  # fmt: skip
+        row["satisfaction_zh"] = basis_zh(row)
+        out.append(row)
+    return out
 
 
 @router.get("/api/assessments", summary="The quarter's score sheets in the jurisdiction")
@@ -222,7 +323,11 @@ def list_sheets(
     me: SheetReader,
     quarter: Annotated[str, Query(pattern=QUARTER)],
 ) -> list[dict[str, Any]]:
-    return sheets_repo.sheets(session, me, request.state.scope, quarter)
+    found = sheets_repo.sheets(session, me, request.state.scope, quarter)
+    if scope_for(me, "survey:read") is None:
+        # a planner reads the sheets but not the answers: the saved basis only
+        return [{**f, "retaken": False, "satisfaction_zh": basis_zh(f)} for f in found]
+    return _with_current_surveys(session, found, quarter)
 
 
 @router.post("/api/company-grades/{quarter}", summary="Combine the quarter's sheets into grades")
@@ -236,7 +341,8 @@ def decide_grades(
             message_zh=f"{quarter} 还没有任何考核评分",
             where={"quarter": quarter},
         )
-    graded = combine(found, floors(settings))
+    # graded on the surveys as they stand at grading (a district bureau reads its district's)
+    graded = combine(_with_current_surveys(session, found, quarter), floors(settings))
     sheets_repo.save_grades(session, quarter, graded, me.id)
     for row in graded:
         # a grade replaces what the previous quarter's grade put on the lists

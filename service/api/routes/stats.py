@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import SessionDep, SettingsDep, require, require_page
 from service.api.pages.shell import head_tags, header_html, load_shell
-from service.api.routes.performance import assess
+from service.api.routes.performance import assess, assess_trend
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
 from service.errors import ValidationFailed
@@ -94,10 +94,12 @@ def _performance_section(
     chosen = (period or "").strip()[:20] or settings.policy.today().strftime("%Y-%m")
     try:
         found = assess(session, settings, me, perf_scope, chosen, by, None)
+        # the last 6 months or 4 quarters, this period's figures reused
+        trend = assess_trend(session, settings, me, perf_scope, chosen, by, None, current=found)
     except ValidationFailed as refused:
         return performance_html(None, level=level, period=chosen, by=by,
                                 error=refused.message_zh or refused.message)  # fmt: skip
-    return performance_html(found, level=level, period=chosen, by=by)
+    return performance_html(found, level=level, period=chosen, by=by, trend=trend)
 
 
 @router.get("/stats", response_class=HTMLResponse, include_in_schema=False)

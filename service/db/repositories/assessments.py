@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from service.db.jurisdiction import area_clause, compile_clause
 from service.domain.assessment import Item
 from service.domain.principal import Principal
+from service.domain.surveys import Settled
 
 
 def items(session: Session) -> list[Item]:
@@ -50,16 +51,24 @@ def save_sheet(
     total: Decimal,
     evidence: str,
     by: int,
+    satisfaction: Settled | None = None,
 ) -> int:
-    """One 小区's sheet for a quarter (a later sheet for the same 小区 replaces the earlier)."""
+    """One 小区's sheet for a quarter (a later sheet for the same 小区 replaces the earlier),
+    with where its owner-satisfaction score came from (None: the item is not on the sheet)."""
     return int(
         session.execute(
             text(
                 "INSERT INTO property_assessment (company_id, residential_area_id, quarter,"
-                " scores, total, evidence, assessed_by) VALUES (:c, :a, :q, CAST(:s AS jsonb),"
-                " :t, :e, :by) ON CONFLICT (company_id, residential_area_id, quarter) DO UPDATE"
+                " scores, total, evidence, assessed_by, satisfaction_basis, survey_responses,"
+                " survey_score, satisfaction_reason) VALUES (:c, :a, :q, CAST(:s AS jsonb),"
+                " :t, :e, :by, :basis, :responses, :survey_score, :reason)"
+                " ON CONFLICT (company_id, residential_area_id, quarter) DO UPDATE"
                 " SET scores = EXCLUDED.scores, total = EXCLUDED.total,"
                 " evidence = EXCLUDED.evidence, assessed_by = EXCLUDED.assessed_by,"
+                " satisfaction_basis = EXCLUDED.satisfaction_basis,"
+                " survey_responses = EXCLUDED.survey_responses,"
+                " survey_score = EXCLUDED.survey_score,"
+                " satisfaction_reason = EXCLUDED.satisfaction_reason,"
                 " assessed_at = now() RETURNING id"
             ),
             {
@@ -70,6 +79,10 @@ def save_sheet(
                 "t": total,
                 "e": evidence,
                 "by": by,
+                "basis": satisfaction.basis if satisfaction else None,
+                "responses": satisfaction.responses if satisfaction else None,
+                "survey_score": satisfaction.survey_score if satisfaction else None,
+                "reason": satisfaction.reason if satisfaction else "",
             },
         ).scalar_one()
     )
@@ -101,7 +114,9 @@ _SHEETS = """
 SELECT * FROM (
   SELECT p.id, p.company_id, co.name AS company, r.code AS residential_area,
          r.name AS residential_area_name, p.quarter, p.scores, p.total, p.evidence,
-         p.assessed_at, s.district_id, c.street_id, c.id AS community_id,
+         p.assessed_at, p.satisfaction_basis, p.survey_responses, p.survey_score,
+         p.satisfaction_reason, p.residential_area_id,
+         s.district_id, c.street_id, c.id AS community_id,
          coalesce(nullif(u.display_name, ''), u.username) AS assessed_by
   FROM property_assessment p
   JOIN property_company co ON co.id = p.company_id

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.domain.principal import Principal
+from service.domain.surveys import Tally, tally
 
 _AREA_FROM = """
   FROM residential_area a JOIN community c ON c.id = a.community_id
@@ -161,6 +162,23 @@ def quarter_tallies(
         {**params, "quarter": quarter, "street": street, "area": area},
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def area_tallies(session: Session, area_ids: list[int], quarter: str) -> dict[int, Tally]:
+    """The quarter's overall answers per 小区 (by id) that the caller may read: row-level
+    security leaves out what the caller's area does not cover, as everywhere else."""
+    rows = session.execute(
+        text(
+            "SELECT residential_area_id, overall, count(*) FROM satisfaction_survey"
+            " WHERE residential_area_id = ANY(:ids) AND quarter = :quarter"
+            " GROUP BY residential_area_id, overall"
+        ),
+        {"ids": area_ids, "quarter": quarter},
+    )
+    answers: dict[int, list[str]] = {i: [] for i in area_ids}
+    for area_id, overall, n in rows:
+        answers[int(area_id)].extend([overall] * int(n))
+    return {i: tally(a) for i, a in answers.items()}
 
 
 def current_quarter(session: Session) -> str:
