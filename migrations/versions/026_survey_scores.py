@@ -12,13 +12,13 @@ surveys of the 小区 in that quarter. The sheet keeps the basis beside the scor
   manual score.
 
 Revision ID: 026_survey_scores
-Revises: 024_assessment_speed
+Revises: 025_assessment_rollup
 """
 
 from alembic import op
 
 revision = "026_survey_scores"
-down_revision = "024_assessment_speed"
+down_revision = "025_assessment_rollup"
 branch_labels = None
 depends_on = None
 
