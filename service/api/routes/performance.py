@@ -201,7 +201,7 @@ def trend_table(trend: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     rows = []
     for u in trend["units"]:
         by_period = {p["period"]: p for p in u["points"]}
-        row: list[Any] = [u["code"], _name(u["name"])]
+        row: list[Any] = [u["code"], formula_guarded(u["name"])]
         for label in trend["periods"]:
             p = by_period.get(label)
             row += (
