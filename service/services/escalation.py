@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 
 from service.db.async_pool import libpq_conninfo
 from service.db.repositories.escalation import compact_case_tally, escalate_overdue
+from service.db.repositories.partitions import ensure as ensure_partitions
 from service.metrics import ESCALATED_REPORTS, ESCALATION_PASSES
 from service.settings import Settings
 
@@ -35,6 +36,10 @@ def run_escalation(settings: Settings, now: datetime | None = None) -> int:
             moved = escalate_overdue(conn, now)
         with engine.begin() as conn:
             compact_case_tally(conn)
+        # next months' partitions exist long before a report is filed in them (a no-op
+        # when they do; docs/scale.md)
+        with engine.begin() as conn:
+            ensure_partitions(conn, 3)
         return moved
     finally:
         engine.dispose()
