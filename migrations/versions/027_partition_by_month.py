@@ -9,9 +9,11 @@
   where it was missing; a BEFORE INSERT trigger fills both from the report (or the actor).
 - report_key (id, created_at, district_id, external_ref): one row per report, kept by a
   trigger on report. It keeps a report id unique across months (the filing function's
-  idempotent ON CONFLICT relies on it), the foreign keys that pointed at report(id) point at
-  report_key(id) instead (same names, same NO ACTION behaviour), and (district_id,
-  external_ref) stays unique there. Why this and not composite keys: docs/scale.md.
+  idempotent ON CONFLICT relies on it: it now sets wangge.report_id_conflict = 'skip' around
+  its INSERT so the trigger skips a known id instead of refusing it), the foreign keys that
+  pointed at report(id) point at report_key(id) instead (same names, same NO ACTION
+  behaviour), and (district_id, external_ref) stays unique there. Why this and not composite
+  keys: docs/scale.md.
 - Each table is rebuilt from what the catalogue says it has: columns, checks, defaults and
   identity by LIKE; indexes, triggers, row-level security policies (its own and those of other
   tables that read it), grants and foreign keys re-created from their definitions. Rows are
@@ -35,11 +37,14 @@ depends_on = None
 
 PINS = {
     "wangge_ensure_partitions": "9d995670d891",
-    "wangge_report_key": "386feaf64e84",
+    "wangge_report_key": "4b08ddf3d17b",
+    "wangge_file_report": "902323538d5f",
     "wangge_fill_district": "35c602d3fc72",
 }
 TABLES = (("report", "created_at"), ("report_event", "created_at"), ("audit_log", "at"))
 MONTHS_AHEAD = 3
+# wangge_file_report as before this migration (its INSERT without the report_key flag)
+FILE_REPORT_BEFORE = "172e108b4049"
 NEW_TRIGGERS = ("report_key_sync", "report_event_fill_district", "audit_log_fill_district")
 
 
@@ -348,3 +353,4 @@ def downgrade() -> None:
         DROP FUNCTION IF EXISTS wangge_fill_district();
         """
     )
+    op.execute(function_sql("wangge_file_report", FILE_REPORT_BEFORE))

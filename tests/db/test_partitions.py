@@ -278,7 +278,8 @@ def test_orphans_duplicate_ids_and_refs_are_refused(owner_engine) -> None:  # ty
         rid = uuid.uuid4()
         assert _one_report(conn, rid, "2026-01-05 00:00+00", ref="R-17") == 1
         # the same id in another month is not a second report
-        assert _one_report(conn, rid, "2025-11-05 00:00+00") == 0
+        with pytest.raises(Exception, match="report_pkey"), conn.begin_nested():
+            _one_report(conn, rid, "2025-11-05 00:00+00")
         assert (
             conn.execute(text("SELECT count(*) FROM report WHERE id = :id"), {"id": rid}).scalar()
             == 1

@@ -3,8 +3,10 @@ SECURITY DEFINER SET search_path = public, pg_temp AS $$
 -- report is partitioned by month, so its primary key is (id, created_at): report_key keeps
 -- one row per report id, which is what makes an id unique across months, what the other
 -- tables' foreign keys point at, and where (district_id, external_ref) stays unique.
--- BEFORE INSERT: a second row under a known id is skipped (the filing function's
--- ON CONFLICT ... DO NOTHING then reads the earlier report, as before partitioning).
+-- BEFORE INSERT: a second row under a known id is refused as a primary key would refuse it,
+-- or skipped when the filing function asked for it (wangge.report_id_conflict = 'skip', set
+-- around its INSERT ... ON CONFLICT DO NOTHING): it then reads the earlier report and answers
+-- replay or conflict, as before partitioning.
 -- BEFORE DELETE: the key goes with the report; a row still pointing at it refuses the delete
 -- at the end of the statement (NO ACTION), and a row moved to another month's partition
 -- (DELETE + INSERT inside one UPDATE) puts its key back before that check.
@@ -17,7 +19,12 @@ BEGIN
     ON CONFLICT (id) DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
-      RETURN NULL;
+      IF current_setting('wangge.report_id_conflict', true) = 'skip' THEN
+        RETURN NULL;
+      END IF;
+      RAISE EXCEPTION 'duplicate key value violates unique constraint "report_pkey"'
+        USING ERRCODE = '23505', CONSTRAINT = 'report_pkey', TABLE = 'report',
+              DETAIL = format('Key (id)=(%s) already exists.', NEW.id);
     END IF;
     RETURN NEW;
   ELSIF TG_OP = 'UPDATE' THEN
