@@ -59,7 +59,7 @@ SELECT gen_random_uuid(), t.geom, t.accuracy_m, t.category_code, '规模 ' || g,
   at + interval '2 days'
 FROM generate_series(%(first)s, %(last)s) g CROSS JOIN n JOIN tpl t ON t.k = g %% n.c
 CROSS JOIN LATERAL (SELECT date_trunc('month', now()) - interval '23 months'
-  + ((g * 7919) %% 729) * interval '1 day' + (g %% 86400) * interval '1 second' AS at) a
+  + ((g::bigint * 7919) %% 729) * interval '1 day' + (g %% 86400) * interval '1 second' AS at) a
 """
 
 
