@@ -1,6 +1,6 @@
 """`wangge`: the operator's command line, one Typer sub-app per module of this package.
 
-`db`, `demo`, `users`, `grids` and `open311` are command groups; `export`, `import`,
+`db`, `demo`, `users`, `grids`, `open311` and `partitions` are command groups; `export`, `import`,
 `escalate`, `backup`, `restore`, `serve`, `scheduler` and `check-settings` are top-level
 commands, merged in from their modules' apps.
 """
@@ -13,7 +13,19 @@ import psycopg
 import typer
 from sqlalchemy.exc import OperationalError
 
-from service.cli import db, demo, exports, grids, open311, ops, reports, serve, settings, users
+from service.cli import (
+    db,
+    demo,
+    exports,
+    grids,
+    open311,
+    ops,
+    partitions,
+    reports,
+    serve,
+    settings,
+    users,
+)
 from service.cli.db import alembic_config
 from service.settings import InvalidSettings
 
@@ -25,6 +37,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(users.app, name="users")
 app.add_typer(grids.app, name="grids")
 app.add_typer(open311.app, name="open311")
+app.add_typer(partitions.app, name="partitions")
 app.add_typer(reports.app)
 app.add_typer(exports.app)
 app.add_typer(ops.app)

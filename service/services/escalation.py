@@ -22,6 +22,7 @@ from service.db.repositories.escalation import (
     compact_case_tally,
     escalate_overdue,
 )
+from service.db.repositories.partitions import ensure as ensure_partitions
 from service.metrics import ESCALATED_REPORTS, ESCALATION_PASSES
 from service.settings import Settings
 
@@ -47,6 +48,10 @@ def run_escalation(settings: Settings, now: datetime | None = None) -> int:
             compact_case_tally(conn)
         with engine.begin() as conn:
             compact_assessment_tally(conn)
+        # next months' partitions exist long before a report is filed in them (a no-op
+        # when they do; docs/scale.md)
+        with engine.begin() as conn:
+            ensure_partitions(conn, 3)
         return moved
     finally:
         engine.dispose()

@@ -91,6 +91,9 @@ BEGIN
   IF cat.dep_id IS NOT NULL AND loc.dis_id IS NOT NULL AND (p_patrol_id IS NULL
       OR EXISTS (SELECT 1 FROM patrol pa WHERE pa.id = p_patrol_id AND pa.worker_id = me.id))
   THEN
+    -- report is partitioned by month (migration 027): ids are unique through report_key,
+    -- whose trigger skips a known id only when asked, as ON CONFLICT DO NOTHING did
+    PERFORM set_config('wangge.report_id_conflict', 'skip', true);
     INSERT INTO report AS n (id, geom, accuracy_m, coordinate_system, placed_by_hand,
       category_code, description, reporter_id, patrol_id, grid_cell_id, residential_area_id,
       community_id, street_id, district_id, department_id, deadline_at, content_hash)
@@ -105,6 +108,7 @@ BEGIN
       VALUES (r.id, NULL, 'reported', me.id, '', r.street_id, r.district_id);
       outcome := 'created';
     END IF;
+    PERFORM set_config('wangge.report_id_conflict', '', true);  -- after FOUND was read
   END IF;
 
   IF outcome IS NULL THEN
