@@ -40,6 +40,7 @@ PINS = {
     "wangge_report_key": "4b08ddf3d17b",
     "wangge_file_report": "902323538d5f",
     "wangge_fill_district": "35c602d3fc72",
+    "wangge_tally_forget": "1437ba862594",
 }
 TABLES = (("report", "created_at"), ("report_event", "created_at"), ("audit_log", "at"))
 MONTHS_AHEAD = 3
@@ -268,6 +269,8 @@ def _repoint(table_from: str, table_to: str) -> None:
 def upgrade() -> None:
     for name, pin in PINS.items():
         op.execute(function_sql(name, pin))
+    # only `wangge partitions detach`, as the owner, takes a month out of the roll-ups
+    op.execute("REVOKE EXECUTE ON FUNCTION wangge_tally_forget(regclass) FROM PUBLIC")
     op.execute(
         """
         ALTER TABLE audit_log ADD COLUMN district_id integer REFERENCES district(id);
@@ -351,6 +354,7 @@ def downgrade() -> None:
         DROP FUNCTION IF EXISTS wangge_ensure_partitions(integer);
         DROP FUNCTION IF EXISTS wangge_report_key();
         DROP FUNCTION IF EXISTS wangge_fill_district();
+        DROP FUNCTION IF EXISTS wangge_tally_forget(regclass);
         """
     )
     op.execute(function_sql("wangge_file_report", FILE_REPORT_BEFORE))

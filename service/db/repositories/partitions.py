@@ -131,6 +131,11 @@ def detach(engine: Engine, before: date) -> list[str]:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL lock_timeout = '10s'"))
             conn.execute(text(f'ALTER TABLE public."{table}" DETACH PARTITION public."{name}"'))
+            if table == "report":  # its reports leave the queue counts and the assessment too
+                conn.execute(
+                    text("SELECT wangge_tally_forget(CAST(:p AS regclass))"),
+                    {"p": f'public."{name}"'},
+                )
             conn.execute(text(f'ALTER TABLE public."{name}" SET SCHEMA {ARCHIVE_SCHEMA}'))
             conn.execute(text(f'REVOKE ALL ON {ARCHIVE_SCHEMA}."{name}" FROM PUBLIC'))
         done.append(name)
