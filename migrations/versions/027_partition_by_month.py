@@ -331,6 +331,9 @@ def upgrade() -> None:
         END $$;
         """
     )
+    # the rebuilt tables start without statistics, and autovacuum never analyzes a
+    # partitioned parent itself: the planner gets them now rather than guessing
+    op.execute("ANALYZE report, report_event, audit_log, report_key")
 
 
 def downgrade() -> None:
@@ -358,3 +361,4 @@ def downgrade() -> None:
         """
     )
     op.execute(function_sql("wangge_file_report", FILE_REPORT_BEFORE))
+    op.execute("ANALYZE report, report_event, audit_log")
