@@ -1,4 +1,4 @@
-"""Score sheets keep where their owner-satisfaction score came from (issue 19).
+"""Score sheets keep where their owner-satisfaction score came from.
 
 The 业主评价与满意度 item of a quarterly score sheet takes its score from the satisfaction
 surveys of the 小区 in that quarter. The sheet keeps the basis beside the scores:

@@ -1,4 +1,4 @@
-"""Surveys feed the property company assessment (issue 19): the 业主评价与满意度 item of a
+"""Surveys feed the property company assessment: the 业主评价与满意度 item of a
 小区's quarterly score sheet is the share of 满意 + 基本满意 answers of that 小区 in that
 quarter × 100; answers of another quarter or another company's 小区 do not count; a different
 score needs a reason that is kept and shown; without answers staff score it by hand; a sheet
