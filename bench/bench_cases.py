@@ -98,11 +98,13 @@ def prepare(reports: int, open_n: int) -> float:
     return time.perf_counter() - began
 
 
-def start_app() -> tuple[subprocess.Popen[bytes], str]:
+def start_app(db: str = DB) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn (one worker, no escalation task) on a free port, serving database `db`."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "WANGGE_DATABASE_URL": APP, "WANGGE_MIGRATION_DATABASE_URL": OWNER,
+    env = {**os.environ, "WANGGE_DATABASE_URL": local_database_url("wangge_app", db),
+           "WANGGE_MIGRATION_DATABASE_URL": local_database_url("wangge", db),
            "WANGGE_ESCALATION_INTERVAL_S": "0"}  # fmt: skip
     cmd = [str(ROOT / ".venv/bin/uvicorn"), "service.main:create_app", "--factory", "--port",
            str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip

@@ -1,19 +1,21 @@
 """Growth: filing throughput, tile and case-queue latency at 1,000,000 and at
-10,000,000 reports on the monthly-partitioned schema (migration 027), one table with the %
-difference. Goal: the 10M figures within 15 % of the 1M ones.
+10,000,000 reports on the monthly-partitioned schema (migration 027), side by side in one run.
+Goal: the 10M figures within 15 % of the 1M ones.
 
-    .venv/bin/python bench/bench_scale.py                      # 1M, then 10M
-    .venv/bin/python bench/bench_scale.py --reuse              # continue: keep rows and results
-    .venv/bin/python bench/bench_scale.py --levels 50000,200000 --seconds 5   # a quick look
+    .venv/bin/python bench/bench_scale.py                      # build 1M and 10M, 3 rounds
+    .venv/bin/python bench/bench_scale.py --reuse              # keep the built databases
+    .venv/bin/python bench/bench_scale.py --levels 50000,200000 --seconds 5 --rounds 1  # a look
 
-The scratch database `wangge_bench_scale` gets the demo city, 20,000 open reports in street1's
-street (the case queues: the same at every level, as an office's open work does not grow with
-the archive), then closed reports copied from the demo's, spread over the last 24 months, added
-in chunks of 500,000 (each committed: an interrupted run resumes with --reuse). At each level:
-VACUUM ANALYZE, then uvicorn (one worker) and, over HTTP, filing (a fixed number of concurrent
-clients for --seconds), a grid-cell vector tile and the open-report map points, and the case
-queue counts and first pages (bench_cases.py's reads). Results per level are kept in
-var/bench_scale.json so a level measured once is not measured again with --reuse.
+Each level has its own scratch database, `wangge_bench_scale_<reports>`: the demo city, 20,000
+open reports in street1's street (the case queues: the same at every level, as an office's open
+work does not grow with the archive), the past 24 months' partitions, then closed reports copied
+from the demo's, spread over those months, added in chunks of 500,000 (each committed: an
+interrupted build resumes with --reuse), then VACUUM ANALYZE. The levels are then measured in
+alternating rounds (1M, 10M, then 10M, 1M, ...), each round with a fresh uvicorn (one worker)
+and over HTTP: filing (a fixed number of concurrent clients for --seconds), a grid-cell vector
+tile and the open-report map points, and the case queue counts and first pages
+(bench_cases.py's reads). The table gives each figure's median over the rounds and its spread;
+every round is kept in var/bench_scale.json.
 """
 
 # ruff: noqa: S608  (SQL here is built from constants and integers of this file)
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import threading
 import time
@@ -33,7 +36,6 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("WANGGE_BENCH_CASES_DB", "wangge_bench_scale")
 
 from bench import bench_cases  # noqa: E402
 from bench.bench_reports import body_maker, make_points  # noqa: E402
@@ -41,11 +43,18 @@ from bench.bench_tiles import tile_of  # noqa: E402
 from bench.reports_setup import libpq  # noqa: E402
 from service.settings import local_database_url  # noqa: E402
 
-DB = bench_cases.DB
-OWNER = bench_cases.OWNER
 RESULTS = ROOT / "var" / "bench_scale.json"
 CHUNK = 500_000
 OPEN_IN_QUEUE = 20_000
+
+
+def database(level: int) -> str:
+    return f"wangge_bench_scale_{level}"
+
+
+def owner(level: int) -> str:
+    return libpq(local_database_url("wangge", database(level)))
+
 
 GROW = """
 WITH tpl AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, r.* FROM report r
@@ -64,13 +73,13 @@ CROSS JOIN LATERAL (SELECT date_trunc('month', now()) - interval '23 months'
 """
 
 
-def psql(sql: str) -> None:
-    with psycopg.connect(libpq(OWNER), autocommit=True) as conn:
+def psql(level: int, sql: str) -> None:
+    with psycopg.connect(owner(level), autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
-def count_reports() -> int:
-    with psycopg.connect(libpq(OWNER)) as conn:
+def count_reports(level: int) -> int:
+    with psycopg.connect(owner(level)) as conn:
         return int(conn.execute("SELECT count(*) FROM report").fetchone()[0])  # type: ignore[index]
 
 
@@ -90,45 +99,52 @@ END $$
 """
 
 
-def base(reuse: bool) -> None:
-    """The demo city and the open queue, once (bench_cases.prepare's steps, with the past 24
-    months' partitions made right after the migration, before any row is loaded)."""
+def build(level: int, reuse: bool) -> None:
+    """The level's database: the demo city and the open queue, the past 24 months' partitions
+    (made right after the migration, before any row is loaded), then the closed archive."""
     from alembic import command
 
     from gis_data.demo_loader import load_demo
     from gis_data.demo_scale import DemoScale
     from service.cli import alembic_config
 
+    db = database(level)
     if reuse:
         try:
-            count_reports()
-            print(f"reusing {DB}", flush=True)
-            return
+            have = count_reports(level)
+            print(f"{db}: reusing, {have:,} reports", flush=True)
         except psycopg.Error:
-            pass
-    began = time.perf_counter()
-    with psycopg.connect(libpq(local_database_url("wangge", "postgres")), autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{DB}" OWNER wangge TEMPLATE wangge_template')
-    command.upgrade(alembic_config(OWNER), "heads")
-    psql(PAST_MONTHS)
-    load_demo(OWNER, scale=DemoScale.demo())
-    with psycopg.connect(libpq(OWNER), autocommit=True) as conn:
-        conn.execute(bench_cases.GENERATE.replace("%(open)s", str(OPEN_IN_QUEUE)))  # type: ignore[arg-type]
-        conn.execute(bench_cases.EVENTS.replace("%%", "%"))  # type: ignore[arg-type]
-    print(f"base city + {OPEN_IN_QUEUE} open reports in {time.perf_counter() - began:.0f} s")
-
-
-def grow(target: int) -> None:
-    have = count_reports()
-    while have < target:
-        step = min(CHUNK, target - have)
+            reuse = False
+    if not reuse:
         began = time.perf_counter()
-        psql(GROW % {"first": have + 1, "last": have + step})
-        have += step
+        with psycopg.connect(libpq(local_database_url("wangge", "postgres")), autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{db}" OWNER wangge TEMPLATE wangge_template')
+        command.upgrade(alembic_config(local_database_url("wangge", db)), "heads")
+        psql(level, PAST_MONTHS)
+        load_demo(local_database_url("wangge", db), scale=DemoScale.demo())
+        with psycopg.connect(owner(level), autocommit=True) as conn:
+            conn.execute(bench_cases.GENERATE.replace("%(open)s", str(OPEN_IN_QUEUE)))  # type: ignore[arg-type]
+            conn.execute(bench_cases.EVENTS.replace("%%", "%"))  # type: ignore[arg-type]
         took = time.perf_counter() - began
+        print(f"{db}: base city + {OPEN_IN_QUEUE} open reports in {took:.0f} s", flush=True)
+    grow(level)
+
+
+def grow(level: int) -> None:
+    have = count_reports(level)
+    if have >= level:
+        return
+    began = time.perf_counter()
+    while have < level:
+        step = min(CHUNK, level - have)
+        t0 = time.perf_counter()
+        psql(level, GROW % {"first": have + 1, "last": have + step})
+        have += step
+        took = time.perf_counter() - t0
         print(f"  {have:,} reports (+{step:,} in {took:.0f} s, {step / took:,.0f}/s)", flush=True)
-    psql("VACUUM ANALYZE")
+    psql(level, "VACUUM ANALYZE")
+    print(f"  grown in {time.perf_counter() - began:.0f} s (with VACUUM ANALYZE)", flush=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -136,11 +152,11 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * (len(values) - 1)))]
 
 
-def filing(base_url: str, token: str, seconds: float, clients: int) -> float:
+def filing(level: int, base_url: str, token: str, seconds: float, clients: int) -> float:
     """Acknowledged filings per second over `seconds` from `clients` threads."""
     points_file = ROOT / "var" / "bench_scale_points.txt"
-    if not points_file.exists():
-        make_points(OWNER, 2000, points_file)
+    if not points_file.exists():  # the demo city is the same in every level's database
+        make_points(owner(level), 2000, points_file)
     pts = [tuple(map(float, line.split())) for line in points_file.read_text().splitlines()]
     make = body_maker(pts)
     done = [0] * clients
@@ -164,8 +180,8 @@ def filing(base_url: str, token: str, seconds: float, clients: int) -> float:
     return sum(done) / (time.perf_counter() - began)
 
 
-def maps(base_url: str, token: str, repeats: int) -> dict[str, tuple[float, float]]:
-    with psycopg.connect(libpq(OWNER)) as conn:
+def maps(level: int, base_url: str, token: str, repeats: int) -> dict[str, tuple[float, float]]:
+    with psycopg.connect(owner(level)) as conn:
         w, s, e, n = conn.execute(
             "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM district"
             " WHERE id = (SELECT district_id FROM app_user WHERE username = 'district')"
@@ -202,19 +218,19 @@ def maps(base_url: str, token: str, repeats: int) -> dict[str, tuple[float, floa
 
 
 def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str, float]:
-    proc, base_url = bench_cases.start_app()
+    proc, base_url = bench_cases.start_app(database(level))
     try:
         with httpx.Client(base_url=base_url, timeout=30) as c:
             r = c.post("/api/auth/token", data={"username": "worker1", "password": "demo"})
             worker = r.json()["access_token"]
             r = c.post("/api/auth/token", data={"username": "district", "password": "demo"})
             district = r.json()["access_token"]
-        row: dict[str, float] = {"reports": float(count_reports())}
-        for name, (p50, p95) in maps(base_url, district, repeats).items():
+        row: dict[str, float] = {"reports": float(count_reports(level))}
+        for name, (p50, p95) in maps(level, base_url, district, repeats).items():
             row[f"{name} p50 ms"], row[f"{name} p95 ms"] = p50, p95
         for name, (p50, p95) in bench_cases.http_cases(base_url, "street1", repeats).items():
             row[f"queue {name} p50 ms"], row[f"queue {name} p95 ms"] = p50, p95
-        row["filing /s"] = filing(base_url, worker, seconds, clients)
+        row["filing /s"] = filing(level, base_url, worker, seconds, clients)
         row["load average (1 min)"] = os.getloadavg()[0]
         row["measured at"] = time.time()
         return row
@@ -223,52 +239,56 @@ def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str,
         proc.wait(30)
 
 
-def table(results: dict[str, dict[str, float]], levels: list[int]) -> str:
-    got = [results[str(lv)] for lv in levels if str(lv) in results]
+def table(rounds: dict[str, list[dict[str, float]]], levels: list[int]) -> str:
+    """Median over the rounds per level, the change from the first level to the last, and
+    each level's spread (lowest-highest round)."""
+    got = [(lv, rounds[str(lv)]) for lv in levels if rounds.get(str(lv))]
     if not got:
         return "(no level measured yet)"
-    keys = [k for k in got[0] if k.endswith(("ms", "/s"))]
-    head = "| figure | " + " | ".join(f"{int(r['reports']):,} reports" for r in got)
-    span = f"{int(got[-1]['reports']):,} vs {int(got[0]['reports']):,}"
-    lines = [head + (f" | {span} |" if len(got) > 1 else " |")]
-    lines.append("|---" * (len(got) + 1 + (len(got) > 1)) + "|")
+    keys = [k for k in got[0][1][0] if k.endswith(("ms", "/s"))]
+    names = [f"{lv:,} reports" for lv, _ in got]
+    head = "| figure | " + " | ".join(names)
+    if len(got) > 1:
+        head += f" | {got[-1][0]:,} vs {got[0][0]:,}"
+    head += " | " + " | ".join(f"spread {n}" for n in names) + " |"
+    lines = [head, "|---" * (1 + 2 * len(got) + (len(got) > 1)) + "|"]
     for k in keys:
-        vals = [r.get(k, float("nan")) for r in got]
-        line = f"| {k} | " + " | ".join(f"{v:.1f}" for v in vals)
+        medians = [statistics.median(r[k] for r in rs) for _, rs in got]
+        line = f"| {k} | " + " | ".join(f"{v:.1f}" for v in medians)
         if len(got) > 1:
-            line += f" | {100 * (vals[-1] - vals[0]) / vals[0]:+.0f} %"
-        lines.append(line + " |")
-    la = ", ".join(f"{r['load average (1 min)']:.1f}" for r in got)
-    lines.append(f"\nload average (1 min) at the end of each level: {la}")
+            line += f" | {100 * (medians[-1] - medians[0]) / medians[0]:+.0f} %"
+        spreads = [f"{min(r[k] for r in rs):.1f}-{max(r[k] for r in rs):.1f}" for _, rs in got]
+        lines.append(line + " | " + " | ".join(spreads) + " |")
+    n = ", ".join(f"{len(rs)}" for _, rs in got)
+    la = "; ".join(
+        f"{lv:,}: " + ", ".join(f"{r['load average (1 min)']:.1f}" for r in rs) for lv, rs in got
+    )
+    reports = "; ".join(f"{lv:,}: {int(rs[-1]['reports']):,}" for lv, rs in got)
+    lines.append(f"\nrounds per level: {n}; reports at the last round: {reports}")
+    lines.append(f"load average (1 min) after each round: {la}")
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--levels", default="1000000,10000000")
-    ap.add_argument("--reuse", action="store_true", help="keep the database and measured levels")
+    ap.add_argument("--reuse", action="store_true", help="keep the levels' databases")
+    ap.add_argument("--rounds", type=int, default=3, help="measurements per level, alternating")
     ap.add_argument("--seconds", type=float, default=20.0, help="filing run length")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=60, help="timed reads per figure")
     args = ap.parse_args()
     levels = [int(v) for v in args.levels.split(",")]
     RESULTS.parent.mkdir(exist_ok=True)
-    results: dict[str, dict[str, float]] = {}
-    if args.reuse and RESULTS.exists():
-        results = json.loads(RESULTS.read_text())
-    base(args.reuse)
     for level in levels:
-        if str(level) in results:
-            print(f"level {level:,}: measured before (--reuse)")
-            continue
-        began = time.perf_counter()
-        print(f"growing to {level:,} reports", flush=True)
-        grow(level)
-        print(f"  grown in {time.perf_counter() - began:.0f} s; measuring", flush=True)
-        results[str(level)] = measure(level, args.seconds, args.clients, args.requests)
-        RESULTS.write_text(json.dumps(results, indent=1))
-        print(table(results, levels), flush=True)
-    print(table(results, levels))
+        build(level, args.reuse)
+    rounds: dict[str, list[dict[str, float]]] = {str(lv): [] for lv in levels}
+    for r in range(args.rounds):
+        for level in levels if r % 2 == 0 else reversed(levels):
+            print(f"round {r + 1}: measuring {level:,}", flush=True)
+            rounds[str(level)].append(measure(level, args.seconds, args.clients, args.requests))
+            RESULTS.write_text(json.dumps(rounds, indent=1))
+    print(table(rounds, levels))
 
 
 if __name__ == "__main__":
