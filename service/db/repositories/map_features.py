@@ -9,6 +9,7 @@ from sqlalchemy import literal_column, text
 from sqlalchemy.orm import Session
 
 from service.db.jurisdiction import area_clause, compile_clause
+from service.db.plans import execute_planned_for_values
 from service.domain.principal import Principal
 from service.domain.vocabulary import OPEN_STATUSES
 
@@ -196,5 +197,7 @@ def open_reports_in_bbox(
     w, s, e, n = bbox
     values = {**params, "w": w, "s": s, "e": e, "n": n, "now": now, "open": OPEN_STATUSES}
     values.update({"limit": limit, "size": bucket_deg} if bucket_deg else {"limit": limit})
-    rows = session.execute(text(sql).bindparams(_open_param()), values)
-    return [dict(r._mapping) for r in rows]
+    statement = text(sql).bindparams(_open_param())
+    if bucket_deg:  # a low zoom's box may hold the whole district: plan for the box at hand
+        return execute_planned_for_values(session, statement, values)
+    return [dict(r._mapping) for r in session.execute(statement, values)]
