@@ -73,6 +73,10 @@ def test_items_bbox_and_single_item(export_client: TestClient, export_headers, e
     assert one.status_code == 200 and one.json()["properties"]["community_code"] == "410108001001"
     rid = export_world.reports[0]
     assert export_client.get(f"/ogc/collections/reports/items/{rid}", headers=h).status_code == 200
+    # an id that cannot be a report's is simply not found
+    for bad in ("not-a-uuid", "410108001001001", f"{rid}x"):
+        r = export_client.get(f"/ogc/collections/reports/items/{bad}", headers=h)
+        assert r.status_code == 404, (bad, r.status_code)
     # outside the street office's street: not found, never confirmed
     other = "/ogc/collections/grid_cells/items/410108002001001"
     assert export_client.get(other, headers=export_headers["x7street"]).status_code == 404

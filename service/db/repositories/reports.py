@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.db.jurisdiction import area_clause
 from service.db.models import Report
+from service.db.plans import execute_planned_for_values
 from service.domain.principal import Principal
 from service.domain.vocabulary import CLOSED_STATUSES, UNRESOLVED_STATUSES, sql_list
 
@@ -162,14 +163,16 @@ def list_reports(
         )
         params["filed_with_key"] = flt.filed_with_key
     clause = " AND ".join(where)
-    count_sql = f"SELECT count(*) FROM report r WHERE {clause}"  # noqa: S608 (bound params only)
+    count_sql = f"SELECT count(*) AS n FROM report r WHERE {clause}"  # noqa: S608 (bound params)
+    page_sql = (
+        f"{REPORT_VIEW} WHERE {clause} ORDER BY r.created_at DESC, r.id LIMIT :lim OFFSET :off"
+    )
+    page_params = {**params, "lim": flt.limit, "off": flt.offset}
+    if flt.bbox:  # a box may hold a street or the whole district: plan for the box at hand
+        total = execute_planned_for_values(session, text(count_sql), params)[0]["n"]
+        return execute_planned_for_values(session, text(page_sql), page_params), int(total)
     total = session.scalar(text(count_sql), params) or 0
-    rows = session.execute(
-        text(
-            f"{REPORT_VIEW} WHERE {clause} ORDER BY r.created_at DESC, r.id LIMIT :lim OFFSET :off"
-        ),
-        {**params, "lim": flt.limit, "off": flt.offset},
-    ).mappings()
+    rows = session.execute(text(page_sql), page_params).mappings()
     return [dict(r) for r in rows], int(total)
 
 
