@@ -112,7 +112,8 @@ def build(level: int, reuse: bool) -> None:
     if reuse:
         try:
             have = count_reports(level)
-            print(f"{db}: reusing, {have:,} reports", flush=True)
+            print(f"{db}: reusing, {have:,} reports; migrating to the latest revision", flush=True)
+            command.upgrade(alembic_config(local_database_url("wangge", db)), "heads")
         except psycopg.Error:
             reuse = False
     if not reuse:

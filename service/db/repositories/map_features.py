@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 from service.db.jurisdiction import area_clause, compile_clause
 from service.db.plans import execute_planned_for_values
 from service.domain.principal import Principal
-from service.domain.vocabulary import OPEN_STATUSES
+from service.domain.vocabulary import OPEN_STATUSES, sql_list
 
-# the partial index report_map_open_idx (migration 010) has the same list
+# Written into the SQL, not bound: a partial index over the open reports (report_map_open_idx,
+# report_open_geom_idx) serves a statement only when its list is visible to the planner, and a
+# prepared statement's generic plan does not see bound values.
+OPEN_SQL = sql_list(OPEN_STATUSES)
 
 
 def _where(
@@ -116,12 +119,12 @@ def residential_area_detail(
     reports = session.execute(
         text(
             "SELECT p.id::text, p.status, p.description, e.name_zh AS category,"  # noqa: S608 - compiled clause, values bound
-            " p.created_at, (p.deadline_at < :now AND p.status IN :open) AS overdue"
+            f" p.created_at, (p.deadline_at < :now AND p.status IN ({OPEN_SQL})) AS overdue"
             " FROM report p JOIN event_category e ON e.code = p.category_code"
             f" WHERE p.residential_area_id = :id AND ({rwhere})"
             " ORDER BY p.created_at DESC LIMIT 5"
-        ).bindparams(_open_param()),
-        {**rparams, "id": area_id, "now": now, "open": OPEN_STATUSES},
+        ),
+        {**rparams, "id": area_id, "now": now},
     )
     detail["recent_reports"] = [dict(r._mapping) for r in reports]
     return detail
@@ -137,25 +140,20 @@ def grid_cell_detail(
             "SELECT g.id, g.code, g.households, c.name AS community, w.display_name AS"  # noqa: S608 - compiled clause, values bound
             " primary_worker, (SELECT max(started_at) FROM patrol p WHERE p.grid_cell_id = g.id)"
             " AS last_patrol_at,"
-            " (SELECT count(*) FROM report p WHERE p.grid_cell_id = g.id AND p.status IN :open)"
-            " AS open_reports,"
-            " (SELECT count(*) FROM report p WHERE p.grid_cell_id = g.id AND p.status IN :open"
+            " (SELECT count(*) FROM report p WHERE p.grid_cell_id = g.id"
+            f"   AND p.status IN ({OPEN_SQL})) AS open_reports,"
+            " (SELECT count(*) FROM report p WHERE p.grid_cell_id = g.id"
+            f"   AND p.status IN ({OPEN_SQL})"
             "   AND p.deadline_at < :now) AS overdue_reports"
             " FROM grid_cell g JOIN community c ON c.id = g.community_id"
             " JOIN street s ON s.id = c.street_id"
             " LEFT JOIN grid_assignment a ON a.cell_id = g.id AND a.is_primary"
             "   AND a.valid_to IS NULL LEFT JOIN app_user w ON w.id = a.worker_id"
             f" WHERE g.id = :id AND ({where})"
-        ).bindparams(_open_param()),
-        {**params, "id": cell_id, "now": now, "open": OPEN_STATUSES},
+        ),
+        {**params, "id": cell_id, "now": now},
     ).first()
     return None if row is None else dict(row._mapping)
-
-
-def _open_param() -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam("open", expanding=True)
 
 
 def open_reports_in_bbox(
@@ -175,7 +173,7 @@ def open_reports_in_bbox(
     join = "" if bucket_deg else " JOIN event_category e ON e.code = p.category_code"
     base = (
         f" FROM report p{join} WHERE p.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
-        f" AND p.status IN :open AND ({where})"
+        f" AND p.status IN ({OPEN_SQL}) AND ({where})"
     )
     if bucket_deg:
         # buckets are integer grid squares; their mean point is the centroid of the reports
@@ -195,9 +193,9 @@ def open_reports_in_bbox(
             " ORDER BY p.created_at DESC LIMIT :limit"
         )
     w, s, e, n = bbox
-    values = {**params, "w": w, "s": s, "e": e, "n": n, "now": now, "open": OPEN_STATUSES}
+    values = {**params, "w": w, "s": s, "e": e, "n": n, "now": now}
     values.update({"limit": limit, "size": bucket_deg} if bucket_deg else {"limit": limit})
-    statement = text(sql).bindparams(_open_param())
+    statement = text(sql)
     if bucket_deg:  # a low zoom's box may hold the whole district: plan for the box at hand
         return execute_planned_for_values(session, statement, values)
     return [dict(r._mapping) for r in session.execute(statement, values)]

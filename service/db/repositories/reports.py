@@ -189,8 +189,8 @@ def nearby_open(
 ) -> list[dict[str, Any]]:
     """Open reports (optionally of one category) within radius_m metres, nearest first.
 
-    The nearest `limit` are found by a k-nearest-neighbour walk of report_unresolved_geom_idx
-    (planar distance in degrees, 020_case_speed), then ordered by their distance in metres: a
+    The nearest `limit` are found by a k-nearest-neighbour walk of report_open_geom_idx
+    (planar distance in degrees; 028_open_geom_index), then ordered by their distance in metres: a
     street with thousands of reports on the same spot costs what a quiet one does.
     """
     cond, params = visibility(principal, scope)
