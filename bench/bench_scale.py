@@ -11,7 +11,8 @@ open reports in street1's street (the case queues: the same at every level, as a
 work does not grow with the archive), the past 24 months' partitions, then closed reports copied
 from the demo's, spread over those months, added in chunks of 500,000 (each committed: an
 interrupted build resumes with --reuse), then VACUUM ANALYZE. The levels are then measured in
-alternating rounds (1M, 10M, then 10M, 1M, ...), each round with a fresh uvicorn (one worker)
+alternating rounds (1M, 10M, then 10M, 1M, ...), each round after folding the roll-up tallies
+(as the app's scheduler does every interval) and with a fresh uvicorn (one worker, no scheduler)
 and over HTTP: filing (a fixed number of concurrent clients for --seconds), a grid-cell vector
 tile and the open-report map points, and the case queue counts and first pages
 (bench_cases.py's reads). The table gives each figure's median over the rounds and its spread;
@@ -219,6 +220,9 @@ def maps(level: int, base_url: str, token: str, repeats: int) -> dict[str, tuple
 
 
 def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str, float]:
+    # the app runs without its scheduler here; fold the tallies' appended rows (the earlier
+    # rounds' filings) as the scheduler does every escalation interval
+    psql(level, "SELECT wangge_case_tally_compact(), wangge_assessment_tally_compact()")
     proc, base_url = bench_cases.start_app(database(level))
     try:
         with httpx.Client(base_url=base_url, timeout=30) as c:
