@@ -11,9 +11,9 @@ open reports in street1's street (the case queues: the same at every level, as a
 work does not grow with the archive), the past 24 months' partitions, then closed reports copied
 from the demo's, spread over those months, added in chunks of 500,000 (each committed: an
 interrupted build resumes with --reuse), then VACUUM ANALYZE. The levels are then measured in
-alternating rounds (1M, 10M, then 10M, 1M, ...), each round after folding the roll-up tallies
-(as the app's scheduler does every interval) and with a fresh uvicorn (one worker, no scheduler)
-and over HTTP: filing (a fixed number of concurrent clients for --seconds), a grid-cell vector
+alternating rounds (1M, 10M, then 10M, 1M, ...), each after closing the earlier rounds' filings
+and folding the roll-up tallies (settle()), with a fresh uvicorn (one worker, no scheduler) and
+over HTTP: filing (a fixed number of concurrent clients for --seconds), a grid-cell vector
 tile and the open-report map points, and the case queue counts and first pages
 (bench_cases.py's reads). The table gives each figure's median over the rounds and its spread;
 every round is kept in var/bench_scale.json.
@@ -219,10 +219,22 @@ def maps(level: int, base_url: str, token: str, repeats: int) -> dict[str, tuple
     return out
 
 
-def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str, float]:
-    # the app runs without its scheduler here; fold the tallies' appended rows (the earlier
-    # rounds' filings) as the scheduler does every escalation interval
+def settle(level: int) -> None:
+    """The same open work at every level and round: the earlier rounds' filings (open reports
+    in every street, otherwise more at the level measured more often) are closed; the roll-up
+    tallies' appended rows are folded, as the app's scheduler does every escalation interval
+    (the app runs without it here); then VACUUM ANALYZE of what that changed."""
+    psql(
+        level,
+        "UPDATE report SET status = 'closed', closed_at = now(), updated_at = now()"
+        " WHERE description = 'bench' AND status = 'reported'",
+    )
     psql(level, "SELECT wangge_case_tally_compact(), wangge_assessment_tally_compact()")
+    psql(level, "VACUUM ANALYZE report, report_case_tally, report_assessment_tally")
+
+
+def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str, float]:
+    settle(level)
     proc, base_url = bench_cases.start_app(database(level))
     try:
         with httpx.Client(base_url=base_url, timeout=30) as c:
