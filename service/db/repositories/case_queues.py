@@ -138,8 +138,11 @@ def list_queue(
         where.append(f"(r.{col}, r.id) {'>' if direction == 'ASC' else '<'} (:q_key, :q_kid)")
         params.update({"q_key": after.key, "q_kid": after.id})
     order = f"k {direction}, id {direction}"
+    # the page's rows are joined back by (id, created_at): the month's partition alone is
+    # searched for each, not every month's primary key
     parts = [
-        f"(SELECT r.id, r.{col} AS k FROM report r WHERE {b} AND {' AND '.join(where)}"  # noqa: S608
+        f"(SELECT r.id, r.{col} AS k, r.created_at AS c FROM report r"  # noqa: S608
+        f" WHERE {b} AND {' AND '.join(where)}"
         f" ORDER BY r.{col} {direction}, r.id {direction} LIMIT :q_lim)"
         for b in branches
     ]
@@ -153,7 +156,7 @@ def list_queue(
         (SELECT a.part FROM report_assist a WHERE a.report_id = r.id
            AND a.department_id = CAST(:q_dep_view AS integer)) AS my_part
       FROM (SELECT * FROM ({" UNION ALL ".join(parts)}) u ORDER BY {order} LIMIT :q_lim) p
-      JOIN report r ON r.id = p.id
+      JOIN report r ON r.id = p.id AND r.created_at = p.c
       JOIN event_category ec ON ec.code = r.category_code
       JOIN department dep ON dep.id = r.department_id
       JOIN app_user u ON u.id = r.reporter_id
