@@ -233,7 +233,12 @@ def settle(level: int) -> None:
     psql(level, "VACUUM ANALYZE report, report_case_tally, report_assessment_tally")
 
 
-def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str, float]:
+PARTS = ("maps", "queues", "filing")
+
+
+def measure(
+    level: int, seconds: float, clients: int, repeats: int, parts: tuple[str, ...] = PARTS
+) -> dict[str, float]:
     settle(level)
     proc, base_url = bench_cases.start_app(database(level))
     try:
@@ -243,11 +248,14 @@ def measure(level: int, seconds: float, clients: int, repeats: int) -> dict[str,
             r = c.post("/api/auth/token", data={"username": "district", "password": "demo"})
             district = r.json()["access_token"]
         row: dict[str, float] = {"reports": float(count_reports(level))}
-        for name, (p50, p95) in maps(level, base_url, district, repeats).items():
-            row[f"{name} p50 ms"], row[f"{name} p95 ms"] = p50, p95
-        for name, (p50, p95) in bench_cases.http_cases(base_url, "street1", repeats).items():
-            row[f"queue {name} p50 ms"], row[f"queue {name} p95 ms"] = p50, p95
-        row["filing /s"] = filing(level, base_url, worker, seconds, clients)
+        if "maps" in parts:
+            for name, (p50, p95) in maps(level, base_url, district, repeats).items():
+                row[f"{name} p50 ms"], row[f"{name} p95 ms"] = p50, p95
+        if "queues" in parts:
+            for name, (p50, p95) in bench_cases.http_cases(base_url, "street1", repeats).items():
+                row[f"queue {name} p50 ms"], row[f"queue {name} p95 ms"] = p50, p95
+        if "filing" in parts:
+            row["filing /s"] = filing(level, base_url, worker, seconds, clients)
         row["load average (1 min)"] = os.getloadavg()[0]
         row["measured at"] = time.time()
         return row
@@ -294,8 +302,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0, help="filing run length")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=60, help="timed reads per figure")
+    ap.add_argument("--only", default=",".join(PARTS), help="which of maps,queues,filing")
     args = ap.parse_args()
     levels = [int(v) for v in args.levels.split(",")]
+    parts = tuple(p for p in args.only.split(",") if p)
+    if not set(parts) <= set(PARTS):
+        ap.error(f"--only takes some of {','.join(PARTS)}")
     RESULTS.parent.mkdir(exist_ok=True)
     for level in levels:
         build(level, args.reuse)
@@ -303,7 +315,8 @@ def main() -> None:
     for r in range(args.rounds):
         for level in levels if r % 2 == 0 else reversed(levels):
             print(f"round {r + 1}: measuring {level:,}", flush=True)
-            rounds[str(level)].append(measure(level, args.seconds, args.clients, args.requests))
+            row = measure(level, args.seconds, args.clients, args.requests, parts)
+            rounds[str(level)].append(row)
             RESULTS.write_text(json.dumps(rounds, indent=1))
     print(table(rounds, levels))
 
