@@ -8,6 +8,7 @@ Set WANGGE_TEST_OWNER_URL / WANGGE_TEST_APP_URL to use an existing database else
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -38,18 +39,42 @@ class TestDatabase:
         return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _admin_connection() -> psycopg.Connection:  # type: ignore[type-arg]
+    admin = make_url(local_database_url("wangge", "postgres")).set(drivername="postgresql")
+    return psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True)
+
+
+def drop_with(conn: psycopg.Connection, name: str) -> None:  # type: ignore[type-arg]
+    """DROP DATABASE `name`, ending the sessions still in it.
+
+    FORCE refuses, for a role that is not a superuser, when an autovacuum worker is in the
+    database (it has no role to be a member of); a plain DROP stops that worker itself, so it
+    is tried next, for a few seconds while the database is still in use.
+    """
+    try:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+    for _ in range(20):
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(0.5)
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def recreate_database(name: str) -> None:
     """Drop and create `name` from the template, as the owner role of the local cluster."""
-    admin = make_url(local_database_url("wangge", "postgres")).set(drivername="postgresql")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _admin_connection() as conn:
+        drop_with(conn, name)
         conn.execute(f'CREATE DATABASE "{name}" OWNER wangge TEMPLATE wangge_template')
 
 
 def drop_database(name: str) -> None:
-    admin = make_url(local_database_url("wangge", "postgres")).set(drivername="postgresql")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _admin_connection() as conn:
+        drop_with(conn, name)
 
 
 def migrate(owner_url: str, revision: str = "heads") -> None:

@@ -14,15 +14,11 @@ from sqlalchemy.engine import make_url
 from gis_data.demo_loader import DemoScale, LoadSummary, database_is_empty, load_demo
 from service.domain.passwords import verify_password
 from service.settings import local_database_url
+from tests.conftest import drop_database, recreate_database
 
 
 def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(_libpq(local_database_url("wangge", "postgres")), autocommit=True) as c:
-        c.execute(sql)
 
 
 @contextmanager
@@ -33,14 +29,13 @@ def _fresh_database(suffix: str = "") -> Iterator[str]:
     from service.cli import alembic_config
 
     name = f"wangge_demo_test_{os.getpid()}{suffix}"
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}" OWNER wangge TEMPLATE wangge_template')
+    recreate_database(name)
     url = local_database_url("wangge", name)
     try:
         command.upgrade(alembic_config(url), "heads")
         yield url
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)
 
 
 @pytest.fixture(scope="module")
