@@ -42,7 +42,7 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     _log_in(page, base, "street1", path)
-    page.wait_for_function("document.querySelector('select[name=party_org_status]').value !== ''")
+    page.wait_for_selector("#record-form[data-loaded]")
     members = 7 if area["owners_committee_members"] != 7 else 9
     page.fill("input[name=owners_committee_members]", str(members))
     page.fill("input[name=property_officer_name]", "<b>李物管</b>")
@@ -68,9 +68,7 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
     # a second tab edits from the old version: the page says so and writes nothing
     stale = context.new_page()
     stale.goto(f"{base}{path}")
-    stale.wait_for_function(
-        "document.querySelector('input[name=owners_committee_members]').value !== ''"
-    )
+    stale.wait_for_selector("#record-form[data-loaded]")
     page.fill("input[name=owners_committee_members]", str(members + 1))
     page.click("#record-form button[type=submit]")
     page.wait_for_function("document.querySelector('#msg').textContent.includes('已保存 1')")
@@ -102,7 +100,7 @@ def test_worker_sees_a_read_only_page_and_other_street_nothing(browser, live_ser
     context = browser.new_context()
     page = context.new_page()
     _log_in(page, base, "worker1", f"/residential-areas/{worker_area}")
-    page.wait_for_function("document.querySelector('select[name=party_org_status]').value !== ''")
+    page.wait_for_selector("#record-form[data-loaded]")
     assert page.locator("#record-form button[type=submit]").count() == 0
     assert page.locator("select[name=party_org_status]").is_disabled()
     context.close()
@@ -422,4 +420,52 @@ def test_an_edit_on_the_page_moves_the_statistics(browser, live_server, owner_en
                     " WHERE code = :c"
                 ),
                 {"s": area["party_org_status"], "c": area["code"]},
+            )
+
+
+def test_form_waits_for_the_record_and_item_order_is_no_change(browser, live_server, owner_engine):
+    """Typing before the record arrives would be overwritten: the form cannot be sent until it
+    has loaded. Once loaded, 改造内容 stored in another order than the boxes is not a change."""
+    with owner_engine.begin() as conn:
+        code, kept = conn.execute(
+            text(
+                "SELECT r.code, r.renovation_items FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id"
+                " JOIN app_user u ON u.street_id = c.street_id AND u.username = 'street1'"
+                " ORDER BY r.code LIMIT 1 OFFSET 1"
+            )
+        ).one()
+        # the boxes list 供水 (water) before 供电 (power)
+        conn.execute(
+            text("UPDATE residential_area SET renovation_items = '{power,water}' WHERE code = :c"),
+            {"c": code},
+        )
+    base, path = live_server.url, f"/residential-areas/{code}"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _log_in(page, base, "street1", "/map")
+        held = []
+        page.route(f"{base}/api/residential-areas/{code}", lambda route: held.append(route))
+        patches: list[str] = []
+        page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
+        page.goto(f"{base}{path}")
+        page.wait_for_function("document.querySelector('#record-form').ariaBusy === 'true'")
+        assert page.locator("#record-form button[type=submit]").is_disabled()
+        page.wait_for_timeout(200)
+        assert len(held) == 1
+        held[0].continue_()
+        page.wait_for_selector("#record-form[data-loaded]")
+        assert page.locator("#record-form button[type=submit]").is_enabled()
+        ticked = page.locator("input[name=renovation_items]:checked")
+        assert sorted(ticked.evaluate_all("boxes => boxes.map(b => b.value)")) == ["power", "water"]
+        page.click("#record-form button[type=submit]")
+        page.wait_for_function("document.querySelector('#msg').textContent === '没有修改'")
+        assert patches == []
+    finally:
+        context.close()
+        with owner_engine.begin() as conn:
+            conn.execute(
+                text("UPDATE residential_area SET renovation_items = :k WHERE code = :c"),
+                {"c": code, "k": list(kept)},
             )

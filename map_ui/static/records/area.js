@@ -80,7 +80,8 @@ function show(record) {
 }
 
 function same(field, a, b) {
-  if (field.kind === "items") { return JSON.stringify(a || []) === JSON.stringify(b || []); }
+  // 改造内容 is a set: the order the boxes are ticked in is not a change (as on the server)
+  if (field.kind === "items") { return JSON.stringify([...(a || [])].sort()) === JSON.stringify([...(b || [])].sort()); }
   if (field.kind === "share" || field.kind === "ratio" || field.kind === "int") {
     return (a === null ? null : Number(a)) === (b === null ? null : Number(b));
   }
@@ -92,7 +93,23 @@ async function load() {
   if (!r.ok) { msg.textContent = "无法加载该小区（不在辖区内或网络问题）"; msg.className = "msg error"; return; }
   etag = r.headers.get("ETag");
   show(await r.json());
+  ready();
   await loadHistory();
+}
+
+// Until the record has arrived the form holds no values: typing then would be overwritten, and
+// saving would compare against nothing. The form says it is busy and cannot be sent.
+function busy() {
+  form.setAttribute("aria-busy", "true");
+  const button = form.querySelector("button[type=submit]");
+  if (button) { button.disabled = true; }
+}
+
+function ready() {
+  form.removeAttribute("aria-busy");
+  form.dataset.loaded = "true";
+  const button = form.querySelector("button[type=submit]");
+  if (button) { button.disabled = false; }
 }
 
 async function loadHistory() {
@@ -131,12 +148,13 @@ async function save(event) {
   }
   etag = r.headers.get("ETag");
   show(answer);
-  msg.textContent = `已保存 ${answer.changed.length} 项修改`;
+  msg.textContent = answer.changed.length ? `已保存 ${answer.changed.length} 项修改` : "没有修改";
   msg.className = "msg ok";
   await loadHistory();
 }
 
 buildForm();
+busy();
 form.addEventListener("submit", save);
 load();
 initSurvey(config);
