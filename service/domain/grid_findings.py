@@ -24,6 +24,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "code does not start with its community's code",
         "网格编码与所属社区编码不符",
     ),
+    "check_incomplete": (
+        "a check could not be completed (geometry engine error)",
+        "该项检查因几何计算出错未能完成",
+    ),
 }
 
 
@@ -38,6 +42,11 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         en, zh = REASONS[self.kind]
+        failed = (
+            REASONS.get(str(self.detail.get("check"))) if self.kind == "check_incomplete" else None
+        )
+        if failed is not None:  # name the check that could not run
+            en, zh = f"{en}: {failed[0]}", f"{zh}：{failed[1]}"
         return {
             "kind": self.kind,
             "codes": self.codes,

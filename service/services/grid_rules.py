@@ -128,7 +128,14 @@ def _simulate(
     savepoint = session.begin_nested()
     try:
         apply_plan(session, layer, decisions)
-        return check_grids(session, ids, households_min=0, households_max=0, kinds=KINDS)
+        return check_grids(
+            session,
+            ids,
+            households_min=0,
+            households_max=0,
+            kinds=KINDS,
+            on_geometry_failure_report=False,
+        )
     except DBAPIError as exc:
         raise ValidationFailed(
             f"the database refused the file: {exc.orig}",
@@ -151,7 +158,21 @@ def check_grid_rules(
     if layer != "grid_cells" or not moving:
         return []
     ids = community_ids(session, {d.code[:12] for d in moving})
-    before = check_grids(session, ids, households_min=0, households_max=0, kinds=KINDS)
+    try:
+        before = check_grids(
+            session,
+            ids,
+            households_min=0,
+            households_max=0,
+            kinds=KINDS,
+            on_geometry_failure_report=False,
+        )
+    except DBAPIError as exc:
+        raise ValidationFailed(
+            f"the grid checks failed on the cells already stored: {exc.orig}",
+            message_zh="现有网格无法完成检查，请先在网格页面查看问题",
+            where={"layer": layer},
+        ) from exc
     after = _simulate(session, layer, decisions, ids)
     introduced, kept = compare(before, after)
     for item in introduced:

@@ -10,6 +10,14 @@ overlays stay robust where floating-point noise leaves zero-width slivers along 
 (without it GEOS can misjudge a 小区 against a union with such a sliver as wholly uncovered).
 The 1 m containment buffer is built in the community's CGCS2000 3-degree Gauss-Krüger zone
 (EPSG:4534-4554; 4547 for Zhengzhou) and brought back to lon/lat.
+
+Pairs are found by bounding box (&&), never by ST_Intersects: GEOS 3.11's relate is not
+snap-rounded, and on valid shapes with nearly coincident edges (a 小区 re-imported from a
+GeoJSON export beside cells drawn from the original) it can throw "side location conflict".
+The snap-rounded overlay's area decides instead, and runs only on valid geometry (a CASE, so the
+planner cannot evaluate it before the validity test). Should GEOS still fail, the check kind that
+failed becomes a `check_incomplete` finding, so the report is shown with what it could not check
+rather than not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import json
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from service.domain.grid_findings import Finding
@@ -45,25 +54,26 @@ FROM cells WHERE NOT ST_IsValid(geom)""",
 SELECT ARRAY[g.code], g.community_code, ST_AsGeoJSON(ST_PointOnSurface(x.m)),
        ST_AsGeoJSON(x.m), json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cells g JOIN cc ON cc.id = g.community_id
-CROSS JOIN LATERAL (SELECT ST_Difference(g.geom,
-    ST_Transform(ST_Buffer(ST_Transform(cc.geom, g.srid), 1.0), 4326), :grid) AS m) d
+CROSS JOIN LATERAL (SELECT CASE WHEN ST_IsValid(g.geom) THEN ST_Difference(g.geom,
+    ST_Transform(ST_Buffer(ST_Transform(cc.geom, g.srid), 1.0), 4326), :grid) END AS m) d
 CROSS JOIN LATERAL (SELECT d.m, ST_Area(d.m) * g.k AS a) x
-WHERE ST_IsValid(g.geom) AND x.a > :tol""",
+WHERE x.a > :tol""",
     "overlap": """
 SELECT ARRAY[a.code, b.code], a.community_code, ST_AsGeoJSON(ST_PointOnSurface(x.m)),
        ST_AsGeoJSON(x.m), json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cells a JOIN grid_cell b
-  ON b.is_active AND b.id <> a.id AND ST_Intersects(a.geom, b.geom)
+  ON b.is_active AND b.id <> a.id AND a.geom && b.geom
   AND (b.community_id <> a.community_id OR a.id < b.id)
-CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom, b.geom, :grid), 3) AS m) d
+CROSS JOIN LATERAL (SELECT CASE WHEN ST_IsValid(a.geom) AND ST_IsValid(b.geom)
+    THEN ST_CollectionExtract(ST_Intersection(a.geom, b.geom, :grid), 3) END AS m) d
 CROSS JOIN LATERAL (SELECT d.m, ST_Area(d.m) * a.k AS a) x
-WHERE ST_IsValid(a.geom) AND ST_IsValid(b.geom) AND x.a > :tol""",
+WHERE x.a > :tol""",
     "gap": """
 SELECT ARRAY[]::text[], cc.code, ST_AsGeoJSON(ST_PointOnSurface(d.geom)),
        ST_AsGeoJSON(d.geom),
        json_build_object('area_m2', round((ST_Area(d.geom) * cc.k)::numeric, 1))::text
 FROM cc JOIN LATERAL (
-  SELECT ST_Union(geom, :grid) AS u FROM cells WHERE community_id = cc.id
+  SELECT ST_Union(geom, :grid) AS u FROM cells WHERE community_id = cc.id AND ST_IsValid(geom)
 ) cov ON cov.u IS NOT NULL
 CROSS JOIN LATERAL ST_Dump(ST_Difference(cc.geom, cov.u, :grid)) d
 WHERE ST_Area(d.geom) * cc.k > :tol""",
@@ -75,9 +85,9 @@ SELECT ARRAY[r.code], cc.code, ST_AsGeoJSON(ST_PointOnSurface(x.m)), ST_AsGeoJSO
        json_build_object('area_m2', round(x.a::numeric, 1))::text
 FROM cc JOIN residential_area r ON r.community_id = cc.id
 CROSS JOIN LATERAL (
-  SELECT ST_Difference(r.geom,
-    coalesce(ST_Union(g.geom, :grid), ST_SetSRID('POLYGON EMPTY'::geometry, 4326)), :grid) AS m
-  FROM cells g WHERE g.community_id = cc.id AND ST_Intersects(g.geom, r.geom)
+  SELECT CASE WHEN ST_IsValid(r.geom) THEN ST_Difference(r.geom,
+    coalesce(ST_Union(g.geom, :grid), ST_SetSRID('POLYGON EMPTY'::geometry, 4326)), :grid) END AS m
+  FROM cells g WHERE g.community_id = cc.id AND g.geom && r.geom AND ST_IsValid(g.geom)
 ) d
 CROSS JOIN LATERAL (SELECT d.m, ST_Area(d.m) * cc.k AS a) x
 WHERE x.a > :tol""",
@@ -88,8 +98,9 @@ SELECT array_agg(p.code ORDER BY p.code) || ARRAY[r.code], cc.code,
 FROM cc JOIN residential_area r ON r.community_id = cc.id
 JOIN LATERAL (
   SELECT g.id, g.code FROM cells g
-  WHERE ST_Intersects(g.geom, r.geom)
-    AND ST_Area(ST_Intersection(g.geom, r.geom, :grid)) * cc.k > :tol
+  WHERE g.geom && r.geom
+    AND CASE WHEN ST_IsValid(g.geom) AND ST_IsValid(r.geom)
+        THEN ST_Area(ST_Intersection(g.geom, r.geom, :grid)) * cc.k > :tol ELSE false END
 ) p ON true
 GROUP BY r.id, r.code, r.geom, cc.code
 HAVING count(*) > 1 AND bool_or(NOT EXISTS (
@@ -129,8 +140,13 @@ def check_grids(
     households_max: int,
     tolerance_m2: float = 1.0,
     kinds: tuple[str, ...] = CHECK_KINDS,
+    on_geometry_failure_report: bool = True,
 ) -> list[Finding]:
-    """Every integrity finding for the active cells of these communities."""
+    """Every integrity finding for the active cells of these communities.
+
+    A GEOS failure in one check kind becomes one `check_incomplete` finding per community (the
+    other kinds still run), or, with `on_geometry_failure_report=False`, is raised.
+    """
     params: dict[str, Any] = {
         "ids": community_ids,
         "tol": tolerance_m2,
@@ -140,7 +156,14 @@ def check_grids(
     }
     findings: list[Finding] = []
     for kind in kinds:
-        rows = session.execute(text(_SCOPE + _QUERIES[kind]), params).all()
+        try:
+            with session.begin_nested():
+                rows = session.execute(text(_SCOPE + _QUERIES[kind]), params).all()
+        except DBAPIError as exc:
+            if not _is_geometry_failure(exc) or not on_geometry_failure_report:
+                raise
+            findings.extend(_incomplete(session, community_ids, kind, exc))
+            continue
         for codes, community, loc, geom, detail in rows:
             findings.append(
                 Finding(
@@ -153,3 +176,32 @@ def check_grids(
                 )
             )
     return findings
+
+
+def _is_geometry_failure(exc: DBAPIError) -> bool:
+    message = str(exc.orig)
+    return "GEOS" in message or "TopologyException" in message
+
+
+def _incomplete(
+    session: Session, community_ids: list[int], kind: str, exc: DBAPIError
+) -> list[Finding]:
+    """One finding per community saying which check could not be completed, and why."""
+    reason = str(exc.orig).splitlines()[0][:300]
+    rows = session.execute(
+        text(
+            "SELECT code, ST_AsGeoJSON(ST_PointOnSurface(geom)) FROM community"
+            " WHERE id = ANY(:ids) ORDER BY code"
+        ),
+        {"ids": community_ids},
+    ).all()
+    return [
+        Finding(
+            kind="check_incomplete",
+            codes=[],
+            community=code,
+            location=json.loads(loc) if loc else None,
+            detail={"check": kind, "error": reason},
+        )
+        for code, loc in rows
+    ]

@@ -57,8 +57,10 @@ UNIT_SQL = {
         " JOIN street s ON s.id = c.street_id"
         " WHERE g.is_active AND (CAST(:parent AS int) IS NULL OR EXISTS ("
         "   SELECT 1 FROM residential_area r WHERE r.id = :parent"
-        "   AND r.community_id = g.community_id AND ST_Intersects(r.geom, g.geom)"
-        "   AND NOT ST_Touches(r.geom, g.geom)))",
+        # interiors meet: more than ~1 m² in common, by the snap-rounded overlay (GEOS 3.11's
+        # ST_Intersects/ST_Touches can throw on nearly coincident corners; see grid_checks)
+        "   AND r.community_id = g.community_id AND r.geom && g.geom"
+        "   AND ST_Area(ST_Intersection(r.geom, g.geom, 1e-9)) > 1e-10))",
         ("s.district_id", "c.street_id", "c.id"),
     ),
 }
