@@ -404,9 +404,7 @@ def test_an_edit_on_the_page_moves_the_statistics(browser, live_server, owner_en
         _log_in(page, base, "street1", "/stats")
         before = covered()
         page.goto(f"{base}/residential-areas/{area['code']}")
-        page.wait_for_function(
-            "document.querySelector('select[name=party_org_status]').value !== ''"
-        )
+        page.wait_for_selector("#record-form[data-loaded]")
         page.select_option("select[name=party_org_status]", new)
         page.click("#record-form button[type=submit]")
         page.wait_for_selector("#msg.ok")
