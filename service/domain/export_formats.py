@@ -14,11 +14,9 @@ FORMATS: dict[str, str] = {
     "shp.zip": "application/zip",
 }
 CRS_CHOICES = ("wgs84", "gcj02", "cgcs2000")
-# Spreadsheets treat a cell starting with these as a formula (CSV injection).
+# Spreadsheets treat a cell starting with these as a formula (CSV injection); a leading tab or
+# carriage return can hide one from the eye and some importers strip it before evaluating.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# The table downloads (meetings, the assessment, coverage) guard these four; a leading tab or
-# carriage return in a name or a decision there stays as typed.
-TABLE_FORMULA_PREFIXES = FORMULA_PREFIXES[:4]
 
 
 @dataclass(frozen=True)
@@ -183,12 +181,15 @@ def neutralise_cell(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    return formula_guarded(text, FORMULA_PREFIXES) if isinstance(value, str) else text
+    return formula_guarded(text) if isinstance(value, str) else text
 
 
-def formula_guarded(text: str, prefixes: tuple[str, ...] = TABLE_FORMULA_PREFIXES) -> str:
-    """`text` as a cell a spreadsheet shows and never runs: a ' before a formula's first sign."""
-    return "'" + text if text.startswith(prefixes) else text
+def formula_guarded(text: str) -> str:
+    """`text` as a cell a spreadsheet shows and never runs: a ' before a formula's first sign.
+
+    The layer exports and the table downloads (meetings, the assessment, coverage) share it.
+    """
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def export_filename(layer: str, fmt: str, crs: str, stamp: str) -> str:

@@ -47,8 +47,9 @@ def test_neutralise_cell(value, cell) -> None:
         ("幸福小区 =1", "幸福小区 =1"),
         ("'=1", "'=1"),
         ("", ""),
-        # the table downloads (meetings, assessment, coverage) leave a leading tab as typed
-        ("\tx", "\tx"),
+        # a leading tab or carriage return is guarded too (importers may strip it first)
+        ("\t=1+1", "'\t=1+1"),
+        ("\r@x", "'\r@x"),
     ],
 )
 def test_formula_guarded_text_of_the_table_downloads(text, cell) -> None:
