@@ -61,10 +61,10 @@ def running_app(demo_db: TestDatabase) -> Iterator[None]:
 
     Generated logins fail (random names and passwords), and each failure counts against the
     test client's address for 15 minutes: they are removed afterwards, so that the tests after
-    this module are not locked out (a varying ~10-20 failures; the limit is 20). The score
-    sheet's items are one table for every district, and a generated PUT replaces them: they are
-    put back as they were, so the tests after this module score with the real items."""
-    columns = "code, name_zh, weight, position, is_active"
+    this module are not locked out (a varying ~10-20 failures; the limit is 20). A generated PUT
+    replaces a district's score sheet: every sheet is put back as it was, so the tests after
+    this module score with the real items."""
+    columns = "district_id, code, name_zh, weight, position, is_active"
     with psycopg.connect(demo_db.libpq()) as conn:
         items = conn.execute(f"SELECT {columns} FROM assessment_item").fetchall()  # noqa: S608
     with TestClient(APP):
@@ -74,7 +74,7 @@ def running_app(demo_db: TestDatabase) -> Iterator[None]:
         conn.execute("DELETE FROM assessment_item")
         with conn.cursor() as cur:
             cur.executemany(
-                f"INSERT INTO assessment_item ({columns}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+                f"INSERT INTO assessment_item ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
                 items,
             )
 

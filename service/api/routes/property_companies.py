@@ -16,6 +16,7 @@ from service.db.repositories import assessments as sheets_repo
 from service.db.repositories import companies as repo
 from service.db.repositories import records as records_repo
 from service.db.repositories import surveys as surveys_repo
+from service.db.repositories.performance import district_id_of
 from service.domain.assessment import (
     LIST_ZH,
     GradeFloors,
@@ -28,7 +29,7 @@ from service.domain.assessment import (
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
 from service.domain.surveys import FED_ITEM, Settled, retaken, settle_item
-from service.errors import ValidationFailed
+from service.errors import OutsideJurisdiction, ValidationFailed
 from service.settings import Settings
 
 router = APIRouter(tags=["property companies"])
@@ -170,24 +171,70 @@ def update_company(
     return repo.get_company(session, company_id, district)
 
 
-@router.get("/api/assessment-items", summary="The score sheet: items and weights")
-def list_items(session: SessionDep, me: Reader) -> list[dict[str, Any]]:
+DistrictParam = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{6}$",
+        description="Whose sheet (admin only; a district user always gets their district's)."
+        " Absent for an admin: the default sheet, used by districts without their own.",
+    ),
+]
+
+
+def _sheet_district(session: Any, me: Principal, district: str | None) -> int | None:
+    """The district whose score sheet the caller reads or replaces (None: the default sheet).
+
+    A district-bound user has their district's; naming another is a 404, as elsewhere.
+    """
+    found = None
+    if district is not None:
+        found = district_id_of(session, district)
+        if found is None or (me.district_id is not None and found != me.district_id):
+            raise OutsideJurisdiction(
+                f"district {district} not found",
+                message_zh="未找到该区",
+                where={"district": district},
+            )
+    return me.district_id if me.district_id is not None else found
+
+
+def _items_view(session: Any, district_id: int | None) -> list[dict[str, Any]]:
     return [
         {"code": i.code, "name_zh": i.name_zh, "weight": float(i.weight)}
-        for i in sheets_repo.items(session)
+        for i in sheets_repo.items(session, district_id)
     ]
 
 
-@router.put("/api/assessment-items", summary="Replace the score sheet (district)")
-def replace_items(session: SessionDep, me: Decider, body: ItemsIn) -> list[dict[str, Any]]:
+@router.get("/api/assessment-items", summary="The score sheet: items and weights")
+def list_items(
+    session: SessionDep, me: Reader, district: DistrictParam = None
+) -> list[dict[str, Any]]:
+    return _items_view(session, _sheet_district(session, me, district))
+
+
+@router.put("/api/assessment-items", summary="Replace the district's score sheet")
+def replace_items(
+    request: Request,
+    session: SessionDep,
+    me: Decider,
+    body: ItemsIn,
+    district: DistrictParam = None,
+) -> list[dict[str, Any]]:
     codes = [i.code for i in body.items]
     if len(set(codes)) != len(codes):
         raise ValidationFailed(
             "item codes repeat", message_zh="考核项目编码重复", where={"field": "items"}
         )
+    target = _sheet_district(session, me, district)
     rows = [{**i.model_dump(), "weight": round(i.weight, 2)} for i in body.items]
-    sheets_repo.replace_items(session, rows)
-    return list_items(session, me)
+    sheets_repo.replace_items(session, target, rows)
+    audit_note(
+        request,
+        object_type="assessment_items",
+        object_id=str(target) if target is not None else "default",
+        items=len(rows),
+    )
+    return _items_view(session, target)
 
 
 def _scored_area(request: Request, session: Any, me: Principal, code: str) -> dict[str, Any]:
@@ -254,7 +301,7 @@ def save_sheet(
     request: Request, session: SessionDep, me: Assessor, body: SheetIn
 ) -> dict[str, Any]:
     record = _scored_area(request, session, me, body.residential_area)
-    items = sheets_repo.items(session)
+    items = sheets_repo.items(session, sheets_repo.district_of_area(session, record["id"]))
     scores: dict[str, Any] = dict(body.scores)
     settled: Settled | None = None
     try:
@@ -296,13 +343,17 @@ def _with_current_surveys(
 ) -> list[dict[str, Any]]:
     """Each sheet with the fed item retaken from the surveys as they stand (`retaken` says
     whether that changed it), so a sheet saved before answers came in is graded on them."""
-    items = sheets_repo.items(session)
+    sheets_of: dict[int, list[Any]] = {}  # district → its items (a sheet is its district's)
     tallies = surveys_repo.area_tallies(
         session, sorted({int(f["residential_area_id"]) for f in found}), quarter
     )
     out = []
     for sheet in found:
         tally_now = tallies[int(sheet["residential_area_id"])]
+        district_id = int(sheet["district_id"])
+        if district_id not in sheets_of:
+            sheets_of[district_id] = sheets_repo.items(session, district_id)
+        items = sheets_of[district_id]
         changed = retaken(items, sheet["scores"], sheet["satisfaction_basis"], tally_now)
         row = {**sheet, "retaken": changed is not None}
         if changed is not None:

@@ -15,30 +15,59 @@ from service.domain.principal import Principal
 from service.domain.surveys import Settled
 
 
-def items(session: Session) -> list[Item]:
-    """The active score sheet, in order."""
+def items(session: Session, district_id: int | None) -> list[Item]:
+    """The active items of the score sheet a district's 小区 are assessed on, in order.
+
+    A district that has saved a sheet of its own gets it; any other (and None) the default.
+    """
     rows = session.execute(
         text(
-            "SELECT code, name_zh, weight FROM assessment_item WHERE is_active"
+            "SELECT code, name_zh, weight FROM assessment_item"
+            " WHERE is_active AND district_id IS NOT DISTINCT FROM ("
+            "   SELECT CASE WHEN EXISTS (SELECT 1 FROM assessment_item"
+            "     WHERE district_id = CAST(:d AS integer)) THEN CAST(:d AS integer) END)"
             " ORDER BY position, code"
-        )
+        ),
+        {"d": district_id},
     )
     return [Item(code, name, Decimal(weight)) for code, name, weight in rows]
 
 
-def replace_items(session: Session, new: list[dict[str, Any]]) -> None:
-    """A new score sheet: listed items active in the given order, the rest retired."""
-    session.execute(text("UPDATE assessment_item SET is_active = false"))
+def replace_items(session: Session, district_id: int | None, new: list[dict[str, Any]]) -> None:
+    """A district's new score sheet (None: the default one): listed items active in the given
+    order, its other items retired. Other districts' sheets are not touched."""
+    session.execute(
+        text(
+            "UPDATE assessment_item SET is_active = false"
+            " WHERE district_id IS NOT DISTINCT FROM CAST(:d AS integer)"
+        ),
+        {"d": district_id},
+    )
     for position, item in enumerate(new):
         session.execute(
             text(
-                "INSERT INTO assessment_item (code, name_zh, weight, position, is_active)"
-                " VALUES (:code, :name_zh, :weight, :p, true) ON CONFLICT (code) DO UPDATE"
+                "INSERT INTO assessment_item (district_id, code, name_zh, weight, position,"
+                " is_active) VALUES (:d, :code, :name_zh, :weight, :p, true)"
+                " ON CONFLICT (district_id, code) DO UPDATE"
                 " SET name_zh = EXCLUDED.name_zh, weight = EXCLUDED.weight,"
                 " position = EXCLUDED.position, is_active = true"
             ),
-            {**item, "p": position},
+            {**item, "p": position, "d": district_id},
         )
+
+
+def district_of_area(session: Session, area_id: int) -> int:
+    """The district a 小区 lies in (its sheet is that district's)."""
+    return int(
+        session.execute(
+            text(
+                "SELECT s.district_id FROM residential_area r"
+                " JOIN community c ON c.id = r.community_id JOIN street s ON s.id = c.street_id"
+                " WHERE r.id = :a"
+            ),
+            {"a": area_id},
+        ).scalar_one()
+    )
 
 
 def save_sheet(
