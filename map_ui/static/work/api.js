@@ -4,7 +4,7 @@ import { ApiError, apiFetch } from "/static/common.js";
 
 export { ApiError };
 
-export const LEVEL_ZH = { community: "社区", street: "街道", district: "区" };
+export const LEVEL_ZH = { community: "社区", street: "街道", district: "区县" };
 
 /** A workbench call: JSON in and out through the shared module (CSRF on writes, a refusal is an
  * ApiError with one Chinese sentence and the server's `detail`); signed out → /login. */

@@ -192,7 +192,7 @@ def _sheet_district(session: Any, me: Principal, district: str | None) -> int | 
         if found is None or (me.district_id is not None and found != me.district_id):
             raise OutsideJurisdiction(
                 f"district {district} not found",
-                message_zh="未找到该区",
+                message_zh="未找到该区县",
                 where={"district": district},
             )
     return me.district_id if me.district_id is not None else found
