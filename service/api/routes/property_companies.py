@@ -14,22 +14,10 @@ from service.api.pages.shell import basemap_tag, head_tags, header_html, load_sh
 from service.api.schemas import StrictModel
 from service.db.repositories import assessments as sheets_repo
 from service.db.repositories import companies as repo
-from service.db.repositories import records as records_repo
-from service.db.repositories import surveys as surveys_repo
-from service.db.repositories.performance import district_id_of
-from service.domain.assessment import (
-    LIST_ZH,
-    GradeFloors,
-    ScoreError,
-    best_and_worst,
-    combine,
-    list_kind_for_grade,
-    weighted_total,
-)
+from service.domain.assessment import LIST_ZH, GradeFloors
 from service.domain.policy import scope_for
 from service.domain.principal import Principal
-from service.domain.surveys import FED_ITEM, Settled, retaken, settle_item
-from service.errors import OutsideJurisdiction, ValidationFailed
+from service.services import company_assessment as service
 from service.settings import Settings
 
 router = APIRouter(tags=["property companies"])
@@ -181,35 +169,11 @@ DistrictParam = Annotated[
 ]
 
 
-def _sheet_district(session: Any, me: Principal, district: str | None) -> int | None:
-    """The district whose score sheet the caller reads or replaces (None: the default sheet).
-
-    A district-bound user has their district's; naming another is a 404, as elsewhere.
-    """
-    found = None
-    if district is not None:
-        found = district_id_of(session, district)
-        if found is None or (me.district_id is not None and found != me.district_id):
-            raise OutsideJurisdiction(
-                f"district {district} not found",
-                message_zh="未找到该区县",
-                where={"district": district},
-            )
-    return me.district_id if me.district_id is not None else found
-
-
-def _items_view(session: Any, district_id: int | None) -> list[dict[str, Any]]:
-    return [
-        {"code": i.code, "name_zh": i.name_zh, "weight": float(i.weight)}
-        for i in sheets_repo.items(session, district_id)
-    ]
-
-
 @router.get("/api/assessment-items", summary="The score sheet: items and weights")
 def list_items(
     session: SessionDep, me: Reader, district: DistrictParam = None
 ) -> list[dict[str, Any]]:
-    return _items_view(session, _sheet_district(session, me, district))
+    return service.items_view(session, service.sheet_district(session, me, district))
 
 
 @router.put("/api/assessment-items", summary="Replace the district's score sheet")
@@ -220,52 +184,16 @@ def replace_items(
     body: ItemsIn,
     district: DistrictParam = None,
 ) -> list[dict[str, Any]]:
-    codes = [i.code for i in body.items]
-    if len(set(codes)) != len(codes):
-        raise ValidationFailed(
-            "item codes repeat", message_zh="考核项目编码重复", where={"field": "items"}
-        )
-    target = _sheet_district(session, me, district)
+    target = service.sheet_district(session, me, district)
     rows = [{**i.model_dump(), "weight": round(i.weight, 2)} for i in body.items]
-    sheets_repo.replace_items(session, target, rows)
+    service.replace_sheet(session, target, rows)
     audit_note(
         request,
         object_type="assessment_items",
         object_id=str(target) if target is not None else "default",
         items=len(rows),
     )
-    return _items_view(session, target)
-
-
-def _scored_area(request: Request, session: Any, me: Principal, code: str) -> dict[str, Any]:
-    """The 小区's record in the caller's reach (404 outside), with a company to assess."""
-    record = records_repo.get_record(session, me, request.state.scope, code)
-    if record["property_company_id"] is None:
-        raise ValidationFailed(
-            f"{code} has no property company to assess",
-            message_zh="该小区没有物业服务企业，无法考核",
-            where={"residential_area": code},
-        )
-    return record
-
-
-def _refused(exc: ScoreError) -> ValidationFailed:
-    return ValidationFailed(
-        exc.message, message_zh=exc.message_zh, where={"field": "scores", "item": exc.item}
-    )
-
-
-def basis_zh(sheet: dict[str, Any]) -> str:
-    """How a sheet's owner-satisfaction score came about, in words for the page."""
-    basis, n = sheet.get("satisfaction_basis"), sheet.get("survey_responses")
-    reason = sheet.get("satisfaction_reason") or ""
-    if basis == "surveys":
-        return f"依据 {n} 份问卷"
-    if basis == "override":
-        return f"人工调整（问卷 {float(sheet['survey_score']):.1f} 分，依据 {n} 份问卷）：{reason}"
-    if basis == "manual":
-        return "本季度无问卷，人工评分" + (f"：{reason}" if reason else "")
-    return "人工评分（问卷接入前）"
+    return service.items_view(session, target)
 
 
 @router.get(
@@ -279,92 +207,25 @@ def satisfaction_basis(
     residential_area: Annotated[str, Query(pattern=r"^[0-9]{12}R[0-9]{3}$")],
     quarter: Annotated[str, Query(pattern=QUARTER)],
 ) -> dict[str, Any]:
-    record = _scored_area(request, session, me, residential_area)
-    found = surveys_repo.area_tallies(session, [record["id"]], quarter)[record["id"]]
-    return {
-        "residential_area": residential_area,
-        "quarter": quarter,
-        "item": FED_ITEM,
-        "responses": found.responses,
-        "satisfied": found.satisfied,
-        "basically": found.basically,
-        "dissatisfied": found.dissatisfied,
-        "score": found.suggested_score,
-        "basis_zh": (
-            f"依据 {found.responses} 份问卷" if found.responses else "本季度该小区没有满意度问卷"
-        ),
-    }
+    return service.satisfaction_basis(session, me, request.state.scope, residential_area, quarter)
 
 
 @router.post("/api/assessments", status_code=201, summary="Score the company serving a 小区")
 def save_sheet(
     request: Request, session: SessionDep, me: Assessor, body: SheetIn
 ) -> dict[str, Any]:
-    record = _scored_area(request, session, me, body.residential_area)
-    items = sheets_repo.items(session, sheets_repo.district_of_area(session, record["id"]))
-    scores: dict[str, Any] = dict(body.scores)
-    settled: Settled | None = None
-    try:
-        if FED_ITEM in {i.code for i in items}:
-            found = surveys_repo.area_tallies(session, [record["id"]], body.quarter)
-            given = scores.get(FED_ITEM)
-            settled = settle_item(found[record["id"]], given, body.satisfaction_reason)
-            scores[FED_ITEM] = settled.score
-        total = weighted_total(items, scores)
-    except ScoreError as exc:
-        raise _refused(exc) from None
-    sheet_id = sheets_repo.save_sheet(
+    answer = service.score_area(
         session,
-        company_id=int(record["property_company_id"]),
-        area_id=record["id"],
+        me,
+        request.state.scope,
+        area_code=body.residential_area,
         quarter=body.quarter,
-        scores=scores,
-        total=total,
+        scores=dict(body.scores),
         evidence=body.evidence,
-        by=me.id,
-        satisfaction=settled,
+        satisfaction_reason=body.satisfaction_reason,
     )
-    audit_note(request, object_type="property_assessment", object_id=sheet_id)
-    answer: dict[str, Any] = {
-        "id": sheet_id, "company": record["property_company"], "total": float(total),
-    }  # fmt: skip
-    if settled is not None:
-        answer.update(
-            satisfaction_score=settled.score, satisfaction_basis=settled.basis,
-            survey_responses=settled.responses, survey_score=settled.survey_score,
-            satisfaction_reason=settled.reason,
-        )  # fmt: skip
-        answer["satisfaction_zh"] = basis_zh(answer)
+    audit_note(request, object_type="property_assessment", object_id=answer["id"])
     return answer
-
-
-def _with_current_surveys(
-    session: Any, found: list[dict[str, Any]], quarter: str
-) -> list[dict[str, Any]]:
-    """Each sheet with the fed item retaken from the surveys as they stand (`retaken` says
-    whether that changed it), so a sheet saved before answers came in is graded on them."""
-    sheets_of: dict[int, list[Any]] = {}  # district → its items (a sheet is its district's)
-    tallies = surveys_repo.area_tallies(
-        session, sorted({int(f["residential_area_id"]) for f in found}), quarter
-    )
-    out = []
-    for sheet in found:
-        tally_now = tallies[int(sheet["residential_area_id"])]
-        district_id = int(sheet["district_id"])
-        if district_id not in sheets_of:
-            sheets_of[district_id] = sheets_repo.items(session, district_id)
-        items = sheets_of[district_id]
-        changed = retaken(items, sheet["scores"], sheet["satisfaction_basis"], tally_now)
-        row = {**sheet, "retaken": changed is not None}
-        if changed is not None:
-            row.update(
-                scores=changed[0], total=changed[1], satisfaction_basis="surveys",
-                survey_responses=tally_now.responses, survey_score=tally_now.suggested_score,
-                satisfaction_reason="",
-            )  # fmt: skip
-        row["satisfaction_zh"] = basis_zh(row)
-        out.append(row)
-    return out
 
 
 @router.get("/api/assessments", summary="The quarter's score sheets in the jurisdiction")
@@ -374,50 +235,24 @@ def list_sheets(
     me: SheetReader,
     quarter: Annotated[str, Query(pattern=QUARTER)],
 ) -> list[dict[str, Any]]:
-    found = sheets_repo.sheets(session, me, request.state.scope, quarter)
-    if scope_for(me, "survey:read") is None:
-        # a planner reads the sheets but not the answers: the saved basis only
-        return [{**f, "retaken": False, "satisfaction_zh": basis_zh(f)} for f in found]
-    return _with_current_surveys(session, found, quarter)
+    reads_surveys = scope_for(me, "survey:read") is not None
+    return service.quarter_sheets(
+        session, me, request.state.scope, quarter, reads_surveys=reads_surveys
+    )
 
 
 @router.post("/api/company-grades/{quarter}", summary="Combine the quarter's sheets into grades")
 def decide_grades(
     request: Request, session: SessionDep, settings: SettingsDep, me: Decider, quarter: Quarter
 ) -> dict[str, Any]:
-    found = sheets_repo.sheets(session, me, request.state.scope, quarter)
-    if not found:
-        raise ValidationFailed(
-            f"no score sheets for {quarter}",
-            message_zh=f"{quarter} 还没有任何考核评分",
-            where={"quarter": quarter},
-        )
-    # graded on the surveys as they stand at grading (a district bureau reads its district's)
-    graded = combine(_with_current_surveys(session, found, quarter), floors(settings))
-    sheets_repo.save_grades(session, quarter, graded, me.id)
-    for row in graded:
-        # a grade replaces what the previous quarter's grade put on the lists
-        repo.end_grade_entries(session, row["company_id"])
-        kind = list_kind_for_grade(row["grade"])
-        if kind is not None:
-            reason = f"{quarter} 信用等级 {row['grade']}（得分 {row['score']}）"
-            repo.add_entry(session, row["company_id"], kind, reason, quarter, me.id)
-    audit_note(request, object_type="company_grade", object_id=quarter, companies=len(graded))
+    graded = service.decide_grades(session, me, request.state.scope, quarter, floors(settings))
+    audit_note(request, object_type="company_grade", object_id=quarter, companies=graded)
     return quarter_view(session, settings, quarter)
 
 
 def quarter_view(session: Any, settings: Settings, quarter: str) -> dict[str, Any]:
     """Grades, 十佳十差, key supervision (D) and the current lists for one quarter."""
-    graded = sheets_repo.grades(session, quarter)
-    best, worst = best_and_worst(graded, settings.companies.ranking_size)
-    return {
-        "quarter": quarter,
-        "grades": graded,
-        "best": best,
-        "worst": worst,
-        "key_supervision": [g for g in graded if g["grade"] == "D"],
-        "lists": repo.list_entries(session, current_only=True),
-    }
+    return service.quarter_view(session, quarter, settings.companies.ranking_size)
 
 
 @router.get("/api/company-grades/{quarter}", summary="A quarter's grades, ranking and lists")

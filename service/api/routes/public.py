@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import SessionDep, SettingsDep
 from service.api.pages.public_html import index_html, street_html
-from service.api.routes.property_companies import quarter_view
 from service.db.repositories import assessments, companies
 from service.db.repositories import public as repo
 from service.errors import NotFound
+from service.services import company_assessment
 
 router = APIRouter(tags=["public"])
 # Shared caches may keep it for a few minutes; revalidation is cheap through the ETag.
@@ -55,6 +55,8 @@ def public_page(
             street or "", settings.companies.supervision_phone
         ),
         companies.list_entries(session, current_only=True),
-        quarter_view(session, settings, quarter) if quarter else None,
+        company_assessment.quarter_view(session, quarter, settings.companies.ranking_size)
+        if quarter
+        else None,
     )
     return HTMLResponse(html, headers=headers)
