@@ -11,13 +11,13 @@ overlays stay robust where floating-point noise leaves zero-width slivers along 
 The 1 m containment buffer is built in the community's CGCS2000 3-degree Gauss-Krüger zone
 (EPSG:4534-4554; 4547 for Zhengzhou) and brought back to lon/lat.
 
-Pairs are found by bounding box (&&), never by ST_Intersects: GEOS 3.11's relate is not
-snap-rounded, and on valid shapes with nearly coincident edges (a 小区 re-imported from a
-GeoJSON export beside cells drawn from the original) it can throw "side location conflict".
-The snap-rounded overlay's area decides instead, and runs only on valid geometry (a CASE, so the
-planner cannot evaluate it before the validity test). Should GEOS still fail, the check kind that
-failed becomes a `check_incomplete` finding, so the report is shown with what it could not check
-rather than not at all.
+Pairs are found by bounding box (&&) or ST_DWithin(a, b, 0) (PostGIS's own distance code),
+never by ST_Intersects: GEOS 3.11's relate is not snap-rounded, and on valid shapes with nearly
+coincident edges (a 小区 re-imported from a GeoJSON export beside cells drawn from the original)
+it can throw "side location conflict". The snap-rounded overlay's area decides instead, and
+runs only on valid geometry (a CASE, so the planner cannot evaluate it before the validity
+test). Should GEOS still fail, the check kind that failed becomes a `check_incomplete` finding,
+so the report is shown with what it could not check rather than not at all.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ FROM cc JOIN residential_area r ON r.community_id = cc.id
 CROSS JOIN LATERAL (
   SELECT CASE WHEN ST_IsValid(r.geom) THEN ST_Difference(r.geom,
     coalesce(ST_Union(g.geom, :grid), ST_SetSRID('POLYGON EMPTY'::geometry, 4326)), :grid) END AS m
-  FROM cells g WHERE g.community_id = cc.id AND g.geom && r.geom AND ST_IsValid(g.geom)
+  FROM cells g WHERE g.community_id = cc.id AND ST_DWithin(g.geom, r.geom, 0)
+    AND ST_IsValid(g.geom)
 ) d
 CROSS JOIN LATERAL (SELECT d.m, ST_Area(d.m) * cc.k AS a) x
 WHERE x.a > :tol""",
@@ -98,7 +99,7 @@ SELECT array_agg(p.code ORDER BY p.code) || ARRAY[r.code], cc.code,
 FROM cc JOIN residential_area r ON r.community_id = cc.id
 JOIN LATERAL (
   SELECT g.id, g.code FROM cells g
-  WHERE g.geom && r.geom
+  WHERE ST_DWithin(g.geom, r.geom, 0)
     AND CASE WHEN ST_IsValid(g.geom) AND ST_IsValid(r.geom)
         THEN ST_Area(ST_Intersection(g.geom, r.geom, :grid)) * cc.k > :tol ELSE false END
 ) p ON true
