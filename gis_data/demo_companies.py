@@ -103,7 +103,10 @@ def _officers_and_committees(cur: psycopg.Cursor, rng: np.random.Generator, toda
 
 
 def _assessments(cur: psycopg.Cursor, rng: np.random.Generator, today: date) -> int:
-    cur.execute("SELECT code, weight FROM assessment_item WHERE is_active ORDER BY position")
+    cur.execute(
+        "SELECT code, weight FROM assessment_item WHERE is_active AND district_id IS NULL"
+        " ORDER BY position"
+    )
     items = cur.fetchall()
     cur.execute(
         "SELECT r.id, r.property_company_id, co.credit_grade, u.id FROM residential_area r"
