@@ -168,28 +168,16 @@ async function drawSheets() {
 }
 
 async function setUpScoring() {
-  const [areas, items] = await Promise.all([
-    getJSON("/api/residential-areas"), getJSON("/api/assessment-items")]);
-  const select = document.querySelector("#score-form select[name=residential_area]");
-  for (const a of (areas || []).filter((x) => x.property_company)) {
-    select.appendChild(el("option", { value: a.code }, `${a.name}（${a.property_company}）`));
-  }
-  const box = document.getElementById("items");
-  for (const item of items || []) {
-    const label = el("label", {}, null);
-    label.appendChild(el("span", {}, `${item.name_zh}（权重 ${item.weight}）`));
-    label.appendChild(el("input", { type: "number", min: "0", max: "100", step: "0.1", name: item.code, required: "" }));
-    box.appendChild(label);
-  }
-  select.addEventListener("change", showSurveyBasis);
-  quarterInput.addEventListener("change", showSurveyBasis);
-  document.getElementById("override").addEventListener("change", applyOverride);
-  await showSurveyBasis();
-  document.getElementById("score-form").addEventListener("submit", async (event) => {
+  const form = document.getElementById("score-form");
+  // until the 小区 and the sheet's items are in, the form cannot be sent (nor sent natively)
+  const button = form.querySelector("button[type=submit]");
+  if (button) { button.disabled = true; }
+  let items = null;
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const form = event.target;
+    if (items === null) { return; }
     const scores = {};
-    for (const item of items || []) { scores[item.code] = Number(form.elements[item.code].value); }
+    for (const item of items) { scores[item.code] = Number(form.elements[item.code].value); }
     const answer = await post("/api/assessments", {
       residential_area: select.value, quarter: quarterInput.value, scores,
       evidence: form.elements.evidence.value,
@@ -202,6 +190,26 @@ async function setUpScoring() {
     msg.className = answer.ok ? "msg ok" : "msg error";
     if (answer.ok) { await drawSheets(); }
   });
+  const select = form.querySelector("select[name=residential_area]");
+  const [areas, sheetItems] = await Promise.all([
+    getJSON("/api/residential-areas"), getJSON("/api/assessment-items")]);
+  for (const a of (areas || []).filter((x) => x.property_company)) {
+    select.appendChild(el("option", { value: a.code }, `${a.name}（${a.property_company}）`));
+  }
+  const box = document.getElementById("items");
+  for (const item of sheetItems || []) {
+    const label = el("label", {}, null);
+    label.appendChild(el("span", {}, `${item.name_zh}（权重 ${item.weight}）`));
+    label.appendChild(el("input", { type: "number", min: "0", max: "100", step: "0.1", name: item.code, required: "" }));
+    box.appendChild(label);
+  }
+  select.addEventListener("change", showSurveyBasis);
+  quarterInput.addEventListener("change", showSurveyBasis);
+  document.getElementById("override").addEventListener("change", applyOverride);
+  await showSurveyBasis();
+  items = sheetItems || [];
+  if (button) { button.disabled = false; }
+  form.dataset.ready = "true";
 }
 
 if (config.canDecide) {

@@ -6,12 +6,23 @@ import { csrfToken, el } from "/static/common.js";
 const config = JSON.parse(document.getElementById("records-config").textContent);
 const SHEET = "/api/residential-areas/sheet.xlsx";
 
+let latestLoad = 0;
+
+// Only the newest request draws the list: an earlier one answering late (the reload after an
+// upload, then a flag chosen) must not replace the list the flag asked for.
 async function loadAreas() {
+  const mine = ++latestLoad;
+  const table = document.getElementById("areas");
+  table.setAttribute("aria-busy", "true");
   const flag = document.getElementById("flag").value;
   const url = "/api/residential-areas" + (flag ? "?flag=" + encodeURIComponent(flag) : "");
   const r = await fetch(url, { credentials: "same-origin" });
-  if (!r.ok) { return; }
-  const rows = (await r.json()).map((a) => {
+  const found = r.ok ? await r.json() : null;
+  if (mine !== latestLoad) { return; }
+  table.removeAttribute("aria-busy");
+  table.dataset.flag = flag;
+  if (found === null) { return; }
+  const rows = found.map((a) => {
     const tr = el("tr", { "data-code": a.code });
     const name = el("td");
     name.appendChild(el("a", { href: "/residential-areas/" + encodeURIComponent(a.code) }, a.name));
