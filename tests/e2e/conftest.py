@@ -27,6 +27,20 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
+def eventually(check, timeout_s: float = 20.0, every_s: float = 0.25):  # type: ignore[no-untyped-def]
+    """`check()`'s first truthy answer, asking again until `timeout_s`; else its last answer.
+
+    For what the phone's outbox sends in the background: its pending count reads 0 both before
+    a record is queued and after it is sent, so the server is asked instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(every_s)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

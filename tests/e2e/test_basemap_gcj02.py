@@ -19,7 +19,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from service.domain.coords import wgs84_to_gcj02
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, eventually
 from tests.e2e.test_shell import _context
 
 pytestmark = pytest.mark.e2e
@@ -408,13 +408,17 @@ def test_gcj02_base_map_on_the_phone(browser, gcj_server, tile_server, owner_eng
     description = f"GCJ-02 选点 {uuid.uuid4()}"
     page.fill("#description", description)
     page.click("#report-submit")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
-    items = httpx.get(
-        f"{base}/api/reports",
-        params={"category": "illegal_construction", "limit": 1000},
-        headers=_token(base),
-    ).json()
-    mine = [r for r in items if r["description"] == description]
+    headers = _token(base)
+
+    def filed() -> list[dict]:
+        items = httpx.get(
+            f"{base}/api/reports",
+            params={"category": "illegal_construction", "limit": 1000},
+            headers=headers,
+        ).json()
+        return [r for r in items if r["description"] == description]
+
+    mine = eventually(filed)
     assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
     # stored where the worker tapped, in WGS84 (within the pixel tapped at zoom 18)
     assert _metres(tuple(mine[0]["location"]["coordinates"]), (lon2, lat2)) < 2.0

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.api.field_helpers import points_in_community_of
+from tests.e2e.conftest import eventually
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 360, "height": 740}
@@ -143,10 +144,13 @@ def test_a_short_patrol_is_recorded(browser, live_server, owner_engine, artifact
     page.click("#checklist-close")
     page.screenshot(path=str(artifacts_dir / "field_mobile_patrol.png"))
     page.click("#patrol-btn")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
     headers = _token(base)
-    patrols = httpx.get(f"{base}/api/patrols", headers=headers).json()["items"]
-    mine = [p for p in patrols if p["note"] == "东门消防通道有杂物"]
+
+    def ended() -> list[dict]:
+        patrols = httpx.get(f"{base}/api/patrols", headers=headers).json()["items"]
+        return [p for p in patrols if p["note"] == "东门消防通道有杂物" and p["ended_at"]]
+
+    mine = eventually(ended)
     assert len(mine) == 1
     patrol = mine[0]
     assert patrol["ended_at"] is not None
@@ -200,13 +204,17 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
     description = f"手动选点 {uuid.uuid4()}"
     page.fill("#description", description)
     page.click("#report-submit")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
-    items = httpx.get(
-        f"{base}/api/reports",
-        params={"category": "illegal_construction", "limit": 1000},
-        headers=_token(base),
-    ).json()
-    mine = [r for r in items if r["description"] == description]
+    headers = _token(base)
+
+    def filed() -> list[dict]:
+        items = httpx.get(
+            f"{base}/api/reports",
+            params={"category": "illegal_construction", "limit": 1000},
+            headers=headers,
+        ).json()
+        return [r for r in items if r["description"] == description]
+
+    mine = eventually(filed)
     assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
     assert mine[0]["accuracy_m"] == 180
     assert mine[0]["location"]["coordinates"] == pytest.approx([lon2, lat2], abs=2e-4)

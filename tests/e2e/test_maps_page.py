@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
@@ -104,23 +105,38 @@ def toggle_every_layer(page) -> None:
 
 
 def click_area(page, lat: float, lon: float):
-    """Zoom onto a 小区 and click it; returns the popup."""
+    """Zoom onto a 小区 and click it, again until its tile is drawn and a popup opens (a tile
+    still loading takes no click); returns the popup."""
     page.evaluate(
         "import('/static/map.js').then((m) => m.ready)"
         f".then((r) => r.map.setView([{lat}, {lon}], 17))"
     )
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(500)
-    point = page.evaluate(
-        f"import('/static/map.js').then((m) => m.ready).then((w) => {{"
-        f" const p = w.map.latLngToContainerPoint([{lat}, {lon}]);"
-        " const r = document.querySelector('.folium-map').getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; })"
-    )
-    page.mouse.click(point[0], point[1])
     popup = page.locator(".wg-popup[data-kind=residential_area]")
-    popup.wait_for(timeout=10_000)
+    for _ in range(12):
+        page.wait_for_timeout(300)
+        point = page.evaluate(
+            f"import('/static/map.js').then((m) => m.ready).then((w) => {{"
+            f" const p = w.map.latLngToContainerPoint([{lat}, {lon}]);"
+            " const r = document.querySelector('.folium-map').getBoundingClientRect();"
+            " return [p.x + r.left, p.y + r.top]; })"
+        )
+        page.mouse.click(point[0], point[1])
+        try:
+            popup.wait_for(timeout=1500)
+            return popup
+        except PlaywrightTimeout:
+            continue
+    popup.wait_for(timeout=5_000)
     return popup
+
+
+def area_fills(page) -> set[str]:
+    """The fill colours drawn in the 小区 pane."""
+    return set(
+        page.eval_on_selector_all(
+            ".leaflet-areas-pane path", "ps => ps.map((p) => p.getAttribute('fill'))"
+        )
+    )
 
 
 def finish(page, context, server_url: str, screenshot) -> None:
@@ -162,6 +178,7 @@ def test_demo_street1_uses_every_layer(browser, live_server, demo_db, artifacts_
     assert "最近事件" in popup.inner_text()
     # drill-down offers street1's own street only, although the district has others
     assert foreign_street > 0
+    page.locator("#drill-street option").nth(1).wait_for(state="attached")
     assert page.locator("#drill-street option").count() == 2
     finish(page, context, live_server.url, artifacts_dir / "map-demo-street1.png")
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.api.field_helpers import points_in_community_of
+from tests.e2e.conftest import eventually
 from tests.e2e.test_field_mobile import _log_in, _phone, _token
 
 pytestmark = pytest.mark.e2e
@@ -115,9 +116,15 @@ def test_a_worker_who_never_moved_ends_the_patrol_without_a_track(
         [lon, lat],
     )
     page.click("#patrol-btn")
+    headers = _token(base)
+
+    def ended() -> dict | None:
+        got = httpx.get(f"{base}/api/patrols/{pid}", headers=headers).json()
+        return got if got.get("ended_at") else None
+
+    got = eventually(ended)
+    assert got is not None and got["ended_at"] is not None and got["track"] is None
     page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
     outbox = page.evaluate(OUTBOX_ALL)
     assert [r for r in outbox if r["state"] == "failed"] == []
-    got = httpx.get(f"{base}/api/patrols/{pid}", headers=_token(base)).json()
-    assert got["ended_at"] is not None and got["track"] is None
     context.close()

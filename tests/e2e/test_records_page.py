@@ -49,7 +49,8 @@ def test_street_office_edits_on_the_page(browser, live_server, owner_engine, art
     page.click("#record-form button[type=submit]")
     page.wait_for_selector("#msg.ok")
     assert "已保存 2 项" in page.inner_text("#msg")
-    page.wait_for_selector("#history tr")
+    # the history is reloaded after the save (rows from earlier edits may already be there)
+    page.wait_for_function("document.querySelector('#history').textContent.includes('李物管')")
     first_rows = page.inner_text("#history")
     assert "业委会人数" in first_rows and "物管员" in first_rows
     # user text is shown as text, never as markup
@@ -206,7 +207,8 @@ def test_sheet_round_trip_in_the_browser(browser, live_server, owner_engine, tmp
     # the flag filter narrows the list to flagged 小区
     total = page.locator("#areas tbody tr").count()
     page.select_option("#flag", "renovation_unplanned")
-    page.wait_for_function(f"document.querySelectorAll('#areas tbody tr').length !== {total}")
+    page.wait_for_selector("#areas[data-flag=renovation_unplanned]:not([aria-busy])")
+    assert page.locator("#areas tbody tr").count() < total
     assert all("未列入计划" in t for t in page.locator("#areas .flag-cell").all_inner_texts())
     assert errors == []
     context.close()
@@ -221,8 +223,7 @@ def test_companies_page_scoring_grading_and_grade_map(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     _log_in(page, base, "community1", "/companies")
-    page.wait_for_selector("#score-form select option", state="attached")
-    page.wait_for_selector("#items input")
+    page.wait_for_selector("#score-form[data-ready]")
     assert page.locator("#decide").count() == 0  # a community scores, the district grades
     page.fill("#quarter", quarter)
     page.dispatch_event("#quarter", "change")
@@ -263,7 +264,7 @@ def test_companies_page_scoring_grading_and_grade_map(
             {"c": area},
         ).scalar_one()
     assert features == areas  # the district sees every 小区 coloured by grade
-    assert page.locator("#grade-stats tbody tr").count() >= 4
+    page.wait_for_function("document.querySelectorAll('#grade-stats tbody tr').length >= 4")
     page.fill("#quarter", quarter)
     page.click("#decide")
     page.wait_for_selector("#decide-msg.ok")
@@ -283,6 +284,9 @@ GRADE_FILLS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
 def test_map_grade_and_party_coverage_layers(browser, live_server, owner_engine, artifacts_dir):
     """On /map, street1 colours its 小区 by company grade (one theme at a time, with legend)
     and by party coverage over owners' committees, with this year's target in the legend."""
+    from tests.e2e.conftest import eventually
+    from tests.e2e.test_maps_page import area_fills
+
     with owner_engine.connect() as conn:
         area = (
             conn.execute(
@@ -316,15 +320,10 @@ def test_map_grade_and_party_coverage_layers(browser, live_server, owner_engine,
         "import('/static/map.js').then((m) => m.ready)"
         f".then((r) => r.map.setView([{area['lat']}, {area['lon']}], 16))"
     )
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(500)
-    fills = set(
-        page.eval_on_selector_all(
-            ".leaflet-areas-pane path", "ps => ps.map((p) => p.getAttribute('fill'))"
-        )
-    )
     # the grade layer is the only one drawn in the 小区 pane, and its colours are the grades'
-    assert GRADE_FILLS[area["grade"]] in fills, fills
+    grade = GRADE_FILLS[area["grade"]]
+    fills = eventually(lambda: grade in area_fills(page)) and area_fills(page)
+    assert fills and grade in fills, area_fills(page)
     assert fills <= {*GRADE_FILLS.values(), "#9ecae1", "#525252", "#bdbdbd"}
     page.screenshot(path=str(artifacts_dir / "map-company-grades.png"))
 
@@ -342,13 +341,10 @@ def test_map_grade_and_party_coverage_layers(browser, live_server, owner_engine,
     assert f"{t['rate'] * 100:.1f}%" in text_shown
     assert f"{t['with_party_org']} / {t['committees']} 个业委会" in text_shown
     assert f"{party['year']} 年目标 {party['target'] * 100:.0f}" in text_shown
-    page.wait_for_timeout(500)
-    fills = set(
-        page.eval_on_selector_all(
-            ".leaflet-areas-pane path", "ps => ps.map((p) => p.getAttribute('fill'))"
-        )
-    )
-    assert fills and fills <= {"#b2182b", "#f4a582", "#f0f0f0", "#bdbdbd"}, fills
+    coverage = {"#b2182b", "#f4a582", "#f0f0f0", "#bdbdbd"}
+    drawn = eventually(lambda: bool(area_fills(page)) and area_fills(page) <= coverage)
+    fills = area_fills(page)
+    assert drawn and fills and fills <= coverage, fills
     assert errors == []
     context.close()
 
@@ -450,7 +446,10 @@ def test_form_waits_for_the_record_and_item_order_is_no_change(browser, live_ser
         page.goto(f"{base}{path}")
         page.wait_for_function("document.querySelector('#record-form').ariaBusy === 'true'")
         assert page.locator("#record-form button[type=submit]").is_disabled()
-        page.wait_for_timeout(200)
+        for _ in range(50):  # the route handler runs while Playwright waits
+            if held:
+                break
+            page.wait_for_timeout(100)
         assert len(held) == 1
         held[0].continue_()
         page.wait_for_selector("#record-form[data-loaded]")

@@ -92,7 +92,7 @@ def test_the_surveys_fill_the_item_and_an_override_needs_a_reason(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     _log_in(page, base, "community1", "/companies")
-    page.wait_for_selector("#items input")
+    page.wait_for_selector("#score-form[data-ready]")
     page.fill("#quarter", QUARTER)
     page.dispatch_event("#quarter", "change")
     page.select_option("#score-form select", first["code"])
