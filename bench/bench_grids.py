@@ -8,22 +8,33 @@ in a scratch database of the local cluster, then times, side by side:
 "wall s" is elapsed time; "py cpu s" is this process's CPU time (the generator itself; the
 database server's work is not in it), the figure that survives a busy shared machine.
 Run: .venv/bin/python bench/bench_grids.py [--areas 400] [--seed 1]   (after `make db`)
+
+With `--baseline REV` it also times the integrity check of commit REV (its grid_checks.py read
+from git and run on this checkout's schema) beside this checkout's, rounds alternating, kind by
+kind, and says whether both found the same things. `--baseline ef5a54a` is the version before
+the 小区 checks stopped using ST_Intersects (see docs/grids.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from service.db.repositories import grid_checks  # noqa: E402
 from service.db.repositories import grids as repo  # noqa: E402
 from service.db.repositories.grid_checks import check_grids  # noqa: E402
 from service.domain.grid_generate import generate_cells  # noqa: E402
@@ -40,12 +51,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--areas", type=int, default=400, help="小区 in the street (about)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--baseline", help="also time this commit's integrity check, side by side")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the side-by-side check")
     args = parser.parse_args()
     recreate_database(SCRATCH)
     url = local_database_url("wangge", SCRATCH)
     try:
         migrate(url)
-        run(url, args.areas, args.seed)
+        ids = run(url, args.areas, args.seed)
+        if args.baseline:
+            compare_checks(url, ids, args.baseline, args.rounds)
     finally:
         _drop_when_idle()
 
@@ -60,7 +75,8 @@ def _drop_when_idle() -> None:
     print(f"note: scratch database {SCRATCH} left behind", file=sys.stderr)
 
 
-def run(url: str, areas: int, seed: int) -> None:
+def run(url: str, areas: int, seed: int) -> list[int]:
+    """The timings table; the ids of the street's communities."""
     load = os.getloadavg()[0]
     engine = create_engine(url)
     communities = max(1, round(areas / 40))  # 5 × 4 blocks of 1-3 小区 ≈ 40 小区 each
@@ -128,6 +144,60 @@ def run(url: str, areas: int, seed: int) -> None:
         f"gaps/overlaps/outside/unrecorded splits: {len(geometric)};"
         f" cells outside 150-500 households (flagged): {flagged}"
     )
+    return ids
+
+
+def _checks_of(rev: str) -> ModuleType:
+    """grid_checks.py as it was at commit `rev`, loaded as a module of its own."""
+    source = subprocess.run(
+        ["git", "show", f"{rev}:service/db/repositories/grid_checks.py"],
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / f"grid_checks_{rev}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"grid_checks_{rev}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def compare_checks(url: str, ids: list[int], rev: str, rounds: int) -> None:
+    """Each check kind, this checkout's SQL and `rev`'s, rounds alternating; median ms."""
+    base = _checks_of(rev)
+    versions = {rev: base, "this": grid_checks}
+    engine = create_engine(url)
+    times: dict[tuple[str, str], list[float]] = {}
+    same = True
+    with Session(engine) as session:
+        for kind in grid_checks.CHECK_KINDS:
+            found = {}
+            for _ in range(rounds):
+                for name, module in versions.items():
+                    t0 = time.perf_counter()
+                    got = module.check_grids(
+                        session, ids, households_min=150, households_max=500, kinds=(kind,)
+                    )
+                    times.setdefault((kind, name), []).append(time.perf_counter() - t0)
+                    found[name] = sorted((f.kind, tuple(f.codes), f.community) for f in got)
+                    session.rollback()
+            same = same and found[rev] == found["this"]
+    engine.dispose()
+    print(f"\nintegrity check by kind, {rev} vs this checkout ({rounds} rounds, median ms)")
+    print(f"{'kind':<36} {rev:>10} {'this':>10} {'change':>8}")
+    totals = {rev: 0.0, "this": 0.0}
+    for kind in grid_checks.CHECK_KINDS:
+        a = statistics.median(times[(kind, rev)]) * 1000
+        b = statistics.median(times[(kind, "this")]) * 1000
+        totals[rev] += a
+        totals["this"] += b
+        print(f"{kind:<36} {a:10.1f} {b:10.1f} {(b - a) / a * 100:+7.0f}%")
+    a, b = totals[rev], totals["this"]
+    print(f"{'all kinds':<36} {a:10.1f} {b:10.1f} {(b - a) / a * 100:+7.0f}%")
+    print(f"same findings in both: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":
