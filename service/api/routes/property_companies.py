@@ -163,8 +163,9 @@ DistrictParam = Annotated[
     str | None,
     Query(
         pattern=r"^[0-9]{6}$",
-        description="Whose sheet (admin only; a district user always gets their district's)."
-        " Absent for an admin: the default sheet, used by districts without their own.",
+        description="Whose sheet. A district-bound user gets their district's (naming another"
+        " is a 404). An admin bound to no district names one, or without it gets the default"
+        " sheet, used by districts that have none of their own.",
     ),
 ]
 
