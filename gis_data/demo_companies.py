@@ -103,9 +103,11 @@ def _officers_and_committees(cur: psycopg.Cursor, rng: np.random.Generator, toda
 
 
 def _assessments(cur: psycopg.Cursor, rng: np.random.Generator, today: date) -> int:
+    # the default sheet (no district); read through jsonb because the loader also runs on the
+    # schema before district sheets existed (029), as tests/db/test_partitions.py loads it at 026
     cur.execute(
-        "SELECT code, weight FROM assessment_item WHERE is_active AND district_id IS NULL"
-        " ORDER BY position"
+        "SELECT code, weight FROM assessment_item i WHERE is_active"
+        " AND to_jsonb(i) ->> 'district_id' IS NULL ORDER BY position"
     )
     items = cur.fetchall()
     cur.execute(
