@@ -121,6 +121,15 @@ def _reason(item: Introduced) -> str:
     return f"overlaps cell(s) {', '.join(f.codes)} by {item.area_m2:.0f} m² ({zh})"
 
 
+def _rule_findings(session: Session, ids: list[int]) -> list[Finding]:
+    """The coverage findings the rules compare; a GEOS failure is raised, never reported, since
+    a file cannot be judged on a check that did not run."""
+    return check_grids(
+        session, ids, households_min=0, households_max=0, kinds=KINDS,
+        on_geometry_failure_report=False,
+    )  # fmt: skip
+
+
 def _simulate(
     session: Session, layer: str, decisions: list[Decision], ids: list[int]
 ) -> list[Finding]:
@@ -128,14 +137,7 @@ def _simulate(
     savepoint = session.begin_nested()
     try:
         apply_plan(session, layer, decisions)
-        return check_grids(
-            session,
-            ids,
-            households_min=0,
-            households_max=0,
-            kinds=KINDS,
-            on_geometry_failure_report=False,
-        )
+        return _rule_findings(session, ids)
     except DBAPIError as exc:
         raise ValidationFailed(
             f"the database refused the file: {exc.orig}",
@@ -159,14 +161,7 @@ def check_grid_rules(
         return []
     ids = community_ids(session, {d.code[:12] for d in moving})
     try:
-        before = check_grids(
-            session,
-            ids,
-            households_min=0,
-            households_max=0,
-            kinds=KINDS,
-            on_geometry_failure_report=False,
-        )
+        before = _rule_findings(session, ids)
     except DBAPIError as exc:
         raise ValidationFailed(
             f"the grid checks failed on the cells already stored: {exc.orig}",

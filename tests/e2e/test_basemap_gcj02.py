@@ -19,7 +19,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from service.domain.coords import wgs84_to_gcj02
-from tests.e2e.conftest import LiveServer, eventually
+from tests.e2e.conftest import LiveServer
 from tests.e2e.test_shell import _context
 
 pytestmark = pytest.mark.e2e
@@ -356,7 +356,7 @@ def test_gcj02_base_map_on_the_phone(browser, gcj_server, tile_server, owner_eng
     """/m: the worker's position drawn at its GCJ-02 place over GCJ-02 tiles, and a point tapped
     on the map (在地图上选点) sent as WGS84."""
     from tests.api.field_helpers import points_in_community_of
-    from tests.e2e.test_field_mobile import _log_in, _phone, _token
+    from tests.e2e.test_field_mobile import _log_in, _phone, _token, filed_reports
 
     base = gcj_server.url
     (lon, lat), (lon2, lat2) = points_in_community_of(owner_engine, "worker1", 2, seed=1605)
@@ -408,17 +408,7 @@ def test_gcj02_base_map_on_the_phone(browser, gcj_server, tile_server, owner_eng
     description = f"GCJ-02 选点 {uuid.uuid4()}"
     page.fill("#description", description)
     page.click("#report-submit")
-    headers = _token(base)
-
-    def filed() -> list[dict]:
-        items = httpx.get(
-            f"{base}/api/reports",
-            params={"category": "illegal_construction", "limit": 1000},
-            headers=headers,
-        ).json()
-        return [r for r in items if r["description"] == description]
-
-    mine = eventually(filed)
+    mine = filed_reports(base, "illegal_construction", description)
     assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
     # stored where the worker tapped, in WGS84 (within the pixel tapped at zoom 18)
     assert _metres(tuple(mine[0]["location"]["coordinates"]), (lon2, lat2)) < 2.0

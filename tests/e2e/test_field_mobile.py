@@ -26,6 +26,19 @@ def _token(base: str, user: str = "worker1") -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def filed_reports(base: str, category: str, description: str) -> list[dict]:
+    """The worker's reports with this description, once the phone's outbox has sent them."""
+    headers = _token(base)
+
+    def filed() -> list[dict]:
+        items = httpx.get(
+            f"{base}/api/reports", params={"category": category, "limit": 1000}, headers=headers
+        ).json()
+        return [r for r in items if r["description"] == description]
+
+    return eventually(filed)
+
+
 def _phone(browser, lon: float, lat: float, accuracy: float = 12):
     context = browser.new_context(
         viewport=PHONE,
@@ -204,17 +217,7 @@ def test_poor_accuracy_asks_for_a_hand_placed_point(
     description = f"手动选点 {uuid.uuid4()}"
     page.fill("#description", description)
     page.click("#report-submit")
-    headers = _token(base)
-
-    def filed() -> list[dict]:
-        items = httpx.get(
-            f"{base}/api/reports",
-            params={"category": "illegal_construction", "limit": 1000},
-            headers=headers,
-        ).json()
-        return [r for r in items if r["description"] == description]
-
-    mine = eventually(filed)
+    mine = filed_reports(base, "illegal_construction", description)
     assert len(mine) == 1 and mine[0]["placed_by_hand"] is True
     assert mine[0]["accuracy_m"] == 180
     assert mine[0]["location"]["coordinates"] == pytest.approx([lon2, lat2], abs=2e-4)
